@@ -1,0 +1,150 @@
+# dcos.stateful: the whole developer tool chain. `make test` and `make demo` need only Python 3.11
+# and the package registries; everything else (the venv, the collection copy, ansible-test's pip
+# bootstrap) is set up here. See docs/development.md.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-builtin-rules
+
+PYTHON ?= python3.11
+VENV := $(CURDIR)/.venv
+VBIN := $(VENV)/bin
+VPY := $(VBIN)/python
+COLLECTIONS := $(CURDIR)/.build/collections
+COPY := $(COLLECTIONS)/ansible_collections/dcos/stateful
+EMULATOR_PYPROJECT := $(wildcard emulator/pyproject.toml)
+
+# Tools run from the venv, find the collection copy, and never prompt or phone home.
+export PATH := $(VBIN):$(PATH)
+export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
+export ANSIBLE_PYTHON_INTERPRETER := $(VPY)
+export ANSIBLE_NOCOLOR := $(if $(CI),1,)
+export ANSIBLE_GALAXY_DISABLE_GPG_VERIFY := 1
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+export PIP_NO_INPUT := 1
+export PYTHONDONTWRITEBYTECODE := 1
+
+STAMP_REQS := $(VENV)/.stamp-requirements
+STAMP_EMU := $(VENV)/.stamp-emulator
+STAMP_SEED := $(VENV)/.stamp-ansible-test-seed
+
+.PHONY: help venv collection lint ruff ansible-lint sanity units emulator-test integration \
+        molecule test demo bench changelog-lint clean
+
+help:
+	@echo "make venv          create .venv from requirements-dev.txt and install the emulator"
+	@echo "make collection    sync the working tree into $(COPY:$(CURDIR)/%=%)"
+	@echo "make lint          ruff + ansible-lint (production profile)"
+	@echo "make sanity        ansible-test sanity (python 3.11) on the collection copy"
+	@echo "make units         pytest tests/unit against the collection copy"
+	@echo "make emulator-test pytest emulator/tests"
+	@echo "make integration   ansible-test integration against a fresh dcos-emulator"
+	@echo "make molecule      molecule test --all in extensions/"
+	@echo "make test          all of the above, in that order"
+	@echo "make demo          walkthrough against a fresh dcos-emulator"
+	@echo "make bench         every bench/bench_*.py"
+	@echo "make clean         remove build output (keeps .venv; 'make clean-all' removes it too)"
+
+# --- set-up ---------------------------------------------------------------------------------------
+
+$(VPY):
+	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "need Python 3.11, got " + sys.version'
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP_REQS): requirements-dev.txt | $(VPY)
+	$(VPY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+# Editable install: source changes are live; reinstall only when the package metadata changes.
+$(STAMP_EMU): $(EMULATOR_PYPROJECT) $(STAMP_REQS)
+ifneq ($(EMULATOR_PYPROJECT),)
+	$(VPY) -m pip install --quiet -e ./emulator
+	touch $@
+else
+	@echo "venv: emulator/pyproject.toml not there yet; dcos-emulator not installed"
+endif
+
+$(STAMP_SEED): scripts/seed_ansible_test.py $(STAMP_REQS)
+	$(VPY) scripts/seed_ansible_test.py
+	touch $@
+
+venv: $(STAMP_REQS) $(STAMP_EMU) $(STAMP_SEED)
+
+collection: $(STAMP_REQS)
+	$(VPY) scripts/build_collection.py --root $(CURDIR) --dest $(COLLECTIONS)
+
+# --- checks ---------------------------------------------------------------------------------------
+
+lint: ruff ansible-lint
+
+ruff: $(STAMP_REQS)
+	$(VBIN)/ruff check .
+
+# Only the paths that exist; ansible-lint is told to stay offline in .ansible-lint.
+ANSIBLE_LINT_PATHS = $(wildcard roles playbooks extensions)
+ansible-lint: venv collection
+	@if [ -z "$(ANSIBLE_LINT_PATHS)" ]; then echo "ansible-lint: nothing to lint yet"; exit 0; fi; \
+	$(VBIN)/ansible-lint --offline $(ANSIBLE_LINT_PATHS)
+
+# --venv: ansible-test makes one venv per sanity test with its pinned tools (from PyPI, cached
+# under ~/.ansible/test/venv); the pip inside them comes from the seeded bootstrap (venv target).
+SANITY_ARGS ?=
+sanity: venv collection
+	cd $(COPY) && $(VBIN)/ansible-test sanity --venv --python 3.11 --color $(if $(CI),no,yes) $(SANITY_ARGS)
+
+UNITS_ARGS ?=
+units: venv collection
+	@if [ -z "$$(find $(COPY)/tests/unit -name 'test_*.py' 2>/dev/null | head -1)" ]; then \
+	  echo "units: no unit tests yet"; exit 0; fi; \
+	cd $(COPY) && PYTHONPATH=$(COLLECTIONS) $(VPY) -m pytest -p no:cacheprovider --import-mode=importlib \
+	  -n auto tests/unit $(UNITS_ARGS)
+
+emulator-test: venv
+	@if [ -z "$$(find emulator/tests -name 'test_*.py' 2>/dev/null | head -1)" ]; then \
+	  echo "emulator-test: no emulator tests yet"; exit 0; fi; \
+	$(VPY) -m pytest -p no:cacheprovider -n auto emulator/tests
+
+INTEGRATION_ARGS ?=
+integration: venv collection
+	@if [ -z "$$(find $(COPY)/tests/integration/targets -mindepth 1 -maxdepth 1 -type d 2>/dev/null | head -1)" ]; then \
+	  echo "integration: no targets yet"; exit 0; fi; \
+	scripts/with-emulator.sh scripts/run_integration.sh $(COPY) $(INTEGRATION_ARGS)
+
+molecule: venv collection
+	@if [ -z "$$(find extensions/molecule -name molecule.yml 2>/dev/null | head -1)" ]; then \
+	  echo "molecule: no scenarios yet"; exit 0; fi; \
+	cd extensions && $(VBIN)/molecule test --all
+
+changelog-lint: $(STAMP_REQS)
+	$(VBIN)/antsibull-changelog lint
+
+test: venv collection
+	$(MAKE) --no-print-directory lint
+	$(MAKE) --no-print-directory sanity
+	$(MAKE) --no-print-directory units
+	$(MAKE) --no-print-directory emulator-test
+	$(MAKE) --no-print-directory integration
+	$(MAKE) --no-print-directory molecule
+
+# --- demo and bench -------------------------------------------------------------------------------
+
+demo: venv collection
+	@if [ -x scripts/demo.sh ] || [ -f scripts/demo.sh ]; then \
+	  bash scripts/demo.sh; \
+	elif [ -f emulator/examples/walkthrough.sh ]; then \
+	  scripts/with-emulator.sh bash emulator/examples/walkthrough.sh; \
+	else echo "demo: neither scripts/demo.sh nor emulator/examples/walkthrough.sh exists yet"; exit 1; fi
+
+# Each bench script starts what it needs (usually its own dcos-emulator) and prints its figures.
+bench: venv collection
+	@set -e; found=0; for b in bench/bench_*.py; do [ -f "$$b" ] || continue; found=1; \
+	  echo "== $$b"; $(VPY) "$$b"; done; \
+	[ $$found = 1 ] || echo "bench: no bench/bench_*.py yet"
+
+clean:
+	rm -rf .build tests/output .pytest_cache .ruff_cache .hypothesis
+	find . -path ./.venv -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+
+clean-all: clean
+	rm -rf $(VENV)

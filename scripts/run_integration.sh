@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Usage: scripts/run_integration.sh <collection copy> [ansible-test integration args...]
+# Runs under scripts/with-emulator.sh: writes the emulator's URLs into the copy's
+# tests/integration/integration_config.yml (ansible-test passes its keys to every target as
+# variables), then runs the targets locally with the venv's Python as the managed interpreter.
+set -euo pipefail
+copy="$1"
+shift
+: "${MARATHON_URL:?run me under scripts/with-emulator.sh}"
+here="$(cd "$(dirname "$0")/.." && pwd)"
+python="${VENV_PYTHON:-$here/.venv/bin/python}"
+
+cat >"$copy/tests/integration/integration_config.yml" <<YAML
+---
+# Written by scripts/run_integration.sh for this run only.
+marathon_url: "$MARATHON_URL"
+mesos_url: "$MESOS_URL"
+emulator_state_dir: "$EMULATOR_STATE_DIR"
+YAML
+
+cd "$copy"
+color=yes
+[ -n "${CI:-}" ] && color=no
+exec "$here/.venv/bin/ansible-test" integration --local --python 3.11 --python-interpreter "$python" \
+    --color "$color" "$@"
