@@ -1,0 +1,104 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) dcos.stateful contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# PRIVATE: this module_util is internal to dcos.stateful; its API may change without notice.
+
+"""``MesosClient``: the one place that owns the Mesos connection options, the HTTP calls to the master's
+operator endpoints, and how their failures are reported. Transport is the shared ``_http.HttpClient``.
+
+Connection options are ``MESOS_COMMON_ARGS``, documented one-to-one by the doc fragment
+``dcos.stateful.mesos``. Modules pass only their own options; the client merges these in.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import copy
+import json
+
+from ansible.module_utils.basic import AnsibleModule, env_fallback
+
+from ansible_collections.dcos.stateful.plugins.module_utils._http import ApiError, HttpClient
+
+MESOS_COMMON_ARGS = dict(
+    mesos_url=dict(type='str', required=True, fallback=(env_fallback, ['MESOS_URL'])),
+    principal=dict(type='str'),
+    secret=dict(type='str', no_log=True),
+    validate_certs=dict(type='bool', default=True),
+    ca_path=dict(type='path'),
+    timeout=dict(type='int', default=30),
+)
+
+MESOS_REQUIRED_TOGETHER = [['principal', 'secret']]
+
+# Master success codes: 202 since Mesos 1.0, 200 on 0.25 - 0.28.
+ACCEPTED = (200, 202)
+
+
+def mesos_argument_spec(spec=None):
+    merged = copy.deepcopy(MESOS_COMMON_ARGS)
+    merged.update(copy.deepcopy(spec or {}))
+    return merged
+
+
+class MesosClient:
+    """Builds the AnsibleModule (own spec + connection spec) and talks to the Mesos master."""
+
+    def __init__(self, argument_spec=None, required_together=None, **module_kwargs):
+        together = list(MESOS_REQUIRED_TOGETHER) + list(required_together or [])
+        self.module = AnsibleModule(argument_spec=mesos_argument_spec(argument_spec),
+                                    required_together=together, **module_kwargs)
+        params = self.module.params
+        self.http = self._http_client(params['mesos_url'], params.get('principal'), params.get('secret'))
+        self.requests = 0
+
+    @property
+    def params(self):
+        return self.module.params
+
+    @property
+    def check_mode(self):
+        return self.module.check_mode
+
+    def _http_client(self, url, username=None, password=None, token=None):
+        params = self.module.params
+        # Retries stay opt-in per call: reads retry 5xx/connection errors, operator POSTs never do.
+        return HttpClient(url, timeout=params['timeout'], validate_certs=params['validate_certs'],
+                          ca_path=params.get('ca_path'), url_username=username, url_password=password,
+                          token=token, retries=2)
+
+    def other_client(self, url, username=None, password=None, token=None):
+        """A client for another service (Marathon) with the same TLS and timeout settings."""
+        return self._http_client(url, username, password, token)
+
+    # -- reads -----------------------------------------------------------------------------------------
+    def slaves(self, agent_id=None):
+        """``GET /master/slaves`` (narrowed to one agent with ``slave_id`` when given)."""
+        query = {'slave_id': agent_id} if agent_id else None
+        body = self.http.get_json('/master/slaves', query=query)
+        if not isinstance(body, dict) or 'slaves' not in body:
+            raise ApiError('unexpected /master/slaves body (no "slaves" key)', status=None,
+                           method='GET', url=self.http.url('/master/slaves', query), reason='http')
+        return body
+
+    # -- operator calls ------------------------------------------------------------------------------
+    def operate(self, path, field, agent_id, resources):
+        """POST a form-encoded operator call; returns the HTTP status (200/202) or raises ApiError."""
+        data = {'slaveId': agent_id, field: json.dumps(resources, sort_keys=True)}
+        response = self.http.request('POST', path, data=data, retry=False, expect=ACCEPTED)
+        return response.status
+
+    # -- failures --------------------------------------------------------------------------------------
+    def fail(self, msg, **kwargs):
+        self.module.fail_json(msg=msg, **kwargs)
+
+    def fail_api(self, error, what, **kwargs):
+        """Fail with the server's own message and status, prefixed by what was being done."""
+        result = error.to_dict()
+        result['msg'] = '%s: %s' % (what, error.describe())
+        result['mesos_message'] = error.message
+        result.update(kwargs)
+        self.module.fail_json(**result)

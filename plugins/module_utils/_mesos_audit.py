@@ -1,0 +1,243 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) dcos.stateful contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# PRIVATE: this module_util is internal to dcos.stateful; its API may change without notice.
+
+"""Decision logic of ``mesos_volume_info``: pure functions, no I/O.
+
+Input: the parsed ``/master/slaves`` body and, optionally, Marathon's ``/v2/apps?embed=apps.tasks``.
+Output: every dynamic reservation and persistent volume per agent, each volume joined to its Marathon app
+and instance through its persistence id (``<safeAppId>#<containerPath>#<uuid>``, listed in the tasks'
+``localVolumes``) and its reservation labels (``marathon_framework_id``, ``marathon_task_id``), with a status:
+
+* ``attached``: a task of the owning instance is launched (Marathon shows ``stagedAt``/``startedAt``);
+* ``suspended``: the instance is kept but has no launched task (scaled down / stopped resident instance);
+* ``orphaned``: labelled by Marathon, but no instance owns it any more (or the app is gone);
+* ``not_marathon``: no Marathon labels, or labels of another Marathon framework;
+* ``unknown``: labelled by Marathon, but Marathon was not asked (no ``marathon_url``).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+
+from ansible_collections.dcos.stateful.plugins.module_utils._mesos_resources import (
+    MARATHON_FRAMEWORK_LABEL,
+    MARATHON_TASK_LABEL,
+    container_path,
+    current_reservation,
+    disk_source,
+    is_volume,
+    persistence_id,
+    round_scalar,
+    scalar,
+)
+
+STATUSES = ('attached', 'suspended', 'orphaned', 'not_marathon', 'unknown')
+
+# Instance/reservation id inside a task id. 1.8+: "<safeAppId>.instance-<uuid>._app.<n>"; before:
+# "<safeAppId>.<uuid>" with an optional ".<n>" per resident relaunch; migrated ids carry "marathon-".
+_UUID = r'[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}'
+_RESERVATION_ID = re.compile(r'^(.*[._](?:instance-|marathon-)?' + _UUID + r')')
+
+
+def reservation_id_of_task(task_id):
+    """The id Marathon puts in ``marathon_task_id`` for the instance running ``task_id``."""
+    match = _RESERVATION_ID.match(task_id or '')
+    return match.group(1) if match else task_id
+
+
+def safe_app_id(app_id):
+    """``/db/pg`` -> ``db_pg`` (Marathon's ``PathId.safePath``)."""
+    return (app_id or '').strip('/').replace('/', '_')
+
+
+def safe_id_of_persistence(pid):
+    """``db_pg#data#<uuid>`` -> ``db_pg``; None when the id does not look like Marathon's."""
+    parts = (pid or '').split('#')
+    return parts[0] if len(parts) >= 3 else None
+
+
+def safe_id_of_reservation(reservation_id):
+    """``db_pg.instance-<uuid>`` / ``db_pg.<uuid>`` -> ``db_pg``."""
+    match = re.match(r'^(.*)[._](?:instance-|marathon-)?' + _UUID + '$', reservation_id or '')
+    return match.group(1) if match else None
+
+
+def task_launched(task):
+    # Marathon's own tests call a resident task launched iff it has startedAt; a staging task has stagedAt.
+    return bool(task.get('startedAt') or task.get('stagedAt'))
+
+
+class MarathonIndex:
+    """Lookups over ``/v2/apps?embed=apps.tasks``: apps by safe id, tasks by persistence and reservation id."""
+
+    def __init__(self, apps_payload):
+        apps = (apps_payload or {}).get('apps') or []
+        self.apps_by_safe_id = {}
+        self.by_persistence = {}
+        self.by_reservation = {}
+        for app in apps:
+            app_id = app.get('id')
+            self.apps_by_safe_id[safe_app_id(app_id)] = app_id
+            for task in app.get('tasks') or []:
+                entry = {
+                    'app_id': task.get('appId') or app_id,
+                    'task_id': task.get('id'),
+                    'instance_id': reservation_id_of_task(task.get('id')),
+                    'task_state': task.get('state'),
+                    'launched': task_launched(task),
+                    'agent_id': task.get('slaveId'),
+                }
+                self._add(self.by_reservation, entry['instance_id'], entry)
+                for local in task.get('localVolumes') or []:
+                    self._add(self.by_persistence, local.get('persistenceId'), entry)
+
+    @staticmethod
+    def _add(index, key, entry):
+        # A relaunched resident instance can list an old terminal task and a new one: keep the launched one.
+        current = index.get(key)
+        if current is None or (entry['launched'] and not current['launched']):
+            index[key] = entry
+
+    def owner(self, pid, reservation_id):
+        if pid and pid in self.by_persistence:
+            return self.by_persistence[pid]
+        if reservation_id and reservation_id in self.by_reservation:
+            return self.by_reservation[reservation_id]
+        return None
+
+    def app_for(self, pid, reservation_id):
+        safe = safe_id_of_persistence(pid) if pid else None
+        safe = safe or safe_id_of_reservation(reservation_id)
+        return self.apps_by_safe_id.get(safe) if safe else None
+
+
+def classify(labels, pid, marathon, framework_ids):
+    """Status, reason and Marathon fields for one volume or reservation."""
+    framework_id = labels.get(MARATHON_FRAMEWORK_LABEL)
+    reservation_id = labels.get(MARATHON_TASK_LABEL)
+    result = {'framework_id': framework_id, 'reservation_id': reservation_id, 'app_id': None,
+              'instance_id': None, 'task_id': None, 'task_state': None}
+    if framework_id is None or reservation_id is None:
+        result.update(status='not_marathon', reason='no Marathon reservation labels')
+        return result
+    if marathon is None:
+        result.update(status='unknown', reason='reserved by Marathon; marathon_url not given')
+        return result
+    owner = marathon.owner(pid, reservation_id)
+    if owner is not None:
+        result.update(app_id=owner['app_id'], instance_id=owner['instance_id'], task_id=owner['task_id'],
+                      task_state=owner['task_state'])
+        if owner['launched']:
+            result.update(status='attached', reason='task %s is launched' % owner['task_id'])
+        else:
+            result.update(status='suspended', reason='instance %s is kept without a launched task'
+                          % owner['instance_id'])
+        return result
+    if framework_ids and framework_id not in framework_ids:
+        result.update(status='not_marathon',
+                      reason='reserved by framework %s, not by the Marathon asked (%s)'
+                      % (framework_id, ', '.join(sorted(framework_ids))))
+        return result
+    app_id = marathon.app_for(pid, reservation_id)
+    result['app_id'] = app_id
+    if app_id:
+        result.update(status='orphaned', reason='app %s exists but no instance owns reservation %s'
+                      % (app_id, reservation_id))
+    else:
+        result.update(status='orphaned', reason='the app is gone (no instance owns reservation %s)'
+                      % reservation_id)
+    return result
+
+
+def volume_dir(role, pid):
+    """Path of a root-disk volume relative to ``<work_dir>/volumes/roles`` ("/" in roles becomes " ")."""
+    return '%s/%s' % (role.replace('/', ' '), pid)
+
+
+def _in_use_ids(agent):
+    return set(persistence_id(r) for r in agent.get('used_resources_full') or [] if is_volume(r))
+
+
+def audit(slaves_payload, apps_payload=None, framework_id=None, agent_ids=None, hostnames=None, roles=None,
+          include_resources=False):
+    """Return ``{"agents", "volumes", "reservations", "recovered_agents", "summary"}``."""
+    marathon = MarathonIndex(apps_payload) if apps_payload is not None else None
+    agents_out, volumes, reservations = [], [], []
+    wanted_ids = set(agent_ids or [])
+    wanted_hosts = set(hostnames or [])
+    wanted_roles = set(roles or [])
+    pending = []
+    for agent in (slaves_payload or {}).get('slaves') or []:
+        if wanted_ids and agent.get('id') not in wanted_ids:
+            continue
+        if wanted_hosts and agent.get('hostname') not in wanted_hosts:
+            continue
+        in_use = _in_use_ids(agent)
+        agent_volume_dirs = []
+        agent_reservations = {}
+        for role, resources in (agent.get('reserved_resources_full') or {}).items():
+            if wanted_roles and role not in wanted_roles:
+                continue
+            for resource in resources or []:
+                reservation = current_reservation(resource)
+                if reservation is None or reservation['type'] != 'DYNAMIC':
+                    continue
+                labels = reservation['labels']
+                if is_volume(resource):
+                    pid = persistence_id(resource)
+                    entry = {
+                        'agent_id': agent.get('id'), 'hostname': agent.get('hostname'),
+                        'role': reservation['role'], 'persistence_id': pid,
+                        'container_path': container_path(resource), 'size': scalar(resource),
+                        'principal': reservation['principal'], 'labels': labels,
+                        'disk_source': disk_source(resource), 'in_use': pid in in_use,
+                        'path': volume_dir(reservation['role'], pid),
+                    }
+                    if include_resources:
+                        entry['resource'] = resource
+                    volumes.append(entry)
+                    pending.append((entry, labels, pid))
+                    agent_volume_dirs.append(entry['path'])
+                key = (reservation['role'], reservation['principal'], tuple(sorted(labels.items())))
+                group = agent_reservations.get(key)
+                if group is None:
+                    group = agent_reservations[key] = {
+                        'agent_id': agent.get('id'), 'hostname': agent.get('hostname'),
+                        'role': reservation['role'], 'principal': reservation['principal'],
+                        'labels': labels, 'resources': {}, 'volumes': [],
+                    }
+                    reservations.append(group)
+                    pending.append((group, labels, None))
+                name = resource.get('name')
+                if resource.get('type', 'SCALAR') == 'SCALAR':
+                    group['resources'][name] = round_scalar(group['resources'].get(name, 0) + scalar(resource))
+                if is_volume(resource):
+                    group['volumes'].append(persistence_id(resource))
+        agents_out.append({
+            'id': agent.get('id'), 'hostname': agent.get('hostname'), 'port': agent.get('port'),
+            'pid': agent.get('pid'), 'active': agent.get('active'),
+            'volume_dirs': agent_volume_dirs,
+        })
+
+    framework_ids = set([framework_id]) if framework_id else set()
+    if marathon is not None and not framework_ids:
+        # Learn this Marathon's framework id from the volumes its tasks own.
+        for entry, labels, pid in pending:
+            if MARATHON_FRAMEWORK_LABEL in labels and marathon.owner(pid, labels.get(MARATHON_TASK_LABEL)):
+                framework_ids.add(labels[MARATHON_FRAMEWORK_LABEL])
+    for entry, labels, pid in pending:
+        entry.update(classify(labels, pid, marathon, framework_ids))
+
+    summary = dict((status, 0) for status in STATUSES)
+    for entry in volumes:
+        summary[entry['status']] += 1
+    recovered = [{'id': s.get('id'), 'hostname': s.get('hostname')}
+                 for s in (slaves_payload or {}).get('recovered_slaves') or []]
+    return {'agents': agents_out, 'volumes': volumes, 'reservations': reservations,
+            'recovered_agents': recovered, 'summary': summary}

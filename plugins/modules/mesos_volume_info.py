@@ -1,0 +1,289 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) dcos.stateful contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: mesos_volume_info
+short_description: Audit Mesos dynamic reservations and persistent volumes, joined with Marathon
+version_added: 0.1.0
+description:
+  - Lists every dynamic reservation and persistent volume per agent from one C(GET /master/slaves).
+  - When O(marathon_url) is given, one C(GET /v2/apps?embed=apps.tasks) joins each volume and reservation to its
+    Marathon app and instance, through the persistence id (listed in the tasks' C(localVolumes)) and the
+    reservation labels C(marathon_framework_id) and C(marathon_task_id), and gives it a status.
+  - C(attached) - a task of the owning instance is launched.
+  - C(suspended) - the instance is kept (scaled down or stopped) and no task is launched; the data is kept.
+  - C(orphaned) - reserved by Marathon but no instance owns it any more, or the app is gone. Marathon releases
+    such reservations only when Mesos offers them to it again; see M(dcos.stateful.mesos_volume) to destroy them.
+  - C(not_marathon) - no Marathon labels, or labels of another Marathon framework.
+  - C(unknown) - labelled by Marathon, but O(marathon_url) was not given.
+author:
+  - dcos.stateful contributors
+extends_documentation_fragment:
+  - dcos.stateful.mesos
+  - dcos.stateful.mesos.actiongroup_mesos
+attributes:
+  check_mode:
+    description: Only reads; runs the same in check mode.
+    support: full
+  diff_mode:
+    description: Nothing changes, so there is no diff.
+    support: N/A
+options:
+  agent_ids:
+    description: Only these agents (by id).
+    type: list
+    elements: str
+  agent_hostnames:
+    description: Only these agents (by hostname).
+    type: list
+    elements: str
+  roles:
+    description: Only reservations and volumes of these roles.
+    type: list
+    elements: str
+  marathon_url:
+    description:
+      - Base URL of Marathon, for example V(http://marathon.mesos:8080) or V(https://<cluster>/service/marathon).
+      - If not set, the value of the E(MARATHON_URL) environment variable is used; without either, volumes are
+        not joined with Marathon.
+    type: str
+  marathon_username:
+    description: HTTP basic user for Marathon.
+    type: str
+  marathon_password:
+    description: HTTP basic password for Marathon.
+    type: str
+  marathon_token:
+    description: DC/OS authentication token for Marathon (C(Authorization=token=...)).
+    type: str
+  marathon_framework_id:
+    description:
+      - Framework id of the Marathon at O(marathon_url). Volumes labelled by another framework are C(not_marathon).
+      - When not set, it is learned from the volumes Marathon's tasks own; if none, every Marathon-labelled
+        volume is judged against this Marathon.
+    type: str
+  include_resources:
+    description: Add to each volume the resource JSON exactly as Mesos lists it (what a destroy must send).
+    type: bool
+    default: false
+notes:
+  - Two requests at most, whatever the size of the cluster.
+seealso:
+  - module: dcos.stateful.mesos_volume
+'''
+
+EXAMPLES = r'''
+- name: Audit volumes against Marathon
+  dcos.stateful.mesos_volume_info:
+    mesos_url: http://leader.mesos:5050
+    marathon_url: http://marathon.mesos:8080
+  register: audit
+
+- name: Show orphaned volumes
+  ansible.builtin.debug:
+    msg: "{{ item.hostname }} {{ item.persistence_id }}: {{ item.reason }}"
+  loop: "{{ audit.volumes | selectattr('status', 'equalto', 'orphaned') }}"
+  loop_control:
+    label: "{{ item.persistence_id }}"
+'''
+
+RETURN = r'''
+agents:
+  description: Agents listed (after filters), with the volume directories Mesos still knows.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: Agent id.
+      type: str
+    hostname:
+      description: Agent hostname.
+      type: str
+    port:
+      description: Agent port.
+      type: int
+    pid:
+      description: Agent libprocess pid (C(slave(1)@ip:port)).
+      type: str
+    active:
+      description: Whether the agent is connected.
+      type: bool
+    volume_dirs:
+      description: Volume directories relative to C(<work_dir>/volumes/roles) (C(<role>/<persistence id>), C(/) in
+        roles written as a space).
+      type: list
+      elements: str
+volumes:
+  description: Persistent volumes.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    agent_id:
+      description: Agent id.
+      type: str
+    hostname:
+      description: Agent hostname.
+      type: str
+    role:
+      description: Role.
+      type: str
+    persistence_id:
+      description: Persistence id.
+      type: str
+    container_path:
+      description: Container path.
+      type: str
+    size:
+      description: Size in MiB.
+      type: float
+    principal:
+      description: Reservation principal.
+      type: str
+    labels:
+      description: Reservation labels.
+      type: dict
+    disk_source:
+      description: Disk source (C(type), C(root)) or null for the root disk.
+      type: dict
+    in_use:
+      description: Whether Mesos lists the volume among the agent's used resources.
+      type: bool
+    path:
+      description: Directory relative to C(<work_dir>/volumes/roles).
+      type: str
+    status:
+      description: C(attached), C(suspended), C(orphaned), C(not_marathon) or C(unknown).
+      type: str
+    reason:
+      description: Why that status.
+      type: str
+    framework_id:
+      description: Label C(marathon_framework_id).
+      type: str
+    reservation_id:
+      description: Label C(marathon_task_id) (Marathon instance or legacy task id).
+      type: str
+    app_id:
+      description: Marathon app owning (or having owned) the volume.
+      type: str
+    instance_id:
+      description: Marathon instance owning the volume.
+      type: str
+    task_id:
+      description: Latest task of that instance.
+      type: str
+    task_state:
+      description: State of that task.
+      type: str
+    resource:
+      description: The volume exactly as Mesos lists it (with O(include_resources=true)).
+      type: dict
+reservations:
+  description: Dynamic reservations grouped per agent, role, principal and labels, with the same Marathon fields.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    agent_id:
+      description: Agent id.
+      type: str
+    hostname:
+      description: Agent hostname.
+      type: str
+    role:
+      description: Role.
+      type: str
+    principal:
+      description: Principal.
+      type: str
+    labels:
+      description: Labels.
+      type: dict
+    resources:
+      description: Scalar totals by resource name (volumes included).
+      type: dict
+    volumes:
+      description: Persistence ids of the volumes on this reservation.
+      type: list
+      elements: str
+    status:
+      description: Same statuses as volumes.
+      type: str
+    reason:
+      description: Why that status.
+      type: str
+recovered_agents:
+  description: Agents the master knows from its registry but that have not re-registered; their reservations are
+    not listed.
+  returned: always
+  type: list
+  elements: dict
+summary:
+  description: Number of volumes per status.
+  returned: always
+  type: dict
+  sample: {attached: 2, suspended: 1, orphaned: 1, not_marathon: 0, unknown: 0}
+requests:
+  description: HTTP requests sent (attempts).
+  returned: always
+  type: dict
+  sample: {mesos: 1, marathon: 1}
+'''
+
+from ansible.module_utils.basic import env_fallback
+
+from ansible_collections.dcos.stateful.plugins.module_utils._http import ApiError
+from ansible_collections.dcos.stateful.plugins.module_utils._mesos import MesosClient
+from ansible_collections.dcos.stateful.plugins.module_utils._mesos_audit import audit
+
+ARGUMENT_SPEC = dict(
+    agent_ids=dict(type='list', elements='str'),
+    agent_hostnames=dict(type='list', elements='str'),
+    roles=dict(type='list', elements='str'),
+    marathon_url=dict(type='str', fallback=(env_fallback, ['MARATHON_URL'])),
+    marathon_username=dict(type='str'),
+    marathon_password=dict(type='str', no_log=True),
+    marathon_token=dict(type='str', no_log=True),
+    marathon_framework_id=dict(type='str'),
+    include_resources=dict(type='bool', default=False),
+)
+
+
+def main():
+    client = MesosClient(ARGUMENT_SPEC, supports_check_mode=True,
+                         required_together=[['marathon_username', 'marathon_password']],
+                         mutually_exclusive=[['marathon_username', 'marathon_token']])
+    params = client.params
+    agent_ids = params.get('agent_ids') or []
+    try:
+        # One agent named: let the master narrow the answer.
+        slaves = client.slaves(agent_ids[0] if len(agent_ids) == 1 else None)
+    except ApiError as error:
+        client.fail_api(error, 'Reading /master/slaves failed')
+    apps = None
+    marathon = None
+    if params.get('marathon_url'):
+        marathon = client.other_client(params['marathon_url'], params.get('marathon_username'),
+                                       params.get('marathon_password'), params.get('marathon_token'))
+        try:
+            apps = marathon.get_json('/v2/apps', query={'embed': 'apps.tasks'})
+        except ApiError as error:
+            client.fail_api(error, 'Reading Marathon apps failed')
+    result = audit(slaves, apps, framework_id=params.get('marathon_framework_id'), agent_ids=agent_ids,
+                   hostnames=params.get('agent_hostnames'), roles=params.get('roles'),
+                   include_resources=params['include_resources'])
+    result['requests'] = {'mesos': client.http.calls, 'marathon': marathon.calls if marathon else 0}
+    client.module.exit_json(changed=False, **result)
+
+
+if __name__ == '__main__':
+    main()
