@@ -1,0 +1,196 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) dcos.stateful contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import pytest
+
+from ansible_collections.dcos.stateful.plugins.module_utils._mesos_audit import (
+    audit,
+    reservation_id_of_task,
+    safe_app_id,
+    safe_id_of_persistence,
+    safe_id_of_reservation,
+    volume_dir,
+)
+
+FW = 'b1a2-0000'
+U1 = '5e4c5b2a-1b2c-11ee-9a9a-0242ac110002'
+U2 = '6f4c5b2a-1b2c-11ee-9a9a-0242ac110002'
+U3 = '7a4c5b2a-1b2c-11ee-9a9a-0242ac110002'
+U4 = '8b4c5b2a-1b2c-11ee-9a9a-0242ac110002'
+
+
+def marathon_resources(name, value, instance, fw=FW, pid=None, path='data', role='slave_public'):
+    labels = {'labels': [{'key': 'marathon_framework_id', 'value': fw},
+                         {'key': 'marathon_task_id', 'value': instance}]}
+    res = {'name': name, 'type': 'SCALAR', 'scalar': {'value': value}, 'role': role,
+           'reservation': {'principal': 'dcos_marathon', 'labels': labels},
+           'reservations': [{'type': 'DYNAMIC', 'role': role, 'principal': 'dcos_marathon', 'labels': labels}]}
+    if pid:
+        res['disk'] = {'persistence': {'id': pid, 'principal': 'dcos_marathon'},
+                       'volume': {'container_path': path, 'mode': 'RW'}}
+    return res
+
+
+def instance_resources(instance, pid, fw=FW):
+    return [marathon_resources('cpus', 0.5, instance, fw), marathon_resources('mem', 64, instance, fw),
+            marathon_resources('disk', 100, instance, fw, pid=pid)]
+
+
+# db_pg: two instances, one running, one suspended; db_pg had a third instance wiped (orphaned).
+I_RUN = 'db_pg.instance-%s' % U1
+I_SUSP = 'db_pg.instance-%s' % U2
+I_WIPED = 'db_pg.instance-%s' % U3
+I_GONE = 'web.%s' % U4                              # legacy (<=1.7) reservation id of an app since deleted
+P_RUN, P_SUSP, P_WIPED, P_GONE = ('db_pg#data#a1', 'db_pg#data#a2', 'db_pg#data#a3', 'web#data#a4')
+OPS_VOLUME = {'name': 'disk', 'type': 'SCALAR', 'scalar': {'value': 10}, 'role': 'ops',
+              'reservation': {'principal': 'ops'},
+              'disk': {'persistence': {'id': 'mine'}, 'volume': {'container_path': 'x', 'mode': 'RW'}}}
+OTHER_FW_VOLUME = marathon_resources('disk', 10, 'x.instance-%s' % U1, fw='other-0000', pid='x#data#9')
+
+SLAVES = {
+    'slaves': [
+        {'id': 'S0', 'hostname': '127.0.0.1', 'port': 5051, 'pid': 'slave(1)@127.0.0.1:5051', 'active': True,
+         'reserved_resources_full': {
+             'slave_public': instance_resources(I_RUN, P_RUN) + instance_resources(I_WIPED, P_WIPED),
+             'ops': [OPS_VOLUME]},
+         'used_resources_full': [marathon_resources('disk', 100, I_RUN, pid=P_RUN)]},
+        {'id': 'S1', 'hostname': '127.0.0.2', 'port': 5051, 'active': False,
+         'reserved_resources_full': {
+             'slave_public': instance_resources(I_SUSP, P_SUSP) + instance_resources(I_GONE, P_GONE)
+             + [OTHER_FW_VOLUME]}},
+    ],
+    'recovered_slaves': [{'id': 'S9', 'hostname': '127.0.0.9'}],
+}
+
+APPS = {'apps': [{'id': '/db/pg', 'tasks': [
+    {'id': I_RUN + '._app.2', 'appId': '/db/pg', 'state': 'TASK_RUNNING', 'startedAt': 't', 'stagedAt': 't',
+     'slaveId': 'S0', 'localVolumes': [{'containerPath': 'data', 'persistenceId': P_RUN}]},
+    # a resident instance keeps its last terminal task without startedAt/stagedAt after scale-down
+    {'id': I_SUSP + '._app.1', 'appId': '/db/pg', 'state': 'TASK_KILLED', 'slaveId': 'S1',
+     'localVolumes': [{'containerPath': 'data', 'persistenceId': P_SUSP}]},
+]}, {'id': '/plain', 'tasks': []}]}
+
+
+def by_pid(result):
+    return dict((v['persistence_id'], v) for v in result['volumes'])
+
+
+def test_statuses_with_marathon():
+    volumes = by_pid(audit(SLAVES, APPS))
+    assert volumes[P_RUN]['status'] == 'attached'
+    assert volumes[P_RUN]['in_use'] is True
+    assert volumes[P_RUN]['app_id'] == '/db/pg'
+    assert volumes[P_RUN]['instance_id'] == I_RUN
+    assert volumes[P_RUN]['task_id'] == I_RUN + '._app.2'
+    assert volumes[P_SUSP]['status'] == 'suspended'
+    assert volumes[P_SUSP]['task_state'] == 'TASK_KILLED'
+    assert volumes[P_WIPED]['status'] == 'orphaned'
+    assert volumes[P_WIPED]['app_id'] == '/db/pg'
+    assert 'exists but no instance owns' in volumes[P_WIPED]['reason']
+    assert volumes[P_GONE]['status'] == 'orphaned'
+    assert volumes[P_GONE]['app_id'] is None
+    assert 'the app is gone' in volumes[P_GONE]['reason']
+    assert volumes['mine']['status'] == 'not_marathon'
+    # learned framework id: the other Marathon's volume is not ours to judge
+    assert volumes['x#data#9']['status'] == 'not_marathon'
+    assert 'other-0000' in volumes['x#data#9']['reason']
+
+
+def test_summary_and_agent_dirs():
+    result = audit(SLAVES, APPS)
+    assert result['summary'] == {'attached': 1, 'suspended': 1, 'orphaned': 2, 'not_marathon': 2, 'unknown': 0}
+    dirs = dict((a['id'], a['volume_dirs']) for a in result['agents'])
+    assert sorted(dirs['S0']) == sorted(['slave_public/' + P_RUN, 'slave_public/' + P_WIPED, 'ops/mine'])
+    assert result['recovered_agents'] == [{'id': 'S9', 'hostname': '127.0.0.9'}]
+
+
+def test_without_marathon_labelled_volumes_are_unknown():
+    volumes = by_pid(audit(SLAVES))
+    assert volumes[P_RUN]['status'] == 'unknown'
+    assert volumes['mine']['status'] == 'not_marathon'
+
+
+def test_explicit_framework_id_overrides_learning():
+    volumes = by_pid(audit(SLAVES, APPS, framework_id='other-0000'))
+    assert volumes['x#data#9']['status'] == 'orphaned'
+    assert volumes[P_WIPED]['status'] == 'not_marathon'
+    assert volumes[P_RUN]['status'] == 'attached'  # an owner found in Marathon always wins
+
+
+def test_no_instances_at_all_judges_every_marathon_volume():
+    volumes = by_pid(audit(SLAVES, {'apps': []}))
+    assert set(v['status'] for k, v in volumes.items() if k != 'mine') == {'orphaned'}
+
+
+def test_reservations_grouped_and_classified():
+    result = audit(SLAVES, APPS)
+    groups = dict(((r['agent_id'], r['labels'].get('marathon_task_id')), r) for r in result['reservations'])
+    run = groups[('S0', I_RUN)]
+    assert run['resources'] == {'cpus': 0.5, 'mem': 64.0, 'disk': 100.0}
+    assert run['volumes'] == [P_RUN]
+    assert run['status'] == 'attached'
+    assert groups[('S0', I_WIPED)]['status'] == 'orphaned'
+    assert groups[('S1', I_GONE)]['status'] == 'orphaned'
+
+
+@pytest.mark.parametrize('filters, expected', [
+    ({'agent_ids': ['S1']}, {P_SUSP, P_GONE, 'x#data#9'}),
+    ({'hostnames': ['127.0.0.1']}, {P_RUN, P_WIPED, 'mine'}),
+    ({'roles': ['ops']}, {'mine'}),
+])
+def test_filters(filters, expected):
+    assert set(by_pid(audit(SLAVES, APPS, **filters))) == expected
+
+
+def test_include_resources_returns_the_exact_listing():
+    volumes = by_pid(audit(SLAVES, include_resources=True))
+    assert volumes['mine']['resource'] == OPS_VOLUME
+    assert 'resource' not in by_pid(audit(SLAVES))['mine']
+
+
+def test_relaunched_instance_prefers_the_launched_task():
+    apps = {'apps': [{'id': '/db/pg', 'tasks': [
+        {'id': I_RUN + '._app.1', 'state': 'TASK_FAILED', 'localVolumes': [{'persistenceId': P_RUN}]},
+        {'id': I_RUN + '._app.2', 'state': 'TASK_RUNNING', 'startedAt': 't',
+         'localVolumes': [{'persistenceId': P_RUN}]},
+    ]}]}
+    assert by_pid(audit(SLAVES, apps))[P_RUN]['status'] == 'attached'
+
+
+@pytest.mark.parametrize('task_id, expected', [
+    ('db_pg.instance-%s._app.3' % U1, 'db_pg.instance-%s' % U1),
+    ('db_pg.%s' % U1, 'db_pg.%s' % U1),
+    ('db_pg.%s.2' % U1, 'db_pg.%s' % U1),
+    ('my.app.%s.1' % U1, 'my.app.%s' % U1),
+    ('db_pg.marathon-%s' % U1, 'db_pg.marathon-%s' % U1),
+    ('weird', 'weird'),
+])
+def test_reservation_id_of_task(task_id, expected):
+    assert reservation_id_of_task(task_id) == expected
+
+
+@pytest.mark.parametrize('func, value, expected', [
+    (safe_app_id, '/db/pg', 'db_pg'),
+    (safe_app_id, 'web', 'web'),
+    (safe_id_of_persistence, 'db_pg#data#uuid', 'db_pg'),
+    (safe_id_of_persistence, 'backup-data', None),
+    (safe_id_of_reservation, 'db_pg.instance-%s' % U1, 'db_pg'),
+    (safe_id_of_reservation, 'db_pg.%s' % U1, 'db_pg'),
+    (safe_id_of_reservation, 'nothing', None),
+])
+def test_id_helpers(func, value, expected):
+    assert func(value) == expected
+
+
+@pytest.mark.parametrize('role, pid, expected', [
+    ('slave_public', 'a#b#c', 'slave_public/a#b#c'),
+    ('eng/web', 'v', 'eng web/v'),   # Mesos encodes "/" of hierarchical roles as a space
+])
+def test_volume_dir(role, pid, expected):
+    assert volume_dir(role, pid) == expected
