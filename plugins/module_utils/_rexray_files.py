@@ -1,0 +1,107 @@
+# -*- coding: utf-8 -*-
+# Copyright: dcos.stateful contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+# PRIVATE: internal to dcos.stateful; no compatibility guarantees.
+"""Write a rendered configuration file atomically, with check mode, diff and masking.
+
+Used by rexray_config, rexray_iam_policy and dcos_genconf. The caller passes text
+that is already rendered plus the text to show in a diff (secrets masked).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+import re
+import tempfile
+
+from ansible.module_utils.common.text.converters import to_bytes, to_native, to_text
+
+MASK = '********'
+
+# `key: value` lines whose key names a credential, in YAML or JSON spelling.
+_SECRET_LINE = re.compile(
+    r'^(?P<head>\s*"?(?P<key>[A-Za-z0-9_]*(?:secretkey|accesskey|secret_access_key|access_key_id|password|password_hash|'
+    r'account_key|credentials|token)[A-Za-z0-9_]*)"?\s*:\s*)(?P<value>\S.*?)(?P<tail>,?)\s*$',
+    re.IGNORECASE,
+)
+
+
+def mask_text(text):
+    """Replace the value of every credential-looking `key: value` line."""
+    if text is None:
+        return None
+    out = []
+    for line in text.splitlines(True):
+        match = _SECRET_LINE.match(line.rstrip('\n'))
+        if match and match.group('value') not in ('""', "''", 'null', '~'):
+            newline = '\n' if line.endswith('\n') else ''
+            line = '%s%s%s%s' % (match.group('head'), '"%s"' % MASK, match.group('tail'), newline)
+        out.append(line)
+    return ''.join(out)
+
+
+def read_text(path):
+    """Current content of ``path`` or None when it does not exist."""
+    try:
+        with open(path, 'rb') as handle:
+            return to_text(handle.read(), errors='surrogate_or_strict')
+    except (IOError, OSError) as exc:
+        if getattr(exc, 'errno', None) == 2:
+            return None
+        raise
+
+
+def ensure_file(module, dest, content, default_mode, backup=False):
+    """Make ``dest`` hold ``content``; returns a result dict with changed, diff text and backup_file.
+
+    Content goes through a temporary file in the same directory (created 0600, so a
+    credential is never readable by others, not even for a moment) and an atomic
+    rename. File attributes from ``add_file_common_args`` are applied afterwards;
+    ``default_mode`` is used when the user gave no ``mode``.
+    """
+    dest = os.path.abspath(dest)
+    directory = os.path.dirname(dest)
+    if not os.path.isdir(directory):
+        module.fail_json(msg='directory %s for %s does not exist' % (directory, dest))
+    try:
+        before = read_text(dest)
+    except (IOError, OSError) as exc:
+        module.fail_json(msg='cannot read %s: %s' % (dest, to_native(exc)))
+
+    result = {'changed': before != content, 'backup_file': None, 'before': before}
+    if result['changed'] and not module.check_mode:
+        if backup and before is not None:
+            result['backup_file'] = module.backup_local(dest)
+        fd, tmp = tempfile.mkstemp(prefix='.%s.' % os.path.basename(dest), dir=directory)
+        try:
+            with os.fdopen(fd, 'wb') as handle:
+                handle.write(to_bytes(content, errors='surrogate_or_strict'))
+                handle.flush()
+                os.fsync(handle.fileno())
+                if before is not None:
+                    # keep the current owner, as a plain edit would
+                    stat = os.stat(dest)
+                    try:
+                        os.fchown(handle.fileno(), stat.st_uid, stat.st_gid)
+                    except OSError:
+                        pass  # not privileged: the file becomes ours, like any rewrite
+            # os.replace rather than module.atomic_move: atomic_move gives a new file the
+            # umask default (often 0644) before we can set 0600, exposing credentials.
+            os.replace(tmp, dest)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+
+    file_args = module.load_file_common_arguments(module.params, path=dest)
+    if file_args.get('mode') is None:
+        file_args['mode'] = default_mode
+    if module.check_mode and not os.path.exists(dest):
+        # Nothing to compare attributes against yet; the file would be created with them.
+        return result
+    attr_diff = {}
+    result['changed'] = module.set_fs_attributes_if_different(file_args, result['changed'], diff=attr_diff)
+    result['attributes_diff'] = attr_diff
+    return result
