@@ -1,0 +1,201 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) dcos.stateful contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# PRIVATE: internal to dcos.stateful.
+
+"""The Marathon client of the collection: connection options, argument merging, failures.
+
+`MarathonModule(argument_spec=own_spec, **ansible_module_kwargs)` merges MARATHON_ARGSPEC (documented
+by the doc fragment dcos.stateful.marathon), builds the AnsibleModule and an HttpClient, and turns
+every ApiError into fail_json with Marathon's message, status and details.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import copy
+import time
+
+from ansible.module_utils.basic import AnsibleModule, env_fallback
+
+from ansible_collections.dcos.stateful.plugins.module_utils._http import ApiError, HttpClient, quote_path
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon_app_spec import canonical_app_id
+
+# Paired one-to-one with plugins/doc_fragments/marathon.py (DOCUMENTATION).
+MARATHON_ARGSPEC = dict(
+    marathon_url=dict(type='str', required=True, fallback=(env_fallback, ['MARATHON_URL'])),
+    dcos_token=dict(type='str', no_log=True, fallback=(env_fallback, ['DCOS_TOKEN'])),
+    url_username=dict(type='str'),
+    url_password=dict(type='str', no_log=True),
+    validate_certs=dict(type='bool', default=True),
+    ca_path=dict(type='path'),
+    timeout=dict(type='float', default=30),
+    retries=dict(type='int', default=3),
+)
+MARATHON_REQUIRED_TOGETHER = [['url_username', 'url_password']]
+MARATHON_MUTUALLY_EXCLUSIVE = [['dcos_token', 'url_username']]
+
+
+def app_path(app_id, suffix=''):
+    return '/v2/apps' + quote_path(canonical_app_id(app_id)) + suffix
+
+
+def deployment_id_of(resp):
+    """Deployment id from a write response: body `deploymentId`, else the 1.4+ header."""
+    body = resp.body if isinstance(resp.body, dict) else {}
+    if body.get('deploymentId'):
+        return body['deploymentId']
+    deps = body.get('deployments')
+    if isinstance(deps, list) and deps and isinstance(deps[0], dict):
+        return deps[0].get('id')
+    return resp.headers.get('marathon-deployment-id')
+
+
+def locking_deployments(err):
+    """Deployment ids named by a 409 "App is locked" answer (empty for other errors)."""
+    if not isinstance(err, ApiError) or err.status != 409 or not isinstance(err.body, dict):
+        return []
+    return [d.get('id') for d in err.body.get('deployments') or [] if isinstance(d, dict) and d.get('id')]
+
+
+class MarathonModule:
+    def __init__(self, argument_spec, required_together=None, mutually_exclusive=None, **kwargs):
+        spec = copy.deepcopy(MARATHON_ARGSPEC)
+        spec.update(argument_spec)
+        self.module = AnsibleModule(
+            argument_spec=spec,
+            required_together=MARATHON_REQUIRED_TOGETHER + (required_together or []),
+            mutually_exclusive=MARATHON_MUTUALLY_EXCLUSIVE + (mutually_exclusive or []),
+            **kwargs)
+        self.params = self.module.params
+        self.check_mode = self.module.check_mode
+        self.started = time.monotonic()
+        self.fail_results = {}
+        p = self.params
+        if p['timeout'] <= 0:
+            self.fail('timeout must be greater than 0, got %s' % p['timeout'])
+        if p['retries'] < 0:
+            self.fail('retries must be 0 or more, got %s' % p['retries'])
+        url = (p['marathon_url'] or '').strip()
+        if not url.startswith(('http://', 'https://')):
+            self.fail("marathon_url must be an http:// or https:// URL, got '%s'" % url)
+        self.client = self.http_client(url)
+
+    def http_client(self, url):
+        p = self.params
+        return HttpClient(url, timeout=p['timeout'], validate_certs=p['validate_certs'], ca_path=p['ca_path'],
+                          url_username=p['url_username'], url_password=p['url_password'],
+                          token=p['dcos_token'], retries=p['retries'])
+
+    # ------------------------------------------------------------ results
+
+    def fail(self, msg, **kwargs):
+        result = dict(self.fail_results)
+        result.update(kwargs)
+        result['msg'] = msg
+        self.module.fail_json(**result)
+
+    def fail_api(self, err, action, **kwargs):
+        """fail_json with Marathon's message, status and details, prefixed with what we were doing."""
+        info = err.to_dict()
+        msg = '%s: %s' % (action, info.pop('msg'))
+        info.update(kwargs)
+        self.fail(msg, **info)
+
+    def exit(self, **kwargs):
+        self.module.exit_json(**kwargs)
+
+    # ------------------------------------------------------------ Marathon API (raise ApiError)
+
+    def get_app(self, app_id):
+        """The app as Marathon holds it (tasks, counts, deployments embedded) or None when absent."""
+        try:
+            resp = self.client.request('GET', app_path(app_id), query={
+                'embed': ['app.tasks', 'app.counts', 'app.deployments', 'app.lastTaskFailure']}, retry=True)
+        except ApiError as e:
+            if e.status == 404:
+                return None
+            raise
+        return (resp.body or {}).get('app')
+
+    def list_apps(self, query=None):
+        return (self.client.get_json('/v2/apps', query=query) or {}).get('apps') or []
+
+    def app_tasks(self, app_id):
+        return (self.client.get_json(app_path(app_id, '/tasks')) or {}).get('tasks') or []
+
+    def put_app(self, app_id, body, force=False):
+        """Create or partially update; PUT is idempotent, so a retry can never duplicate the app."""
+        return self.client.request('PUT', app_path(app_id), query={'force': force}, json=body, retry=True)
+
+    def delete_app(self, app_id, force=False):
+        return self.client.request('DELETE', app_path(app_id), query={'force': force}, retry=True)
+
+    def restart_app(self, app_id, force=False):
+        # POST is not idempotent (each call is a new restart): never retried.
+        return self.client.request('POST', app_path(app_id, '/restart'), query={'force': force})
+
+    def deployments(self):
+        return self.client.get_json('/v2/deployments') or []
+
+    def queue(self):
+        return (self.client.get_json('/v2/queue', query={'embed': 'lastUnusedOffers'}) or {}).get('queue') or []
+
+    def delete_tasks(self, task_ids, wipe=False, force=False):
+        """Kill (and with wipe expunge) many tasks in one request: POST /v2/tasks/delete."""
+        return self.client.request('POST', '/v2/tasks/delete', query={'wipe': wipe, 'force': force},
+                                   json={'ids': list(task_ids)})
+
+    # ------------------------------------------------------------ diagnostics
+
+    def diagnostics(self, app_id):
+        """Why a deployment is stuck: the queue's offer-decline reasons and the last task failure."""
+        diag = {}
+        try:
+            for entry in self.queue():
+                app = entry.get('app') or {}
+                if canonical_app_id(app.get('id', '')) != canonical_app_id(app_id):
+                    continue
+                summary = entry.get('processedOffersSummary') or {}
+                reasons = [r for r in summary.get('rejectSummaryLastOffers') or []
+                           if isinstance(r, dict) and r.get('declined')]
+                diag['queue'] = {
+                    'count': entry.get('count'),
+                    'delay': entry.get('delay'),
+                    'since': entry.get('since'),
+                    'processed_offers': summary.get('processedOffersCount'),
+                    'unused_offers': summary.get('unusedOffersCount'),
+                    'declined_reasons': reasons,
+                }
+        except ApiError as e:
+            diag['queue_error'] = e.describe()
+        try:
+            app = self.get_app(app_id)
+            if app is not None:
+                if app.get('lastTaskFailure'):
+                    diag['last_task_failure'] = app['lastTaskFailure']
+                diag['deployments'] = [d.get('id') for d in app.get('deployments') or []]
+                diag['tasks_running'] = app.get('tasksRunning')
+                diag['tasks_healthy'] = app.get('tasksHealthy')
+                diag['instances'] = app.get('instances')
+        except ApiError as e:
+            diag['app_error'] = e.describe()
+        return diag
+
+
+def describe_diagnostics(diag):
+    """One line for the failure message."""
+    parts = []
+    q = diag.get('queue')
+    if q:
+        reasons = ', '.join('%s (%s of %s offers)' % (r.get('reason'), r.get('declined'), r.get('processed'))
+                            for r in q.get('declined_reasons') or [])
+        parts.append('%s instance(s) waiting in the launch queue%s' % (
+            q.get('count'), '; offers declined for: ' + reasons if reasons else ''))
+    f = diag.get('last_task_failure')
+    if f:
+        parts.append('last task failure: %s on %s: %s' % (f.get('state'), f.get('host'), f.get('message')))
+    return '; '.join(parts) or 'no queue entry and no task failure reported'

@@ -1,0 +1,351 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) dcos.stateful contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# PRIVATE: internal to dcos.stateful.
+
+"""What marathon_app does with its options: load, validate, decide, write, wait, report."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import copy
+import json
+import os
+import time
+import traceback
+
+from ansible.module_utils.basic import missing_required_lib
+
+from ansible_collections.dcos.stateful.plugins.module_utils._http import ApiError
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon import (
+    deployment_id_of, describe_diagnostics, locking_deployments,
+)
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon_app_spec import (
+    SECRET_KEY_RE, SERVER_FIELDS, RESIDENT_HINT, app_id_errors, body_for_put, build_diff, canonical_app_id, differences,
+    external_volumes, has_stateful_volumes, mask_secrets, persistent_volumes, predict_app,
+    resident_update_violations,
+)
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon_tasks import summarise_tasks
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon_validate import (
+    group_details, render, semantic_errors, validate_app,
+)
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon_wait import DeploymentWaiter, wait_until
+
+try:
+    import yaml
+    HAS_YAML = True
+    YAML_IMPORT_ERROR = None
+except ImportError:  # only needed for YAML files given in src
+    HAS_YAML = False
+    YAML_IMPORT_ERROR = traceback.format_exc()
+
+MAX_LOCK_ROUNDS = 5
+
+
+def secret_values(value, key=None, out=None):
+    """Scalar values stored under secret-looking keys (registered as no_log values)."""
+    out = set() if out is None else out
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if isinstance(k, str) and SECRET_KEY_RE.search(k) and isinstance(v, (str, int, float)) \
+                    and not isinstance(v, bool) and str(v) not in ('', '0'):
+                out.add(str(v))
+            else:
+                secret_values(v, k, out)
+    elif isinstance(value, list):
+        for v in value:
+            secret_values(v, key, out)
+    return out
+
+
+class AppRunner:
+    def __init__(self, mm, clock=time.monotonic):
+        self.mm = mm
+        self.p = mm.params
+        self.clock = clock
+        self.deadline = None
+        self.waiter = DeploymentWaiter(mm.client)
+        self.result = {'changed': False, 'deployment_id': None}
+
+    # ------------------------------------------------------------ input
+
+    def load_definition(self):
+        p = self.p
+        definition = p['definition']
+        if p['src'] is not None:
+            definition = self.read_src(p['src'])
+        if definition is None:
+            return None
+        if not isinstance(definition, dict):
+            self.mm.fail('The app definition must be a dict (JSON object), got %s' % type(definition).__name__)
+        return copy.deepcopy(definition)
+
+    def read_src(self, path):
+        if not os.path.isfile(path):
+            self.mm.fail("src '%s' does not exist or is not a file" % path)
+        try:
+            with open(path, 'rb') as f:
+                text = f.read().decode('utf-8')
+        except (IOError, OSError, UnicodeDecodeError) as e:
+            self.mm.fail("Cannot read src '%s': %s" % (path, e))
+        try:
+            return json.loads(text)
+        except ValueError as json_error:
+            if path.endswith('.json'):
+                self.mm.fail("src '%s' is not valid JSON: %s" % (path, json_error))
+        if not HAS_YAML:
+            self.mm.fail(missing_required_lib('PyYAML (for YAML files in src)'), exception=YAML_IMPORT_ERROR)
+        try:
+            return yaml.safe_load(text)
+        except yaml.YAMLError as e:
+            self.mm.fail("src '%s' is neither valid JSON nor valid YAML: %s" % (path, e))
+
+    def resolve(self):
+        """(app_id, desired definition or None) after validation; fails before any request."""
+        p = self.p
+        desired = self.load_definition()
+        app_id = p['id']
+        if desired is not None:
+            for key in SERVER_FIELDS:
+                desired.pop(key, None)
+            def_id = desired.get('id')
+            if app_id is None:
+                app_id = def_id
+            elif def_id is not None and isinstance(def_id, str) and canonical_app_id(def_id) != canonical_app_id(app_id):
+                self.mm.fail("id '%s' and the definition's id '%s' differ; give one or make them equal" % (app_id, def_id))
+            if isinstance(app_id, str):
+                desired['id'] = canonical_app_id(app_id)
+            if p['instances'] is not None:
+                desired['instances'] = p['instances']
+            for v in secret_values(desired):
+                self.mm.module.no_log_values.add(v)
+        if not app_id or not isinstance(app_id, str):
+            self.mm.fail('The app id is missing: set id, or id in the definition')
+        if p['instances'] is not None and p['instances'] < 0:
+            self.mm.fail('instances must be 0 or more, got %s' % p['instances'])
+        if p['wait_timeout'] <= 0:
+            self.mm.fail('wait_timeout must be greater than 0, got %s' % p['wait_timeout'])
+        if desired is not None:
+            self.validate(desired, partial=True)
+        else:
+            errors = app_id_errors(app_id)
+            if errors:
+                self.mm.fail('Object is not valid: /id: %s' % '; '.join(errors),
+                             details=[{'path': '/id', 'errors': errors}])
+        return canonical_app_id(app_id), desired
+
+    def validate(self, app, partial=False):
+        msg, details = validate_app(app)
+        if msg and partial:
+            # a partial update may lack cmd/args/container; the merged app is checked after the GET
+            details = [d for d in details if not (d['path'] == '/' and any('must either contain' in e for e in d['errors']))]
+            msg = ('%s: %s' % (msg.split(':', 1)[0], render(details))) if details else None
+        if msg:
+            self.mm.fail('App definition is not valid (checked before sending anything to Marathon). ' + msg,
+                         details=details)
+
+    def validate_merged(self, merged):
+        pairs = semantic_errors(merged)
+        if pairs:
+            details = group_details(pairs)
+            self.mm.fail('App definition is not valid (checked before sending anything to Marathon). '
+                         'Object is not valid: %s' % render(details), details=details)
+
+    # ------------------------------------------------------------ run
+
+    def run(self):
+        app_id, desired = self.resolve()
+        self.app_id = app_id
+        self.deadline = self.clock() + self.p['wait_timeout']
+        state = self.p['state']
+        try:
+            if state == 'present':
+                self.present(desired)
+            elif state == 'absent':
+                self.absent()
+            else:
+                self.restarted(desired)
+        except ApiError as e:
+            self.mm.fail_api(e, 'Marathon request failed for app %s' % app_id, **self.partial())
+        self.finish()
+
+    def partial(self):
+        return dict((k, v) for k, v in self.result.items() if k != 'changed')
+
+    def finish(self):
+        self.result['duration'] = round(time.monotonic() - self.mm.started, 3)
+        self.mm.exit(**self.result)
+
+    def describe_current(self, current):
+        self.result['app'] = mask_secrets(current) if current is not None else None
+        self.result['tasks'] = summarise_tasks((current or {}).get('tasks'))
+
+    # present ----------------------------------------------------
+
+    def present(self, desired):
+        p = self.p
+        for _round in range(MAX_LOCK_ROUNDS):
+            current = self.mm.get_app(self.app_id)
+            if current is None:
+                if desired is None:
+                    self.mm.fail('App %s does not exist; give definition or src to create it' % self.app_id)
+                self.validate(desired)
+                body = body_for_put(desired)
+                changed_keys = sorted(k for k in body if k != 'id')
+                predicted = body
+            else:
+                if desired is None:
+                    desired = {'id': self.app_id}
+                    if p['instances'] is not None:
+                        desired['instances'] = p['instances']
+                changed_keys = differences(desired, current)
+                if not changed_keys:
+                    self.describe_current(current)
+                    return
+                violations = resident_update_violations(desired, current)
+                if violations:
+                    self.mm.fail('App %s has local persistent volumes; Marathon rejects this change: %s. %s' % (
+                        self.app_id, render(violations), RESIDENT_HINT), details=violations, changed_keys=changed_keys)
+                predicted = predict_app(desired, current)
+                self.validate_merged(predicted)
+                body = body_for_put(desired)
+            self.result['changed'] = True
+            self.result['changed_keys'] = changed_keys
+            if self.mm.module._diff:
+                self.result['diff'] = build_diff(desired, current, changed_keys) if current is not None else \
+                    {'before': {}, 'after': mask_secrets(body)}
+            if self.mm.check_mode:
+                self.result['app'] = mask_secrets(predicted)
+                self.result['tasks'] = summarise_tasks((current or {}).get('tasks'))
+                return
+            if self.write(lambda: self.mm.put_app(self.app_id, body, force=p['force'])):
+                return
+        self.mm.fail('App %s stayed locked by other deployments; gave up after %d attempts' % (self.app_id, MAX_LOCK_ROUNDS))
+
+    # absent -----------------------------------------------------
+
+    def absent(self):
+        for _round in range(MAX_LOCK_ROUNDS):
+            current = self.mm.get_app(self.app_id)
+            if current is None:
+                self.result['app'] = None
+                self.result['tasks'] = []
+                return
+            if has_stateful_volumes(current) and not self.p['remove_volumes']:
+                self.refuse_delete(current)
+            self.result['changed'] = True
+            self.result['removed_volumes'] = [v for t in summarise_tasks(current.get('tasks')) for v in t['local_volumes']]
+            if self.mm.module._diff:
+                self.result['diff'] = {'before': mask_secrets(current), 'after': {}}
+            self.describe_current(current)
+            if self.mm.check_mode:
+                return
+            if self.write(lambda: self.mm.delete_app(self.app_id, force=self.p['force']), final_get=False):
+                self.result['app'] = None
+                return
+        self.mm.fail('App %s stayed locked by other deployments; gave up after %d attempts' % (self.app_id, MAX_LOCK_ROUNDS))
+
+    def refuse_delete(self, current):
+        tasks = summarise_tasks(current.get('tasks'))
+        local = ['%s on %s (agent %s, %s)' % (v['persistence_id'], t['host'], t['agent_id'], t['status'])
+                 for t in tasks for v in t['local_volumes']]
+        parts = []
+        if persistent_volumes(current):
+            parts.append('local persistent volumes (%s)' % (', '.join(local) or ', '.join(
+                v.get('containerPath') for v in persistent_volumes(current))))
+        if external_volumes(current):
+            parts.append('external volumes (%s)' % ', '.join(
+                str((v.get('external') or {}).get('name')) for v in external_volumes(current)))
+        self.describe_current(current)
+        self.mm.fail(
+            'App %s has %s. Deleting it makes Marathon release its reservations and destroy its local volumes '
+            '(their data is lost). Nothing was changed. Set remove_volumes=true to delete the app and its volumes, '
+            'or set instances=0 to stop it and keep the data.' % (self.app_id, ' and '.join(parts)),
+            changed=False, **self.partial())
+
+    # restarted --------------------------------------------------
+
+    def restarted(self, desired):
+        if desired is not None:
+            self.present(desired)
+            if self.result['changed'] and self.result.get('changed_keys') != ['instances']:
+                return  # a config change already replaced every task
+        current = self.mm.get_app(self.app_id)
+        if current is None:
+            self.mm.fail('App %s does not exist; cannot restart it' % self.app_id)
+        self.result['changed'] = True
+        self.describe_current(current)
+        if self.mm.check_mode:
+            return
+        for _round in range(MAX_LOCK_ROUNDS):
+            if self.write(lambda: self.mm.restart_app(self.app_id, force=self.p['force'])):
+                return
+        self.mm.fail('App %s stayed locked by other deployments; gave up after %d attempts' % (self.app_id, MAX_LOCK_ROUNDS))
+
+    # ------------------------------------------------------------ write + wait
+
+    def write(self, send, final_get=True):
+        """Send one write; True when done (waited if asked), False to re-decide after a lock cleared."""
+        p = self.p
+        stream = self.waiter.subscribe(self.deadline - self.clock()) if p['wait'] else None
+        try:
+            resp = send()
+        except ApiError as e:
+            if stream is not None:
+                stream.close()
+            locks = locking_deployments(e)
+            if not locks or p['force']:
+                raise
+            res = self.waiter.wait(locks, self.deadline)
+            if not res.ok and res.pending:
+                self.mm.fail('App %s is locked by running deployment(s) %s that did not finish within wait_timeout=%ss. '
+                             'Wait longer, or set force=true to cancel them.' % (
+                                 self.app_id, ', '.join(res.pending), p['wait_timeout']),
+                             status=409, locked_by=res.pending, diagnostics=self.mm.diagnostics(self.app_id), **self.partial())
+            return False
+        dep_id = deployment_id_of(resp)
+        self.result['deployment_id'] = dep_id
+        if not p['wait']:
+            if stream is not None:
+                stream.close()
+            return True
+        if dep_id:
+            res = self.waiter.wait([dep_id], self.deadline, stream)
+            self.result['wait'] = {'via': res.via, 'seconds': round(res.elapsed, 3)}
+            if res.failed:
+                diag = self.mm.diagnostics(self.app_id)
+                self.mm.fail('Deployment %s of app %s failed: %s' % (dep_id, self.app_id, describe_diagnostics(diag)),
+                             diagnostics=diag, **self.partial())
+            if res.pending:
+                diag = self.mm.diagnostics(self.app_id)
+                self.mm.fail('Deployment %s of app %s did not finish within wait_timeout=%ss: %s' % (
+                    dep_id, self.app_id, p['wait_timeout'], describe_diagnostics(diag)),
+                    diagnostics=diag, **self.partial())
+        elif stream is not None:
+            stream.close()
+        if final_get:
+            self.wait_tasks()
+        return True
+
+    def wait_tasks(self):
+        """After the deployment: every wanted instance running, and healthy when health checks exist."""
+        def ready():
+            app = self.mm.get_app(self.app_id)
+            if app is None:
+                return True, None
+            want = app.get('instances') or 0
+            ok = (app.get('tasksRunning') or 0) >= want
+            if app.get('healthChecks'):
+                ok = ok and (app.get('tasksHealthy') or 0) >= want
+            return ok, app
+        done, app = wait_until(ready, self.deadline, clock=self.clock)
+        self.describe_current(app)
+        if not done:
+            diag = self.mm.diagnostics(self.app_id)
+            self.mm.fail('App %s: deployment finished but only %s of %s instance(s) are running%s within wait_timeout=%ss: %s' % (
+                self.app_id, app.get('tasksRunning'), app.get('instances'),
+                ' and healthy (%s healthy)' % app.get('tasksHealthy') if app.get('healthChecks') else '',
+                self.p['wait_timeout'], describe_diagnostics(diag)), diagnostics=diag, **self.partial())

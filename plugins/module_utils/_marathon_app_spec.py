@@ -1,0 +1,419 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) dcos.stateful contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# PRIVATE: internal to dcos.stateful.
+
+"""Pure decision logic for Marathon app definitions: normalise, compare, diff, mask.
+
+No I/O here; everything is tested as tables in tests/unit/plugins/module_utils/test_marathon_app_spec.py.
+Defaults follow Marathon's RAML (1.5+ API, docs/docs/rest-api/public/api/v2/types).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import copy
+import json
+import re
+
+# Fields Marathon sets itself; never compared and never sent back.
+SERVER_FIELDS = frozenset([
+    'version', 'versionInfo', 'tasksStaged', 'tasksRunning', 'tasksHealthy', 'tasksUnhealthy',
+    'deployments', 'tasks', 'readinessCheckResults', 'lastTaskFailure', 'tasksStats', 'taskStats',
+])
+
+# Top-level defaults Marathon applies (RAML App type) when the field is absent.
+TOP_DEFAULTS = {
+    'instances': 1, 'cpus': 1, 'mem': 128, 'disk': 0, 'gpus': 0,
+    'backoffSeconds': 1, 'backoffFactor': 1.15, 'maxLaunchDelaySeconds': 300,
+    'requirePorts': False, 'killSelection': 'YOUNGEST_FIRST', 'executor': '',
+    'taskKillGracePeriodSeconds': None, 'env': {}, 'labels': {}, 'constraints': [],
+    'acceptedResourceRoles': None, 'healthChecks': [], 'fetch': [], 'dependencies': [],
+    'secrets': {}, 'args': [], 'readinessChecks': [], 'uris': [], 'tty': False,
+}
+
+HEALTH_CHECK_DEFAULTS = {
+    'gracePeriodSeconds': 300, 'intervalSeconds': 60, 'timeoutSeconds': 20,
+    'maxConsecutiveFailures': 3, 'delaySeconds': 15,
+}
+HTTP_HEALTH_DEFAULTS = {'path': '/', 'ignoreHttp1xx': False, 'ipProtocol': 'IPv4'}
+
+# Fields whose value is a set in Marathon (order is not kept): compared sorted.
+SET_FIELDS = frozenset(['acceptedResourceRoles', 'dependencies', 'constraints'])
+# Dict fields that are user data maps: compared exactly (a removed key is a change).
+MAP_FIELDS = frozenset(['env', 'labels', 'secrets', 'options'])
+
+DYNAMIC_PORT_FIELDS = frozenset(['port', 'servicePort', 'hostPort'])
+
+RESOURCE_FIELDS = ('cpus', 'mem', 'disk', 'gpus', 'requirePorts')
+
+SECRET_KEY_RE = re.compile(r'(password|passwd|secret|token|key)', re.IGNORECASE)
+MASK = '********'
+
+APP_ID_SEGMENT_RE = re.compile(r'^(([a-z0-9]|[a-z0-9][a-z0-9\-]*[a-z0-9])\.)*([a-z0-9]|[a-z0-9][a-z0-9\-]*[a-z0-9])$')
+
+
+def canonical_app_id(app_id):
+    """Absolute, without trailing slash, '.'/'..' resolved (Marathon's PathId canonicalisation)."""
+    parts = []
+    for seg in (app_id or '').split('/'):
+        if seg in ('', '.'):
+            continue
+        if seg == '..':
+            if parts:
+                parts.pop()
+            continue
+        parts.append(seg)
+    return '/' + '/'.join(parts)
+
+
+def safe_app_id(app_id):
+    """Marathon's safe id used in task and persistence ids: '/db/pg' -> 'db_pg'."""
+    return canonical_app_id(app_id).strip('/').replace('/', '_')
+
+
+def app_id_errors(app_id):
+    """Reasons the id is not a valid Marathon PathId (empty list when valid)."""
+    cid = canonical_app_id(app_id)
+    if cid == '/':
+        return ['must not be the root group']
+    bad = [s for s in cid.strip('/').split('/') if not APP_ID_SEGMENT_RE.match(s)]
+    if bad:
+        return ["path contains invalid characters (allowed: lowercase letters, digits, hyphens, '.', '..'): %s" % ', '.join(bad)]
+    return []
+
+
+# ---------------------------------------------------------------- volume helpers
+
+def volumes_of(app):
+    container = app.get('container') or {}
+    return container.get('volumes') or []
+
+
+def persistent_volumes(app):
+    return [v for v in volumes_of(app) if isinstance(v, dict) and isinstance(v.get('persistent'), dict)]
+
+
+def external_volumes(app):
+    return [v for v in volumes_of(app) if isinstance(v, dict) and isinstance(v.get('external'), dict)]
+
+
+def is_resident(app):
+    """Marathon 1.5+: an app is resident iff it has a local persistent volume."""
+    return bool(persistent_volumes(app))
+
+
+def has_stateful_volumes(app):
+    return bool(persistent_volumes(app) or external_volumes(app))
+
+
+# ---------------------------------------------------------------- normalisation
+
+def _normalise_volume(vol):
+    vol = dict(vol)
+    if isinstance(vol.get('persistent'), dict):
+        p = dict(vol['persistent'])
+        p.setdefault('type', 'mount' if p.get('profileName') else 'root')
+        p.setdefault('constraints', [])
+        vol['persistent'] = p
+    if isinstance(vol.get('external'), dict):
+        e = dict(vol['external'])
+        e.setdefault('options', {})
+        if e.get('provider', 'dvdi') == 'dvdi':
+            e.setdefault('shared', False)
+        vol['external'] = e
+    return vol
+
+
+def _normalise_port_mapping(pm):
+    pm = dict(pm)
+    pm.setdefault('containerPort', 0)
+    pm.setdefault('servicePort', 0)
+    pm.setdefault('protocol', 'tcp')
+    pm.setdefault('labels', {})
+    return pm
+
+
+def _normalise_port_definition(pd):
+    pd = dict(pd)
+    pd.setdefault('port', 0)
+    pd.setdefault('protocol', 'tcp')
+    pd.setdefault('labels', {})
+    return pd
+
+
+def _normalise_container(container):
+    c = dict(container)
+    c.setdefault('type', 'DOCKER')
+    if isinstance(c.get('volumes'), list):
+        c['volumes'] = [_normalise_volume(v) if isinstance(v, dict) else v for v in c['volumes']]
+    else:
+        c['volumes'] = []
+    if isinstance(c.get('portMappings'), list):
+        c['portMappings'] = [_normalise_port_mapping(p) if isinstance(p, dict) else p for p in c['portMappings']]
+    if isinstance(c.get('docker'), dict):
+        d = dict(c['docker'])
+        d.setdefault('forcePullImage', False)
+        d.setdefault('privileged', False)
+        d.setdefault('parameters', [])
+        c['docker'] = d
+    return c
+
+
+def _normalise_health_check(hc):
+    hc = dict(hc)
+    hc.setdefault('protocol', 'HTTP')
+    for k, v in HEALTH_CHECK_DEFAULTS.items():
+        hc.setdefault(k, v)
+    if hc['protocol'] in ('HTTP', 'HTTPS', 'MESOS_HTTP', 'MESOS_HTTPS'):
+        for k, v in HTTP_HEALTH_DEFAULTS.items():
+            if k == 'ignoreHttp1xx' and hc['protocol'].startswith('MESOS'):
+                continue
+            hc.setdefault(k, v)
+    if hc['protocol'] in ('HTTP', 'HTTPS', 'TCP', 'MESOS_HTTP', 'MESOS_HTTPS', 'MESOS_TCP') and 'port' not in hc:
+        hc.setdefault('portIndex', 0)
+    return hc
+
+
+def _sort_key(value):
+    return json.dumps(value, sort_keys=True)
+
+
+def normalise_app(app):
+    """Canonical form of an app definition (user-supplied or as Marathon returns it).
+
+    Server-set fields are dropped, Marathon's defaults are filled in nested objects, set-like
+    lists are sorted and numbers are made comparable. Top-level defaults are *not* added here:
+    `differences()` compares only the top-level keys the user set and falls back to TOP_DEFAULTS.
+    """
+    app = copy.deepcopy(app or {})
+    for key in SERVER_FIELDS:
+        app.pop(key, None)
+    if 'id' in app and isinstance(app['id'], str):
+        app['id'] = canonical_app_id(app['id'])
+    resident = is_resident(app)
+    stateful = has_stateful_volumes(app)
+    if isinstance(app.get('container'), dict):
+        app['container'] = _normalise_container(app['container'])
+    if isinstance(app.get('healthChecks'), list):
+        app['healthChecks'] = [_normalise_health_check(h) if isinstance(h, dict) else h for h in app['healthChecks']]
+    if isinstance(app.get('portDefinitions'), list):
+        app['portDefinitions'] = [_normalise_port_definition(p) if isinstance(p, dict) else p for p in app['portDefinitions']]
+    if isinstance(app.get('upgradeStrategy'), dict):
+        us = dict(app['upgradeStrategy'])
+        default_min, default_over = (0.5, 0.0) if stateful else (1.0, 1.0)
+        us.setdefault('minimumHealthCapacity', default_min)
+        us.setdefault('maximumOverCapacity', default_over)
+        app['upgradeStrategy'] = us
+    if isinstance(app.get('residency'), dict):
+        r = dict(app['residency'])
+        r.setdefault('relaunchEscalationTimeoutSeconds', 3600)
+        r.setdefault('taskLostBehavior', 'WAIT_FOREVER')
+        app['residency'] = r
+    if isinstance(app.get('unreachableStrategy'), dict):
+        u = dict(app['unreachableStrategy'])
+        u.setdefault('inactiveAfterSeconds', 0)
+        u.setdefault('expungeAfterSeconds', 0)
+        app['unreachableStrategy'] = u
+    for key in SET_FIELDS:
+        if isinstance(app.get(key), list):
+            app[key] = sorted(app[key], key=_sort_key)
+    app['_resident'] = resident  # consumed by default_for(); never sent
+    return app
+
+
+def default_for(key, normalised_app):
+    """What Marathon holds for `key` when the app definition does not set it."""
+    stateful = has_stateful_volumes(normalised_app)
+    if key == 'upgradeStrategy':
+        return {'minimumHealthCapacity': 0.5, 'maximumOverCapacity': 0.0} if stateful else \
+            {'minimumHealthCapacity': 1.0, 'maximumOverCapacity': 1.0}
+    if key == 'unreachableStrategy':
+        return 'disabled' if normalised_app.get('_resident') else {'inactiveAfterSeconds': 0, 'expungeAfterSeconds': 0}
+    if key == 'residency':
+        return {'relaunchEscalationTimeoutSeconds': 3600, 'taskLostBehavior': 'WAIT_FOREVER'} \
+            if normalised_app.get('_resident') else None
+    if key == 'networks':
+        return [{'mode': 'host'}]
+    return copy.deepcopy(TOP_DEFAULTS.get(key))
+
+
+def _is_empty(value):
+    return value is None or value == [] or value == {} or value == '' or value is False or value == 0
+
+
+def values_equal(desired, current, key=None):
+    """Desired value (what the user set, normalised) matches what Marathon holds.
+
+    Nested objects: keys only Marathon holds are ignored when empty (server-filled defaults);
+    user data maps (env, labels, secrets, options) must match exactly.
+    """
+    if isinstance(desired, dict) and isinstance(current, dict):
+        if key in MAP_FIELDS:
+            return _canon(desired) == _canon(current)
+        for k, v in desired.items():
+            if k not in current:
+                if _is_empty(v):
+                    continue
+                return False
+            if not values_equal(v, current[k], k):
+                return False
+        return True
+    if isinstance(desired, list) and isinstance(current, list):
+        return len(desired) == len(current) and all(values_equal(d, c, key) for d, c in zip(desired, current))
+    if key in DYNAMIC_PORT_FIELDS and desired == 0:
+        return True  # 0 asks Marathon to pick a port; it returns the one it picked
+    if isinstance(desired, bool) or isinstance(current, bool):
+        return type(desired) is type(current) and desired == current
+    if isinstance(desired, (int, float)) and isinstance(current, (int, float)):
+        return float(desired) == float(current)
+    if desired is None and _is_empty(current):
+        return True
+    return desired == current
+
+
+def _canon(value):
+    return json.dumps(value, sort_keys=True)
+
+
+def differences(desired, current):
+    """Top-level keys (of the user's definition) whose value differs from Marathon's. Sorted."""
+    d = normalise_app(desired)
+    c = normalise_app(current)
+    changed = []
+    for key in sorted(d):
+        if key in ('_resident', 'id'):
+            continue
+        have = c[key] if key in c else default_for(key, c)
+        if not values_equal(d[key], have, key):
+            changed.append(key)
+    return changed
+
+
+def partial_diff(before, after, key=None):
+    """(before, after) reduced to the parts that differ, for --diff."""
+    if isinstance(before, dict) and isinstance(after, dict) and key not in ('container', 'upgradeStrategy'):
+        b, a = {}, {}
+        for k in sorted(set(before) | set(after)):
+            if k in before and k in after and values_equal(after[k], before[k], k) and values_equal(before[k], after[k], k):
+                continue
+            if k in before:
+                b[k] = before[k]
+            if k in after:
+                a[k] = after[k]
+        return b, a
+    return before, after
+
+
+def build_diff(desired, current, changed_keys):
+    """--diff payload showing only what changes, with secret-looking values masked."""
+    d = normalise_app(desired)
+    c = normalise_app(current) if current else {}
+    before, after = {}, {}
+    for key in changed_keys:
+        if current is None:
+            after[key] = d.get(key)
+            continue
+        have = c[key] if key in c else default_for(key, c)
+        want = d.get(key)
+        if key in MAP_FIELDS:
+            have, want = partial_diff(have or {}, want or {}, None)
+        before[key] = have
+        after[key] = want
+    return {'before': mask_secrets(before), 'after': mask_secrets(after)}
+
+
+def predict_app(desired, current):
+    """What Marathon will hold after a partial-update PUT of `desired` (check mode result)."""
+    result = copy.deepcopy(current) if current else {}
+    for key in SERVER_FIELDS:
+        result.pop(key, None)
+    result.update(copy.deepcopy(desired))
+    return result
+
+
+def body_for_put(desired):
+    """Request body: the user's definition without server-set fields."""
+    body = copy.deepcopy(desired)
+    for key in SERVER_FIELDS:
+        body.pop(key, None)
+    return body
+
+
+# ---------------------------------------------------------------- secrets
+
+def mask_secrets(value, _key=None):
+    """Copy of `value` with the values of secret-looking keys replaced by a mask."""
+    if isinstance(value, dict):
+        out = {}
+        for k, v in value.items():
+            if isinstance(k, str) and SECRET_KEY_RE.search(k) and not isinstance(v, (dict, list)) and v not in (None, ''):
+                out[k] = MASK
+            else:
+                out[k] = mask_secrets(v, k)
+        return out
+    if isinstance(value, list):
+        return [mask_secrets(v, _key) for v in value]
+    return value
+
+
+# ---------------------------------------------------------------- resident update rules
+
+def _host_ports(app):
+    """Fixed host ports: requested port definitions with requirePorts, and non-zero hostPorts."""
+    ports = set()
+    if app.get('requirePorts'):
+        for pd in app.get('portDefinitions') or []:
+            if isinstance(pd, dict) and pd.get('port'):
+                ports.add(pd['port'])
+    for pm in (app.get('container') or {}).get('portMappings') or []:
+        if isinstance(pm, dict) and pm.get('hostPort'):
+            ports.add(pm['hostPort'])
+    return ports
+
+
+def _persistent_signature(app):
+    sig = []
+    for v in persistent_volumes(normalise_app(app)):
+        p = v['persistent']
+        sig.append(_canon({'containerPath': v.get('containerPath'), 'mode': v.get('mode'), 'type': p.get('type'),
+                           'size': p.get('size'), 'maxSize': p.get('maxSize'), 'constraints': p.get('constraints'),
+                           'profileName': p.get('profileName')}))
+    return sorted(sig)
+
+
+RESIDENT_HINT = ('Marathon keeps the reservations of a resident app fixed. To change this, deploy a new app '
+                 'with a new id (and move the data), or remove this app with state=absent and '
+                 'remove_volumes=true, which destroys its volumes, then create it again.')
+
+
+def resident_update_violations(desired, current):
+    """Changes Marathon rejects on an app with local persistent volumes (1.7+ messages).
+
+    Returns a list of {"path", "errors"} like Marathon's 422 details. Only keys the user set are
+    checked (a partial update keeps the others).
+    """
+    if not (is_resident(current) or ('container' in desired and is_resident(desired))):
+        return []
+    d = normalise_app(desired)
+    c = normalise_app(current)
+    out = []
+    if 'container' in desired and _persistent_signature(desired) != _persistent_signature(current):
+        out.append({'path': '/', 'errors': ['Persistent volumes can not be changed!']})
+    for key in RESOURCE_FIELDS:
+        if key in d:
+            have = c[key] if key in c else default_for(key, c)
+            if not values_equal(d[key], have, key):
+                out.append({'path': '/' + key, 'errors': [
+                    'Services with persistent volumes configured may not change resource requirements. '
+                    'If you need to make this change, please create a new service.']})
+    if 'portDefinitions' in desired or 'container' in desired or 'requirePorts' in desired:
+        merged = predict_app(desired, current)
+        if _host_ports(merged) != _host_ports(current):
+            out.append({'path': '/', 'errors': [
+                'Services with persistent volumes configured may not change host ports. '
+                'If you need to make this change, please create a new service.']})
+    return out

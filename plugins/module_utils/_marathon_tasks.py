@@ -1,0 +1,105 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) dcos.stateful contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# PRIVATE: internal to dcos.stateful.
+
+"""Tasks and their local volumes as the modules return them (the UI's Volumes tab as data).
+
+Marathon lists suspended resident instances in /v2/apps/<id>/tasks without `startedAt` (and
+without stagedAt/version/ports); Marathon's own tests call a task "launched" iff `startedAt` is
+present. We follow that rule.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+
+INSTANCE_RE = re.compile(r'^(.+)[._](instance-|marathon-)([^._]+)')
+ACTIVE_STATES = frozenset(['TASK_STAGING', 'TASK_STARTING', 'TASK_RUNNING', 'TASK_KILLING', 'TASK_UNREACHABLE'])
+
+
+def instance_id(task_id):
+    """Instance id of a 1.8+ task id (`app.instance-<uuid>._app.N`); legacy ids map to themselves minus `.N`."""
+    m = INSTANCE_RE.match(task_id or '')
+    if m:
+        return '%s.%s%s' % (m.group(1), m.group(2), m.group(3))
+    return re.sub(r'\.\d+$', '', task_id or '')
+
+
+def task_status(task):
+    """running | starting | suspended | lost | killing (module-level summary of a Marathon task)."""
+    state = task.get('state')
+    if state in ('TASK_LOST', 'TASK_UNREACHABLE', 'TASK_GONE', 'TASK_UNKNOWN', 'TASK_DROPPED'):
+        return 'lost'
+    if not task.get('startedAt'):
+        # launching (staged, not started yet) or a resident instance kept on its reservation
+        return 'starting' if task.get('stagedAt') and state in ACTIVE_STATES else 'suspended'
+    if state == 'TASK_RUNNING':
+        return 'running'
+    if state == 'TASK_KILLING':
+        return 'killing'
+    return 'starting' if state in ACTIVE_STATES else 'suspended'
+
+
+def task_healthy(task):
+    results = task.get('healthCheckResults')
+    if not results:
+        return None
+    return all(r.get('alive') for r in results)
+
+
+def summarise_task(task):
+    return {
+        'id': task.get('id'),
+        'instance_id': instance_id(task.get('id')),
+        'app_id': task.get('appId'),
+        'host': task.get('host'),
+        'agent_id': task.get('slaveId'),
+        'state': task.get('state'),
+        'status': task_status(task),
+        'healthy': task_healthy(task),
+        'started_at': task.get('startedAt'),
+        'ports': task.get('ports') or [],
+        'local_volumes': [
+            {'container_path': v.get('containerPath'), 'persistence_id': v.get('persistenceId')}
+            for v in task.get('localVolumes') or []
+        ],
+    }
+
+
+def summarise_tasks(tasks):
+    return sorted((summarise_task(t) for t in tasks or []), key=lambda t: (t['host'] or '', t['id'] or ''))
+
+
+def volumes_view(app, tasks):
+    """One row per local persistent volume (Marathon UI's Volumes tab), plus external volumes."""
+    rows = []
+    for t in summarise_tasks(tasks):
+        for v in t['local_volumes']:
+            rows.append({
+                'app_id': app.get('id'), 'type': 'persistent', 'container_path': v['container_path'],
+                'persistence_id': v['persistence_id'], 'host': t['host'], 'agent_id': t['agent_id'],
+                'task_id': t['id'], 'instance_id': t['instance_id'], 'status': 'attached' if t['status'] in (
+                    'running', 'starting', 'killing') else 'detached', 'task_status': t['status'],
+                'size': _persistent_size(app, v['container_path']),
+            })
+    for v in (app.get('container') or {}).get('volumes') or []:
+        ext = v.get('external') if isinstance(v, dict) else None
+        if isinstance(ext, dict):
+            rows.append({
+                'app_id': app.get('id'), 'type': 'external', 'container_path': v.get('containerPath'),
+                'name': ext.get('name'), 'provider': ext.get('provider'),
+                'driver': (ext.get('options') or {}).get('dvdi/driver'), 'size': ext.get('size'),
+            })
+    return rows
+
+
+def _persistent_size(app, container_path):
+    for v in (app.get('container') or {}).get('volumes') or []:
+        if isinstance(v, dict) and v.get('containerPath') == container_path and isinstance(v.get('persistent'), dict):
+            return v['persistent'].get('size')
+    return None

@@ -1,0 +1,273 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) dcos.stateful contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: marathon_app
+short_description: Create, update, scale, restart and remove Marathon apps, including apps with persistent volumes
+version_added: 0.1.0
+description:
+  - Makes a Marathon app match a definition, declaratively and idempotently. Only the fields you set are
+    compared, after Marathon's defaults are normalised and server-set fields are dropped; when nothing
+    differs the module makes exactly one GET request and no write.
+  - The definition is validated before any request, against the collection's schema and Marathon's
+    rules for stateful apps (local persistent and external volumes), with Marathon's paths and messages.
+  - Changes that Marathon rejects on a resident app (an app with local persistent volumes), such as new
+    resources or volumes, are refused with a message that says what to do instead.
+  - O(instances=0) stops the app and keeps its reservations and volumes; a later O(instances) above
+    zero relaunches the same instances on their volumes.
+  - Waits for the deployment through Marathon's event stream (C(/v2/events)), falling back to polling
+    C(/v2/deployments), and then for the tasks to run and be healthy. On a timeout or a failed deployment
+    it fails with diagnostics (why offers were declined, the last task failure).
+  - Values of secret-looking keys (names containing password, secret, token or key) are masked in the
+    diff and in the returned app.
+author:
+  - dcos.stateful maintainers
+extends_documentation_fragment:
+  - dcos.stateful.marathon
+  - dcos.stateful.marathon.actiongroup_marathon
+attributes:
+  check_mode:
+    support: full
+    description: Predicts the change, the resulting app and the diff; sends no write.
+  diff_mode:
+    support: full
+    description: Shows only the fields that change, with secret-looking values masked.
+options:
+  id:
+    description:
+      - The app id, for example V(/databases/postgres). Relative ids are resolved against V(/).
+      - Required unless the definition carries an C(id). When both are given they must be equal.
+    type: str
+  definition:
+    description:
+      - The app definition as a dict, in Marathon's JSON format (C(cmd), C(container), C(cpus), ...).
+      - Server-set fields (C(version), C(tasks), C(deployments), counts) are ignored, so the output of
+        M(dcos.stateful.marathon_app_info) can be fed back.
+      - On an existing app this is a partial update; fields you leave out keep their value.
+      - Mutually exclusive with O(src).
+    type: dict
+  src:
+    description:
+      - Path of a JSON or YAML file with the app definition, read on the managed node.
+      - YAML files need PyYAML on the managed node.
+      - Mutually exclusive with O(definition).
+    type: path
+  state:
+    description:
+      - V(present) creates or updates the app. With only O(id) and O(instances) it scales an existing app.
+      - V(absent) removes the app. Refused for apps with persistent or external volumes unless
+        O(remove_volumes=true).
+      - V(restarted) applies the definition if one is given and restarts every task of the app
+        (resident tasks restart on their volumes).
+    type: str
+    choices: [present, absent, restarted]
+    default: present
+  instances:
+    description:
+      - Number of instances; overrides C(instances) of the definition.
+      - V(0) stops the app and keeps its volumes (resident instances become suspended).
+    type: int
+  force:
+    description:
+      - Pass C(force=true) to Marathon, which cancels a deployment that is running for this app.
+      - Without it, a write that Marathon refuses because the app is locked by a deployment (HTTP 409)
+        waits for that deployment within O(wait_timeout) and is then decided again.
+    type: bool
+    default: false
+  wait:
+    description:
+      - Wait for the deployment to finish and for the tasks to be running (and healthy when the app has
+        health checks).
+    type: bool
+    default: true
+  wait_timeout:
+    description:
+      - How many seconds to wait, in total, for running deployments (a lock) and for our own deployment.
+    type: int
+    default: 300
+  remove_volumes:
+    description:
+      - Allow O(state=absent) on an app with local persistent volumes or external volumes.
+      - Marathon then releases the reservations and Mesos destroys the local volumes and their data.
+    type: bool
+    default: false
+notes:
+  - Creates and updates use C(PUT /v2/apps/<id>), which is idempotent, so a retried request can never
+    create a second app.
+  - Marathon reports a removed app's reservations as released only after Mesos re-offers them; use
+    M(dcos.stateful.mesos_volume_info) to see what is left on the agents.
+seealso:
+  - module: dcos.stateful.marathon_app_info
+  - module: dcos.stateful.marathon_task_wipe
+'''
+
+EXAMPLES = r'''
+- name: Deploy a service with a local persistent volume (the Marathon stateful tutorial)
+  dcos.stateful.marathon_app:
+    marathon_url: http://marathon.mesos:8080
+    definition:
+      id: /test-persistent-volume
+      cmd: "ls -la; echo hello >> data/foo; cat data/foo; sleep 1000"
+      cpus: 0.1
+      mem: 32
+      instances: 1
+      container:
+        type: MESOS
+        volumes:
+          - containerPath: data
+            mode: RW
+            persistent:
+              size: 10
+      upgradeStrategy:
+        minimumHealthCapacity: 0.5
+        maximumOverCapacity: 0
+  register: deployed
+
+- name: Show where the volume lives
+  ansible.builtin.debug:
+    msg: "{{ deployed.tasks | map(attribute='local_volumes') | list }} on {{ deployed.tasks | map(attribute='host') | list }}"
+
+- name: Stop the service but keep its data
+  dcos.stateful.marathon_app:
+    id: /test-persistent-volume
+    instances: 0
+
+- name: Start it again on the same volume
+  dcos.stateful.marathon_app:
+    id: /test-persistent-volume
+    instances: 1
+
+- name: Connection options once for every Marathon module
+  module_defaults:
+    group/dcos.stateful.marathon:
+      marathon_url: https://dcos.example.com/service/marathon
+      dcos_token: "{{ dcos_token }}"
+      ca_path: /etc/ssl/dcos-ca.crt
+  block:
+    - name: Deploy from a file
+      dcos.stateful.marathon_app:
+        src: files/postgres.json
+        wait_timeout: 600
+
+    - name: Remove the app and destroy its volumes
+      dcos.stateful.marathon_app:
+        id: /postgres
+        state: absent
+        remove_volumes: true
+'''
+
+RETURN = r'''
+app:
+  description:
+    - The app as Marathon holds it after the change (in check mode, as it is predicted to be), with the values
+      of secret-looking keys masked. V(null) after removal.
+  returned: success
+  type: dict
+  sample: {"id": "/test-persistent-volume", "instances": 1, "cpus": 0.1, "mem": 32, "tasksRunning": 1}
+deployment_id:
+  description: Id of the deployment Marathon started, V(null) when nothing was written.
+  returned: always
+  type: str
+  sample: 5ed4c0c5-9ff8-4a6f-a0cd-f57f59a34b43
+changed_keys:
+  description: Top-level fields of the definition that differed from Marathon's (what the write changes).
+  returned: changed
+  type: list
+  elements: str
+  sample: [instances]
+tasks:
+  description: The app's tasks, including suspended resident instances, with their local volumes.
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: Marathon task id.
+      type: str
+      returned: always
+    instance_id:
+      description: Instance id (kept across relaunches of a resident instance).
+      type: str
+      returned: always
+    host:
+      description: Agent host name.
+      type: str
+      returned: always
+    agent_id:
+      description: Mesos agent id (C(slaveId)).
+      type: str
+      returned: always
+    state:
+      description: Mesos task state as Marathon reports it.
+      type: str
+      returned: always
+    status:
+      description: V(running), V(starting), V(killing), V(suspended) (resident instance without a running task) or V(lost).
+      type: str
+      returned: always
+    healthy:
+      description: Whether every health check passes; V(null) when the app has none.
+      type: bool
+      returned: always
+    local_volumes:
+      description: Local persistent volumes of the instance, each with C(container_path) and C(persistence_id).
+      type: list
+      elements: dict
+      returned: always
+  sample: [{"id": "test-persistent-volume.instance-3f9a.._app.1", "host": "127.0.0.1", "agent_id": "a1-S0",
+            "status": "running", "local_volumes": [{"container_path": "data", "persistence_id": "test-persistent-volume#data#3f9b"}]}]
+removed_volumes:
+  description: Local volumes (C(container_path), C(persistence_id)) of the removed app, released by Marathon afterwards.
+  returned: state=absent and changed
+  type: list
+  elements: dict
+wait:
+  description: How the module waited (C(via) V(events) or V(polling)) and for how many C(seconds).
+  returned: when it waited for a deployment
+  type: dict
+  sample: {"via": "events", "seconds": 2.113}
+duration:
+  description: Seconds the module ran.
+  returned: always
+  type: float
+diagnostics:
+  description:
+    - On a failed or timed-out deployment, why it is stuck; C(queue) (count, delay, C(declined_reasons) from the
+      launch queue's offer summary), C(last_task_failure), C(deployments), counts.
+  returned: failure
+  type: dict
+'''
+
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon import MarathonModule
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon_app_runner import AppRunner
+
+
+def main():
+    mm = MarathonModule(
+        argument_spec=dict(
+            id=dict(type='str'),
+            definition=dict(type='dict'),
+            src=dict(type='path'),
+            state=dict(type='str', default='present', choices=['present', 'absent', 'restarted']),
+            instances=dict(type='int'),
+            force=dict(type='bool', default=False),
+            wait=dict(type='bool', default=True),
+            wait_timeout=dict(type='int', default=300),
+            remove_volumes=dict(type='bool', default=False),
+        ),
+        mutually_exclusive=[['definition', 'src']],
+        required_one_of=[['id', 'definition', 'src']],
+        supports_check_mode=True,
+    )
+    AppRunner(mm).run()
+
+
+if __name__ == '__main__':
+    main()
