@@ -25,7 +25,7 @@ description:
   - Nothing is destroyed unless O(state=absent) and the volume is named by O(persistence_id); when other
     options are given with O(state=absent) the existing volume must match them.
 author:
-  - dcos.stateful contributors
+  - dcos.stateful maintainers (@dcos-stateful)
 extends_documentation_fragment:
   - dcos.stateful.mesos
   - dcos.stateful.mesos.actiongroup_mesos

@@ -24,7 +24,7 @@ description:
   - C(not_marathon) - no Marathon labels, or labels of another Marathon framework.
   - C(unknown) - labelled by Marathon, but O(marathon_url) was not given.
 author:
-  - dcos.stateful contributors
+  - dcos.stateful maintainers (@dcos-stateful)
 extends_documentation_fragment:
   - dcos.stateful.mesos
   - dcos.stateful.mesos.actiongroup_mesos
