@@ -22,7 +22,7 @@ options:
     required: true
   dcos_token:
     description:
-      - DC/OS authentication token, sent as the header C(Authorization: token=<token>).
+      - "DC/OS authentication token, sent as the header C(Authorization: token=<token>)."
       - If not set, the value of the E(DCOS_TOKEN) environment variable is used.
       - Mutually exclusive with O(url_username).
     type: str

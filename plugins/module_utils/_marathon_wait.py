@@ -70,8 +70,8 @@ class EventStream:
                 continue
             if line.startswith(':'):
                 continue
-            field, _, value = line.partition(':')
-            value = value[1:] if value.startswith(' ') else value
+            field, sep, value = line.partition(':')
+            value = value[1:] if sep and value.startswith(' ') else value
             if field == 'event':
                 event = value
             elif field == 'data':

@@ -28,7 +28,7 @@ description:
   - Values of secret-looking keys (names containing password, secret, token or key) are masked in the
     diff and in the returned app.
 author:
-  - dcos.stateful maintainers
+  - dcos.stateful maintainers (@dcos-stateful)
 extends_documentation_fragment:
   - dcos.stateful.marathon
   - dcos.stateful.marathon.actiongroup_marathon

@@ -1,0 +1,127 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) dcos.stateful contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: marathon_app_info
+short_description: Marathon apps, their tasks and their volumes, including suspended instances
+version_added: 0.1.0
+description:
+  - Reads apps from Marathon with their tasks, and lists every local persistent volume with the agent
+    that holds it and whether its instance is running or suspended (the Marathon UI's Volumes tab, as data).
+  - External (DVDI) volumes of the apps are listed too.
+  - One request for one app (O(id)) or for a filtered list of apps.
+author:
+  - dcos.stateful maintainers (@dcos-stateful)
+extends_documentation_fragment:
+  - dcos.stateful.marathon
+  - dcos.stateful.marathon.actiongroup_marathon
+attributes:
+  check_mode:
+    support: full
+    description: Read-only; runs the same in check mode.
+  diff_mode:
+    support: none
+    description: Returns no diff.
+options:
+  id:
+    description:
+      - Id of one app, for example V(/databases/postgres). An app that does not exist gives empty lists.
+      - Without it, every app (narrowed by O(id_contains) and O(label)) is returned.
+    type: str
+  id_contains:
+    description: Only apps whose id contains this text (Marathon's C(id) filter, case-insensitive).
+    type: str
+  label:
+    description: Marathon label selector, for example V(tier==db) or V(backup in (daily,weekly)).
+    type: str
+'''
+
+EXAMPLES = r'''
+- name: Where are the volumes of the database?
+  dcos.stateful.marathon_app_info:
+    marathon_url: http://marathon.mesos:8080
+    id: /databases/postgres
+  register: info
+
+- name: Suspended instances whose volumes could be wiped
+  ansible.builtin.debug:
+    msg: "{{ info.volumes | selectattr('status', 'equalto', 'detached') | list }}"
+
+- name: Every stateful app labelled tier==db
+  dcos.stateful.marathon_app_info:
+    label: tier==db
+'''
+
+RETURN = r'''
+apps:
+  description: The apps as Marathon returns them (with counts and deployments), secret-looking values masked.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"id": "/postgres", "instances": 1, "tasksRunning": 1}]
+tasks:
+  description: Every task of the apps, suspended resident instances included (see M(dcos.stateful.marathon_app) for the fields).
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"id": "postgres.instance-1._app.2", "app_id": "/postgres", "host": "127.0.0.1", "agent_id": "a-S0",
+            "status": "suspended", "local_volumes": [{"container_path": "pgdata", "persistence_id": "postgres#pgdata#7a"}]}]
+volumes:
+  description:
+    - One entry per volume. Local persistent volumes (C(type=persistent)) carry C(persistence_id), C(host), C(agent_id),
+      C(task_id), C(instance_id), C(size) (MiB), C(task_status) and C(status) V(attached) (its instance runs) or
+      V(detached) (suspended, the volume waits on its agent). External volumes (C(type=external)) carry C(name),
+      C(provider), C(driver) and C(size) (GiB).
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"type": "persistent", "app_id": "/postgres", "container_path": "pgdata", "persistence_id": "postgres#pgdata#7a",
+            "host": "127.0.0.2", "agent_id": "a-S1", "status": "detached", "size": 512}]
+'''
+
+from ansible_collections.dcos.stateful.plugins.module_utils._http import ApiError
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon import MarathonModule
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon_app_spec import mask_secrets
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon_tasks import summarise_tasks, volumes_view
+
+
+def main():
+    mm = MarathonModule(
+        argument_spec=dict(
+            id=dict(type='str'),
+            id_contains=dict(type='str'),
+            label=dict(type='str'),
+        ),
+        mutually_exclusive=[['id', 'id_contains'], ['id', 'label']],
+        supports_check_mode=True,
+    )
+    p = mm.params
+    try:
+        if p['id']:
+            app = mm.get_app(p['id'])
+            apps = [app] if app else []
+        else:
+            query = {'embed': ['apps.tasks', 'apps.counts', 'apps.deployments', 'apps.lastTaskFailure']}
+            if p['id_contains']:
+                query['id'] = p['id_contains']
+            if p['label']:
+                query['label'] = p['label']
+            apps = mm.list_apps(query)
+    except ApiError as e:
+        mm.fail_api(e, 'Cannot read apps from Marathon')
+    tasks, volumes = [], []
+    for app in sorted(apps, key=lambda a: a.get('id', '')):
+        tasks.extend(summarise_tasks(app.get('tasks')))
+        volumes.extend(volumes_view(app, app.get('tasks')))
+    mm.exit(changed=False, apps=[mask_secrets(a) for a in apps], tasks=tasks, volumes=volumes)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,222 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) dcos.stateful contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: marathon_task_wipe
+short_description: Wipe instances of a Marathon app and release their persistent volumes
+version_added: 0.1.0
+description:
+  - Kills and expunges chosen instances of an app with C(wipe=true). Marathon then releases their
+    reservations and Mesos destroys their local persistent volumes (the data is lost). If the app still
+    wants the instances, Marathon launches replacements with new, empty volumes, possibly on other agents.
+  - This is the documented way to move a stateful instance off a dead agent, and to get rid of suspended
+    instances after a scale-down.
+  - Select instances by task id, by host, or all suspended ones; selectors combine (all must match).
+  - Refuses to wipe instances that are running unless O(wipe_running=true).
+  - All selected tasks are wiped with one request (C(POST /v2/tasks/delete?wipe=true)).
+  - With O(mesos_url), waits until Mesos no longer holds the instances' volumes and reservations.
+author:
+  - dcos.stateful maintainers (@dcos-stateful)
+extends_documentation_fragment:
+  - dcos.stateful.marathon
+  - dcos.stateful.marathon.actiongroup_marathon
+attributes:
+  check_mode:
+    support: full
+    description: Lists what would be wiped; sends nothing.
+  diff_mode:
+    support: none
+    description: Returns no diff.
+options:
+  app_id:
+    description: Id of the app whose instances are wiped, for example V(/databases/postgres).
+    type: str
+    required: true
+  task_ids:
+    description:
+      - Task ids (or instance ids) to wipe. Every id must belong to the app, else nothing is wiped.
+    type: list
+    elements: str
+  host:
+    description: Only instances on this agent (host name or Mesos agent id).
+    type: str
+  suspended:
+    description:
+      - Only suspended instances (resident instances without a running task, kept after a scale-down
+        or on an agent that was lost).
+    type: bool
+    default: false
+  wipe_running:
+    description:
+      - Allow wiping instances whose task is running, starting or being killed. Their volumes are destroyed.
+    type: bool
+    default: false
+  mesos_url:
+    description:
+      - Base URL of the Mesos master, for example V(http://leader.mesos:5050). When set (and O(wait=true)),
+        the module waits until the wiped instances' volumes and reservations are gone from C(/master/slaves).
+      - Uses the same authentication options as Marathon.
+    type: str
+  wait:
+    description: With O(mesos_url), wait for Mesos to release the volumes and reservations.
+    type: bool
+    default: true
+  wait_timeout:
+    description: Seconds to wait for Mesos.
+    type: int
+    default: 120
+notes:
+  - Marathon releases reservations only when Mesos offers them again; resources of an agent that is down
+    stay reserved until it comes back (then use M(dcos.stateful.mesos_volume) to clean up by hand).
+seealso:
+  - module: dcos.stateful.marathon_app_info
+  - module: dcos.stateful.marathon_app
+'''
+
+EXAMPLES = r'''
+- name: After scaling down, drop the suspended instances and their volumes
+  dcos.stateful.marathon_task_wipe:
+    marathon_url: http://marathon.mesos:8080
+    mesos_url: http://leader.mesos:5050
+    app_id: /test-persistent-volume
+    suspended: true
+
+- name: Move a stateful instance off a dead agent (it is relaunched elsewhere on a new volume)
+  dcos.stateful.marathon_task_wipe:
+    app_id: /postgres
+    host: 10.0.3.17
+
+- name: Preview what would be wiped
+  dcos.stateful.marathon_task_wipe:
+    app_id: /postgres
+    task_ids: [postgres.instance-2e5a7a40-1b1c-11ea-9d2f-0242ac110002._app.3]
+  check_mode: true
+  register: preview
+'''
+
+RETURN = r'''
+wiped:
+  description: The wiped (in check mode, the selected) instances with host, agent and volumes.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"id": "test.instance-1._app.1", "instance_id": "test.instance-1", "host": "127.0.0.1", "agent_id": "a-S0",
+            "status": "suspended", "local_volumes": [{"container_path": "data", "persistence_id": "test#data#9f"}]}]
+task_ids:
+  description: Ids of the wiped tasks.
+  returned: always
+  type: list
+  elements: str
+persistence_ids:
+  description: Persistence ids of the local volumes that are released.
+  returned: always
+  type: list
+  elements: str
+mesos_leftovers:
+  description: Volumes and reservations of the wiped instances that Mesos still held when the module returned.
+  returned: when mesos_url is set
+  type: list
+  elements: dict
+duration:
+  description: Seconds the module ran.
+  returned: always
+  type: float
+'''
+
+import time
+
+from ansible_collections.dcos.stateful.plugins.module_utils._http import ApiError
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon import MarathonModule
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon_app_spec import canonical_app_id
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon_tasks import summarise_tasks
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon_wait import wait_until
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon_wipe import (
+    leftovers_in_mesos, refused_running, select_tasks,
+)
+
+
+def main():
+    mm = MarathonModule(
+        argument_spec=dict(
+            app_id=dict(type='str', required=True),
+            task_ids=dict(type='list', elements='str'),
+            host=dict(type='str'),
+            suspended=dict(type='bool', default=False),
+            wipe_running=dict(type='bool', default=False),
+            mesos_url=dict(type='str'),
+            wait=dict(type='bool', default=True),
+            wait_timeout=dict(type='int', default=120),
+        ),
+        supports_check_mode=True,
+    )
+    p = mm.params
+    app_id = canonical_app_id(p['app_id'])
+    if not (p['task_ids'] or p['host'] or p['suspended']):
+        mm.fail('Choose what to wipe: task_ids, host, or suspended=true (selectors combine)')
+    if p['wait_timeout'] <= 0:
+        mm.fail('wait_timeout must be greater than 0, got %s' % p['wait_timeout'])
+    if p['mesos_url'] and not p['mesos_url'].startswith(('http://', 'https://')):
+        mm.fail("mesos_url must be an http:// or https:// URL, got '%s'" % p['mesos_url'])
+    result = {'changed': False, 'wiped': [], 'task_ids': [], 'persistence_ids': []}
+    try:
+        tasks = summarise_tasks(mm.app_tasks(app_id))
+    except ApiError as e:
+        mm.fail_api(e, 'Cannot read the tasks of app %s' % app_id)
+    selected, unknown = select_tasks(tasks, p['task_ids'], p['host'], p['suspended'])
+    if unknown:
+        mm.fail('Task ids not found in app %s: %s. Nothing was wiped.' % (app_id, ', '.join(unknown)), **result)
+    running = refused_running(selected, p['wipe_running'])
+    if running:
+        mm.fail('Refusing to wipe running instance(s) of %s: %s. Wiping destroys their volumes; scale the app down first '
+                '(the instances become suspended) or set wipe_running=true.' % (
+                    app_id, ', '.join('%s on %s (%s)' % (t['id'], t['host'], t['status']) for t in running)), **result)
+    result['wiped'] = selected
+    result['task_ids'] = [t['id'] for t in selected]
+    result['persistence_ids'] = [v['persistence_id'] for t in selected for v in t['local_volumes']]
+    if not selected:
+        result['duration'] = round(time.monotonic() - mm.started, 3)
+        mm.exit(**result)
+    result['changed'] = True
+    if mm.check_mode:
+        result['duration'] = round(time.monotonic() - mm.started, 3)
+        mm.exit(**result)
+    try:
+        mm.delete_tasks(result['task_ids'], wipe=True)
+    except ApiError as e:
+        mm.fail_api(e, 'Wiping tasks of %s failed' % app_id, **result)
+    if p['mesos_url']:
+        mesos = mm.http_client(p['mesos_url'].strip())
+        instance_ids = [t['instance_id'] for t in selected]
+        deadline = time.monotonic() + p['wait_timeout']
+        last_error = []
+
+        def released():
+            try:
+                left = leftovers_in_mesos(mesos.get_json('/master/slaves'), result['persistence_ids'], instance_ids)
+            except ApiError as e:
+                last_error[:] = [e.describe()]
+                return False, None
+            return not left, left
+
+        done, left = wait_until(released, deadline if p['wait'] else time.monotonic())
+        result['mesos_leftovers'] = left or []
+        if p['wait'] and not done:
+            result['duration'] = round(time.monotonic() - mm.started, 3)
+            why = 'still held: %s' % ', '.join('%s %s on %s' % (x['resource'], x['persistence_id'] or x['reservation_id'], x['host'])
+                                               for x in left) if left else (last_error[0] if last_error else 'unknown')
+            mm.fail('Tasks of %s were wiped, but Mesos did not release their volumes/reservations within wait_timeout=%ss (%s). '
+                    'Marathon releases them when the agent offers them again; a down agent keeps them.' % (
+                        app_id, p['wait_timeout'], why), **result)
+    result['duration'] = round(time.monotonic() - mm.started, 3)
+    mm.exit(**result)
+
+
+if __name__ == '__main__':
+    main()
