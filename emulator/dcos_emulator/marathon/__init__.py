@@ -1,0 +1,1 @@
+"""Marathon 1.10 core of the emulator: apps, instances, deployments, scheduler, events."""

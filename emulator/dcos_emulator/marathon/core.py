@@ -1,0 +1,704 @@
+"""The Marathon core: the operations behind the /v2 routes (AppsResource, AppTasksResource,
+TasksResource, DeploymentsResource, QueueResource), the scheduler tick, and snapshot/restore.
+
+Public methods take the cluster lock; they return (status, body, headers) or raise ApiError.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import math
+import time
+from collections import Counter
+
+from . import normalize as norm
+from .apps import AppRecord, AppRepository, assign_service_ports, service_ports
+from .config import MarathonConfig
+from .deployments import Deployment
+from .errors import ApiError, app_locked, app_not_found, invalid_json, not_valid
+from .events import EventBus
+from .ids import VersionClock, canonical_path, iso, parse_task_id, path_segments
+from .instances import DECOMMISSIONED, RUNNING, STOPPED
+from .reading import read_app, read_app_list
+from .scheduler import RETRY_UNPLACED_SECONDS, SchedulerMixin
+from .validation import resident_update_violations, validate_app
+
+log = logging.getLogger(__name__)
+
+
+class Marathon(SchedulerMixin):
+    def __init__(self, master, config: MarathonConfig, lock, wake=lambda: None) -> None:
+        self.master = master
+        self.config = config
+        self.lock = lock
+        self.wake = wake
+        self.repo = AppRepository()
+        self.instances: dict = {}
+        self.by_app: dict = {}
+        self.by_task: dict = {}
+        self.deployments: dict[str, Deployment] = {}
+        self.delays: dict = {}
+        self.offer_stats: dict = {}
+        self.last_failure: dict = {}
+        self.events = EventBus()
+        self.clock = VersionClock()
+        self.dirty = False
+        self.check_orphans = True
+        self.started = False
+
+    # ==========================================================================================
+    # life cycle
+    def start(self) -> None:
+        with self.lock:
+            self.master.register_framework(self.config.framework_id, self.config.mesos_role, self.config.principal,
+                                           self.on_status, hostname=self.config.hostname)
+            self.started = True
+            self.wake()
+
+    def tick(self, now: float | None = None) -> float | None:
+        """One scheduler round; returns the absolute time of the next deadline or None."""
+        now = time.time() if now is None else now
+        with self.lock:
+            for rec in list(self.repo.apps.values()):
+                self._reconcile_app(rec, now)
+            pending = self._match_offers(now)
+            self._progress_deployments(now)
+            deadlines = []
+            nxt = self._health_checks(now)
+            if nxt is not None:
+                deadlines.append(nxt)
+            for d in self.delays.values():
+                if d["until"] > now:
+                    deadlines.append(d["until"])
+            if pending:
+                deadlines.append(now + RETRY_UNPLACED_SECONDS)
+            return min(deadlines) if deadlines else None
+
+    def snapshot(self) -> dict:
+        with self.lock:
+            return {"apps": self.repo.to_state(),
+                    "instances": [i.to_state() for i in self.instances.values()],
+                    "service_ports_clock": self.clock._last}
+
+    def restore(self, state: dict) -> None:
+        """Restore apps and instances. Tasks that were active are gone with their processes: goal-Running
+        instances are relaunched (resident ones on their reservation and agent)."""
+        from .instances import Instance
+        with self.lock:
+            self.repo.restore(state.get("apps", {}))
+            self.clock._last = state.get("service_ports_clock", 0.0)
+            for d in state.get("instances", []):
+                inst = Instance.from_state(d)
+                if inst.app_id not in self.repo.apps and not inst.resident:
+                    continue
+                if inst.task is not None and inst.task.active:
+                    inst.task.state = "TASK_LOST" if not inst.resident or inst.goal != RUNNING else "TASK_FAILED"
+                    if inst.goal == RUNNING:
+                        inst.task.state = "TASK_LOST"
+                if inst.goal == DECOMMISSIONED or inst.app_id not in self.repo.apps:
+                    inst.goal, inst.expunged = DECOMMISSIONED, True
+                self._add_instance(inst)
+                if inst.task is not None:
+                    self.by_task[inst.task.task_id] = inst
+            self.dirty = False
+
+    # ==========================================================================================
+    # helpers
+    def _record(self, app_id: str) -> AppRecord:
+        rec = self.repo.get(app_id)
+        if rec is None:
+            raise app_not_found(app_id)
+        return rec
+
+    def _valid_roles(self, app_id: str) -> set:
+        """RoleSettings.forService: root apps may use --mesos_role; nested ones also the top-level group
+        name (enforceRole off, the 1.10 default) and the role they already have."""
+        roles = {self.config.mesos_role}
+        segs = path_segments(app_id)
+        if len(segs) > 1:
+            roles.add(segs[0])
+        existing = self.repo.get(app_id)
+        if existing is not None:
+            roles.add(existing.definition["role"])
+        return roles
+
+    def _canonical(self, app: dict, previous: AppRecord | None, force_role: bool) -> dict:
+        """deprecated -> preValidation -> validation -> postValidation; raises 422."""
+        app = norm.deprecated(app, update=False)
+        app = norm.pre_validation(app, self.config.mesos_role)
+        violations = validate_app(app, valid_roles=self._valid_roles(app["id"]), features=self.config.features,
+                                  previous_role=previous.definition["role"] if previous else None,
+                                  force_role=force_role)
+        if violations:
+            raise not_valid(violations)
+        definition = norm.post_validation(app)
+        if previous is not None:
+            # DVDI name conflicts are a root-group check; resident rules are deployment-plan checks
+            plan_violations = resident_update_violations(previous.definition, definition)
+            if plan_violations:
+                raise not_valid(plan_violations)
+        self._check_dvdi_conflicts(definition)
+        assign_service_ports(definition, self.repo.used_service_ports(exclude=definition["id"]),
+                             self.config.local_port_min, self.config.local_port_max,
+                             previous.definition if previous else None)
+        return definition
+
+    def _check_dvdi_conflicts(self, definition: dict) -> None:
+        mine = [v["external"] for v in (definition.get("container") or {}).get("volumes") or [] if "external" in v]
+        out = []
+        for i, ext in enumerate(mine):
+            if ext.get("shared") or not ext.get("name"):
+                continue
+            others = sorted(r.app_id for r in self.repo.apps.values() if r.app_id != definition["id"] and any(
+                v.get("external", {}).get("name") == ext["name"] and v["external"].get("provider") == ext.get("provider")
+                for v in (r.definition.get("container") or {}).get("volumes") or []))
+            if others:
+                out.append(("/", f"Volume name '{ext['name']}' in {definition['id']} conflicts with volume(s) of "
+                                  f"same name in app(s): {', '.join(others)}"))
+        if out:
+            raise not_valid(out)
+
+    def _new_record(self, definition: dict, previous: AppRecord | None, now: float) -> AppRecord:
+        if previous is None:
+            return AppRecord(definition, now, now, now)
+        if definition == previous.definition:
+            return previous
+        scale_only = {k: v for k, v in definition.items() if k != "instances"} == {
+            k: v for k, v in previous.definition.items() if k != "instances"}
+        if scale_only:
+            return AppRecord(definition, now, now, previous.last_config_change_at)
+        return AppRecord(definition, now, now, now)
+
+    def _locking(self, app_ids) -> list[Deployment]:
+        ids = set(app_ids)
+        return [d for d in self.deployments.values() if ids & set(d.affected_apps)]
+
+    def _deploy(self, changes: dict, force: bool, now: float) -> Deployment:
+        """changes: app id -> new AppRecord (or None to delete). Raises 409 when locked without force."""
+        locking = self._locking(changes)
+        if locking and not force:
+            raise app_locked([d.id for d in locking])
+        if not locking and len(self.deployments) >= self.config.max_running_deployments:
+            n = self.config.max_running_deployments
+            raise ApiError(403, {"message": (
+                f"Max number ({n}) of running deployments is achieved. Wait for existing deployments to complete or "
+                "cancel oneusing force=true parameter. You can increase max deployment number by using "
+                "--max_running_deployments parameter but be advised that this can have negative effects on the "
+                "performance.")})
+        for dep in locking:
+            self._cancel(dep, "Deployment was forcefully replaced")
+        original = {a: self.repo.get(a) for a in changes}
+        target = dict(changes)
+        dep = Deployment({a: r for a, r in original.items() if r is not None},
+                         {a: r for a, r in target.items() if r is not None}, now)
+        for app_id, rec in changes.items():
+            old = original[app_id]
+            if rec is None:
+                self._stop_app(app_id)
+                self.repo.delete(app_id)
+                self.delays.pop(app_id, None)
+                self.offer_stats.pop(app_id, None)
+            elif rec is not old:
+                self.repo.put(rec)
+                if old is None or rec.last_config_change_at != old.last_config_change_at:
+                    self.reset_delay(app_id)
+        self.deployments[dep.id] = dep
+        self.dirty = True
+        self.wake()
+        return dep
+
+    def _stop_app(self, app_id: str) -> None:
+        for inst in list(self.by_app.get(app_id, {}).values()):
+            inst.goal = DECOMMISSIONED
+            if inst.active:
+                self._kill(inst)
+            elif inst.resident:
+                inst.expunged = True
+            else:
+                self._remove_instance(inst)
+        self.check_orphans = True
+
+    def _cancel(self, dep: Deployment, reason: str) -> None:
+        self.deployments.pop(dep.id, None)
+        self.events.publish("deployment_failed", {"id": dep.id, "plan": dep.event_plan(), "reason": reason})
+
+    @staticmethod
+    def _result(dep: Deployment, status: int = 200, extra_headers: dict | None = None):
+        headers = {"Marathon-Deployment-Id": dep.id}
+        headers.update(extra_headers or {})
+        return status, {"version": iso(dep.version), "deploymentId": dep.id}, headers
+
+    # ==========================================================================================
+    # app info rendering
+    def _counts(self, app_id: str) -> tuple[int, int, int, int]:
+        staged = running = healthy = unhealthy = 0
+        for inst in self.by_app.get(app_id, {}).values():
+            t = inst.task
+            if t is None or not t.active:
+                continue
+            if t.state == "TASK_RUNNING":
+                running += 1
+            elif t.state in ("TASK_STAGING", "TASK_STARTING"):
+                staged += 1
+            if t.health:
+                if all(h.alive for h in t.health):
+                    healthy += 1
+                elif any(h.consecutive_failures > 0 or h.last_failure for h in t.health):
+                    unhealthy += 1
+        return staged, running, healthy, unhealthy
+
+    def _tasks_json(self, rec: AppRecord) -> list:
+        sp = service_ports(rec.definition)
+        out = []
+        for inst in self.by_app.get(rec.app_id, {}).values():
+            if inst.expunged:
+                continue
+            t = inst.render_task(sp)
+            if t is not None:
+                out.append(t)
+        return out
+
+    def _deployments_of(self, app_id: str) -> list:
+        return [{"id": d.id} for d in self.deployments.values() if app_id in d.affected_apps]
+
+    def _app_info(self, rec: AppRecord, embed: set, single: bool) -> dict:
+        info = dict(rec.rendered())
+        self._add_info(info, rec, embed, single)
+        return info
+
+    def _add_info(self, info: dict, rec: AppRecord, embed: set, single: bool) -> None:
+        staged, running, healthy, unhealthy = self._counts(rec.app_id)
+        info["tasksStaged"], info["tasksRunning"] = staged, running
+        info["tasksHealthy"], info["tasksUnhealthy"] = healthy, unhealthy
+        info["deployments"] = self._deployments_of(rec.app_id)
+        p = "app." if single else "apps."
+        if single or p + "tasks" in embed:
+            info["tasks"] = self._tasks_json(rec)
+        if (single or p + "lastTaskFailure" in embed) and rec.app_id in self.last_failure:
+            info["lastTaskFailure"] = self.last_failure[rec.app_id]
+        if p + "readiness" in embed:
+            info["readinessCheckResults"] = []
+        if p + "taskStats" in embed:
+            info["tasksStats"] = self._task_stats(rec)
+
+    def _task_stats(self, rec: AppRecord) -> dict:
+        tasks = [i.task for i in self.by_app.get(rec.app_id, {}).values() if i.task is not None and i.task.active]
+        if not tasks:
+            return {}
+        counts = {"staged": sum(t.state != "TASK_RUNNING" for t in tasks),
+                  "running": sum(t.state == "TASK_RUNNING" for t in tasks),
+                  "healthy": sum(bool(t.health) and all(h.alive for h in t.health) for t in tasks),
+                  "unhealthy": sum(bool(t.health) and not all(h.alive for h in t.health) for t in tasks)}
+        now = time.time()
+        life = [now - t.started_at for t in tasks if t.started_at]
+        stats = {"counts": counts}
+        if life:
+            life.sort()
+            stats["lifeTime"] = {"averageSeconds": sum(life) / len(life), "medianSeconds": life[len(life) // 2]}
+        return {"totalSummary": {"stats": stats}}
+
+    # ==========================================================================================
+    # /v2/apps
+    def list_apps(self, query: dict) -> bytes:
+        """GET /v2/apps, built from cached per-version JSON fragments (the hot path)."""
+        embed = set(query.get("embed", []))
+        cmd = (query.get("cmd") or [None])[0]
+        ident = (query.get("id") or [None])[0]
+        label = (query.get("label") or [None])[0]
+        selector = _label_selector(label) if label else None
+        parts = []
+        with self.lock:
+            for rec in self.repo.apps.values():
+                d = rec.definition
+                if ident and ident.lower() not in rec.app_id.lower():
+                    continue
+                if cmd and cmd.lower() not in (d.get("cmd") or "").lower():
+                    continue
+                if selector and not selector(d.get("labels") or {}):
+                    continue
+                extra: dict = {}
+                self._add_info(extra, rec, embed, single=False)
+                parts.append(rec.fragment() + "," + json.dumps(extra, separators=(",", ":"))[1:])
+        return ('{"apps":[' + ",".join(parts) + "]}").encode()
+
+    def get_app(self, raw_id: str, query: dict):
+        app_id = canonical_path(raw_id)
+        embed = set(query.get("embed", []))
+        with self.lock:
+            if raw_id.endswith("/*") or raw_id == "*":
+                group = canonical_path(raw_id[:-1] or "/")
+                prefix = group.rstrip("/") + "/"
+                apps = [self._app_info(r, {"apps." + e.split(".", 1)[-1] for e in embed}, False)
+                        for r in self.repo.apps.values() if r.app_id.startswith(prefix)]
+                return 200, {"*": apps}, {}
+            rec = self._record(app_id)
+            return 200, {"app": self._app_info(rec, embed, single=True)}, {}
+
+    def create_app(self, body, force: bool):
+        raw = read_app(body, update=False)
+        with self.lock:
+            now = self.clock.now()
+            app_id = canonical_path(raw["id"])
+            raw["id"] = app_id
+            definition = self._canonical(raw, None, False)
+            if app_id in self.repo.apps:
+                raise ApiError(409, {"message": f"An app with id [{app_id}] already exists."})
+            rec = self._new_record(definition, None, now)
+            dep = self._deploy({app_id: rec}, force, now)
+            info = self._app_info(rec, set(), single=False)
+            info["deployments"] = [{"id": dep.id}]
+            headers = {"Location": f"http://{self.config.leader}/v2/apps{app_id}", "Marathon-Deployment-Id": dep.id}
+            return 201, info, headers
+
+    def _update_one(self, app_id: str, raw_update: dict, *, partial: bool, allow_create: bool, force: bool,
+                    now: float, body=None):
+        """Returns (new record or previous, created?)."""
+        existing = self.repo.get(app_id)
+        if "version" in raw_update and set(raw_update) - {"version", "id"}:
+            raise not_valid([("/", "The 'version' field may only be combined with the 'id' field.")])
+        if "version" in raw_update:
+            if existing is None:
+                raise app_not_found(app_id)
+            old = self.repo.version(app_id, raw_update["version"])
+            if old is None:
+                raise app_not_found(app_id, raw_update["version"])
+            definition = json.loads(json.dumps(old.definition))
+            return self._new_record(definition, existing, now) if definition != existing.definition else \
+                AppRecord(definition, now, now, now), False
+        if existing is None:
+            if not allow_create:
+                raise app_not_found(app_id)
+            app = dict(raw_update, id=app_id)
+            definition = self._canonical(app, None, force)
+            return self._new_record(definition, None, now), True
+        if partial:
+            update = norm.deprecated(raw_update, update=True)
+            merged = norm.apply_update(existing.definition, update)
+            merged["id"] = app_id
+        else:
+            merged = dict(read_app(dict(body, id=app_id), update=False) if body is not None else raw_update)
+            merged["id"] = app_id
+        definition = self._canonical(merged, existing, force)
+        return self._new_record(definition, existing, now), False
+
+    def put_app(self, raw_id: str, body, force: bool, partial: bool, patch: bool = False):
+        app_id = canonical_path(raw_id)
+        if partial or patch:
+            raw = read_app(body, update=True)
+        else:
+            if not isinstance(body, dict):
+                raise invalid_json([("/", "error.expected.jsobject")])
+            raw = read_app(dict(body, id=app_id), update=False)
+        with self.lock:
+            now = self.clock.now()
+            rec, created = self._update_one(app_id, raw, partial=partial or patch, allow_create=not patch,
+                                            force=force, now=now, body=None)
+            dep = self._deploy({app_id: rec}, force, now)
+            if created:
+                return self._result(dep, 201, {"Location": f"http://{self.config.leader}/v2/apps{app_id}"})
+            return self._result(dep)
+
+    def put_apps(self, body, force: bool, partial: bool, patch: bool = False):
+        updates = read_app_list(body)
+        with self.lock:
+            now = self.clock.now()
+            changes = {}
+            for i, raw in enumerate(updates):
+                if "id" not in raw:
+                    raise invalid_json([(f"({i})/id", "error.path.missing")])
+                app_id = canonical_path(raw["id"])
+                if not (partial or patch):
+                    raw = read_app(dict(raw, id=app_id), update=False)
+                rec, _ = self._update_one(app_id, raw, partial=partial or patch, allow_create=not patch, force=force,
+                                          now=now)
+                changes[app_id] = rec
+            dep = self._deploy(changes, force, now)
+            return self._result(dep)
+
+    def delete_app(self, raw_id: str, force: bool):
+        app_id = canonical_path(raw_id)
+        with self.lock:
+            self._record(app_id)
+            now = self.clock.now()
+            dep = self._deploy({app_id: None}, force, now)
+            return self._result(dep)
+
+    def restart_app(self, raw_id: str, force: bool):
+        app_id = canonical_path(raw_id)
+        with self.lock:
+            rec = self._record(app_id)
+            now = self.clock.now()
+            new = AppRecord(rec.definition, now, now, now)   # markedForRestarting: a new config version
+            dep = self._deploy({app_id: new}, force, now)
+            return self._result(dep)
+
+    def app_versions(self, raw_id: str):
+        app_id = canonical_path(raw_id)
+        with self.lock:
+            self._record(app_id)
+            return 200, {"versions": self.repo.version_list(app_id)}, {}
+
+    def app_version(self, raw_id: str, version: str):
+        app_id = canonical_path(raw_id)
+        with self.lock:
+            self._record(app_id)
+            rec = self.repo.version(app_id, version)
+            if rec is None:
+                raise app_not_found(app_id, version)
+            return 200, rec.rendered(), {}
+
+    # ==========================================================================================
+    # tasks
+    def app_tasks(self, raw_id: str):
+        with self.lock:
+            if raw_id.endswith("/*"):
+                prefix = canonical_path(raw_id[:-2] or "/").rstrip("/") + "/"
+                recs = [r for r in self.repo.apps.values() if r.app_id.startswith(prefix)]
+            else:
+                recs = [self._record(canonical_path(raw_id))]
+            return 200, {"tasks": [t for r in recs for t in self._tasks_json(r)]}, {}
+
+    def _selected(self, rec: AppRecord, host: str | None) -> list:
+        out = []
+        for inst in self.by_app.get(rec.app_id, {}).values():
+            if inst.expunged or inst.task is None or inst.agent_id is None:
+                continue
+            if host and host != "*" and inst.hostname != host:
+                continue
+            out.append(inst)
+        return out
+
+    def _kill_instances(self, insts: list, *, wipe: bool) -> list:
+        """Kill (and for wipe, decommission + expunge) instances; returns their task JSON as selected."""
+        out = []
+        for inst in insts:
+            rec = self.repo.get(inst.app_id)
+            t = inst.render_task(service_ports(rec.definition) if rec else [])
+            if t is not None:
+                out.append(t)
+            if wipe:
+                inst.goal = DECOMMISSIONED
+                if inst.active:
+                    self._kill(inst)
+                else:
+                    inst.expunged = True
+                    if not inst.resident:
+                        self._remove_instance(inst)
+                self.check_orphans = True
+            elif inst.active:
+                self._kill(inst)
+        self.dirty = True
+        self.wake()
+        return out
+
+    def _kill_and_scale(self, groups: dict, force: bool, now: float):
+        """TaskKiller.killAndScale: lower instances by the number of active selected tasks."""
+        changes = {}
+        for app_id, insts in groups.items():
+            rec = self.repo.get(app_id)
+            killable = [i for i in insts if i.active and not i.task.kill_requested]
+            d = dict(rec.definition)
+            d["instances"] = max(0, d["instances"] - len(killable))
+            changes[app_id] = self._new_record(d, rec, now)
+        locking = self._locking(changes)
+        if locking and not force:
+            raise app_locked([x.id for x in locking])
+        for app_id, insts in groups.items():
+            for inst in insts:
+                if inst.active and not inst.task.kill_requested:
+                    inst.goal = STOPPED if inst.resident else DECOMMISSIONED
+                    self._kill(inst)
+        dep = self._deploy(changes, force, now)
+        return self._result(dep)
+
+    def kill_app_tasks(self, raw_id: str, host: str | None, scale: bool, wipe: bool, force: bool):
+        if scale and wipe:
+            raise ApiError(400, {"message": "You cannot use scale and wipe at the same time."})
+        app_id = canonical_path(raw_id)
+        with self.lock:
+            rec = self._record(app_id)
+            selected = self._selected(rec, host)
+            if scale:
+                return self._kill_and_scale({app_id: selected}, force, self.clock.now())
+            return 200, {"tasks": self._kill_instances(selected, wipe=wipe)}, {}
+
+    def kill_app_task(self, raw_id: str, task_id: str, scale: bool, wipe: bool, force: bool):
+        if scale and wipe:
+            raise ApiError(400, {"message": "You cannot use scale and wipe at the same time."})
+        app_id = canonical_path(raw_id)
+        with self.lock:
+            rec = self._record(app_id)
+            parsed = parse_task_id(task_id)
+            inst = self.by_app.get(app_id, {}).get(parsed["instance"]) if parsed else None
+            if inst is None or inst.expunged or inst.task is None:
+                raise ApiError(404, {"message": f"Task '{task_id}' does not exist"})
+            if scale:
+                return self._kill_and_scale({app_id: [inst]}, force, self.clock.now())
+            tasks = self._kill_instances([inst], wipe=wipe)
+            return 200, {"task": tasks[0] if tasks else inst.render_task(service_ports(rec.definition))}, {}
+
+    def list_tasks(self, query: dict):
+        wanted = set()
+        for s in query.get("status", []) + query.get("status[]", []):
+            if s.lower() in ("running", "staging"):
+                wanted.add("TASK_RUNNING" if s.lower() == "running" else "TASK_STAGING")
+        with self.lock:
+            out = []
+            for rec in self.repo.apps.values():
+                for t in self._tasks_json(rec):
+                    if wanted and t["state"] not in wanted:
+                        continue
+                    out.append(t)
+            return 200, {"tasks": out}, {}
+
+    def delete_tasks(self, body, scale: bool, wipe: bool, force: bool):
+        if scale and wipe:
+            raise ApiError(400, {"message": "You cannot use scale and wipe at the same time."})
+        if not isinstance(body, dict) or not isinstance(body.get("ids"), list):
+            raise invalid_json([("/ids", "error.path.missing")])
+        with self.lock:
+            groups: dict = {}
+            for tid in body["ids"]:
+                parsed = parse_task_id(tid) if isinstance(tid, str) else None
+                if parsed is None:
+                    raise ApiError(400, {"message": f"Invalid task id '{tid}'. [{tid} (of class java.lang.String)]"})
+                inst = self.instances.get(parsed["instance"])
+                if inst is None or inst.expunged or inst.task is None:
+                    continue
+                groups.setdefault(inst.app_id, []).append(inst)
+            if scale:
+                return self._kill_and_scale(groups, force, self.clock.now())
+            return 200, {"tasks": [t for insts in groups.values() for t in self._kill_instances(insts, wipe=wipe)]}, {}
+
+    # ==========================================================================================
+    # deployments
+    def list_deployments(self):
+        with self.lock:
+            return 200, [d.render() for d in self.deployments.values()], {}
+
+    def delete_deployment(self, dep_id: str, force: bool):
+        with self.lock:
+            dep = self.deployments.get(dep_id)
+            if dep is None:
+                raise ApiError(404, {"message": f"DeploymentPlan {dep_id} does not exist"})
+            if force:
+                self._cancel(dep, "The deployment has been cancelled")
+                return 202, None, {}
+            self._cancel(dep, "The deployment has been cancelled and rolled back")
+            now = self.clock.now()
+            changes = {}
+            for app_id in dep.affected_apps:
+                old = dep.original.get(app_id)
+                cur = self.repo.get(app_id)
+                if old is None:
+                    changes[app_id] = None if cur is not None else None
+                else:
+                    changes[app_id] = self._new_record(old.definition, cur, now) if cur is not None else \
+                        AppRecord(old.definition, now, now, now)
+            changes = {a: r for a, r in changes.items() if not (r is None and self.repo.get(a) is None)}
+            rollback = self._deploy(changes, True, now)
+            return self._result(rollback)
+
+    # ==========================================================================================
+    # queue
+    def queue(self, query: dict):
+        embed_offers = "lastUnusedOffers" in query.get("embed", [])
+        now = time.time()
+        with self.lock:
+            out = []
+            for app_id, insts in self.by_app.items():
+                rec = self.repo.get(app_id)
+                if rec is None:
+                    continue
+                waiting = [i for i in insts.values() if i.goal == RUNNING and not i.expunged and (
+                    not i.active or i.task.state == "TASK_UNREACHABLE")]
+                if not waiting:
+                    continue
+                left = self._delay_left(app_id, now)
+                stats = self.offer_stats.get(app_id)
+                summary = {"processedOffersCount": stats["processed"] if stats else 0,
+                           "unusedOffersCount": stats["unused"] if stats else 0}
+                if stats and stats["last_unused"]:
+                    summary["lastUnusedOfferAt"] = iso(stats["last_unused"])
+                if stats and stats["last_used"]:
+                    summary["lastUsedOfferAt"] = iso(stats["last_used"])
+                if stats:
+                    summary["rejectSummaryLastOffers"] = _reject_summary(stats["reasons"], stats["processed"])
+                    summary["rejectSummaryLaunchAttempt"] = _reject_summary(stats["reasons"], stats["processed"])
+                entry = {"count": len(waiting), "role": rec.definition["role"],
+                         "delay": {"timeLeftSeconds": int(math.ceil(left)), "overdue": left <= 0},
+                         "since": iso(min(i.since for i in waiting) or now),
+                         "processedOffersSummary": summary}
+                if embed_offers:
+                    entry["lastUnusedOffers"] = []
+                entry["app"] = rec.rendered()
+                out.append(entry)
+            return 200, {"queue": out}, {}
+
+    def reset_queue_delay(self, raw_id: str):
+        app_id = canonical_path(raw_id)
+        with self.lock:
+            rec = self.repo.get(app_id)
+            waiting = rec is not None and any(i.goal == RUNNING and not i.active
+                                              for i in self.by_app.get(app_id, {}).values())
+            if not waiting:
+                raise ApiError(404, {"message": f"Application {app_id} not found in tasks queue."})
+            self.reset_delay(app_id)
+            self.wake()
+            return 204, None, {}
+
+    # ==========================================================================================
+    # info
+    def info(self):
+        return 200, self.config.info(), {}
+
+    def leader(self):
+        return 200, {"leader": self.config.leader}, {}
+
+
+REJECT_REASONS = ("UnfulfilledRole", "UnfulfilledConstraint", "NoCorrespondingReservationFound", "AgentMaintenance",
+                  "InsufficientCpus", "InsufficientMemory", "InsufficientDisk", "InsufficientGpus",
+                  "InsufficientPorts", "DeclinedScarceResources")
+
+
+def _reject_summary(reasons: Counter, processed: int) -> list:
+    """Reasons in Marathon's filter order; `processed` shrinks by those declined earlier in the chain."""
+    out, left = [], processed
+    for r in REJECT_REASONS:
+        declined = reasons.get(r, 0)
+        out.append({"reason": r, "declined": declined, "processed": left})
+        left -= declined
+    return out
+
+
+def _label_selector(text: str):
+    """LabelSelectorParsers: k, k==v, k!=v, k in (a,b), k notin (a,b); comma = AND (outside parens)."""
+    import re
+    terms, depth, cur = [], 0, ""
+    for ch in text:
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        if ch == "," and depth == 0:
+            terms.append(cur)
+            cur = ""
+        else:
+            cur += ch
+    terms.append(cur)
+    preds = []
+    for term in (t.strip() for t in terms if t.strip()):
+        m = re.fullmatch(r"(\S+)\s+(in|notin)\s+\((.*)\)", term)
+        if m:
+            key, op, vals = m.group(1), m.group(2), {v.strip() for v in m.group(3).split(",")}
+            preds.append(lambda L, k=key, o=op, v=vals: (L.get(k) in v) if o == "in" else (k in L and L[k] not in v))
+            continue
+        if "!=" in term:
+            k, v = term.split("!=", 1)
+            preds.append(lambda L, k=k.strip(), v=v.strip(): k in L and L[k] != v)
+        elif "==" in term:
+            k, v = term.split("==", 1)
+            preds.append(lambda L, k=k.strip(), v=v.strip(): L.get(k) == v)
+        else:
+            preds.append(lambda L, k=term: k in L)
+    return lambda labels: all(p(labels) for p in preds)

@@ -1,0 +1,332 @@
+"""Semantic validation of apps (api/v2/validation/AppValidation.scala, state/AppDefinition.scala,
+core/externalvolume DVDIProvider, SchedulingValidation). Returns (path, message) violations; the caller
+raises 422 "Object is not valid". Messages are Marathon's (wix-accord templates where Marathon uses them).
+"""
+from __future__ import annotations
+
+import re
+
+from .ids import id_violations, path_segments
+from .normalize import has_external, has_persistent
+
+DOT_PATHS = (".", "..")
+_DVDI_LABEL_RE = re.compile(r"^[a-z0-9](?:[-a-z0-9]*[a-z0-9])?$")
+_OPTION_KEY_RE = re.compile(r"^[a-z0-9](?:[-a-z0-9]*[a-z0-9])?/[A-Za-z0-9](?:[-A-Za-z0-9\._:]*[A-Za-z0-9])?$")
+_IS_VALUE_RE = re.compile(r"^[a-zA-Z0-9_/.-]*$")
+CONSTRAINT_OPERATORS = ("UNIQUE", "CLUSTER", "GROUP_BY", "LIKE", "UNLIKE", "MAX_PER", "IS")
+
+
+def fmt_num(v) -> str:
+    """Scala prints doubles as 1.0 / 0.5 and ints as 1."""
+    if isinstance(v, float):
+        return repr(v) if not v.is_integer() else f"{v:.1f}"
+    return str(v)
+
+
+def _regex_ok(p: str) -> bool:
+    try:
+        re.compile(p)
+        return True
+    except re.error:
+        return False
+
+
+def _is_int(v) -> bool:
+    try:
+        int(v)
+        return True
+    except (TypeError, ValueError):
+        return False
+
+
+def constraint_violations(c: list) -> list[str]:
+    if len(c) < 2 or len(c) > 3:
+        return ["Each constraint must have either 2 or 3 fields"]
+    field, op = c[0], c[1]
+    value = c[2] if len(c) == 3 else None
+    if not field:
+        return ["illegal constraint specification"]
+    if op.upper() not in CONSTRAINT_OPERATORS:
+        return ["operator must be one of the following UNIQUE, CLUSTER, GROUP_BY, LIKE, MAX_PER, UNLIKE or IS"]
+    op = op.upper()
+    if op == "UNIQUE" and value is not None:
+        return ["UNIQUE does not accept a value"]
+    if op == "GROUP_BY" and value is not None and not _is_int(value):
+        return ["GROUP BY must define an integer value or else no value at all"]
+    if op == "MAX_PER" and not _is_int(value):
+        return ["MAX_PER requires an integer value"]
+    if op in ("LIKE", "UNLIKE"):
+        if value is None:
+            return ["LIKE and UNLIKE require a non-empty, regular expression value"]
+        if not _regex_ok(value):
+            return ["is not a valid regular expression"]
+    if op == "IS" and not _IS_VALUE_RE.fullmatch(value or ""):
+        return ["IS only supports Mesos text and float values (see http://mesos.apache.org/documentation/latest/attributes-resources/)"]
+    return []
+
+
+def _persistent_volume(v: dict, p: str, out: list) -> None:
+    cp = v["containerPath"]
+    if cp == "":
+        out.append((f"{p}/containerPath", "equals "))
+    elif cp in DOT_PATHS:
+        out.append((f"{p}/containerPath", "can not be one of (.,..)"))
+    if "/" in cp:
+        out.append((f"{p}/containerPath", 'value must not contain "/"'))
+    if v["mode"] != "RW":
+        out.append((f"{p}/mode", "does not equal RW"))
+    info = v["persistent"]
+    ip = f"{p}/persistent"
+    if info["size"] <= 0:
+        out.append((f"{ip}/size", f"got {info['size']}, expected more than 0"))
+    for j, c in enumerate(info.get("constraints") or []):
+        cpath = f"{ip}/constraints({j})"
+        if len(c) < 2:
+            out.append((cpath, "Missing field and operator"))
+        elif c[0] == "path" and len(c) >= 3:
+            if c[1] not in CONSTRAINT_OPERATORS:
+                out.append((cpath, f"unknown constraint operator {c[1]}"))
+            elif c[1] not in ("LIKE", "UNLIKE"):
+                out.append((cpath, "Operator must be one of LIKE, UNLIKE"))
+            elif not _regex_ok(c[2]):
+                out.append((cpath, "Invalid regular expression"))
+        else:
+            out.append((cpath, "Unsupported constraint " + ",".join(c)))
+    vtype = info.get("type") or ("mount" if info.get("profileName") else "root")
+    if not (vtype == "mount" or info.get("maxSize") is None):
+        out.append((ip, "Only mount volumes can have maxSize"))
+    if vtype == "root" and info.get("constraints"):
+        out.append((ip, "Constraints on root volumes are not supported"))
+    if info.get("maxSize") is not None and not info["maxSize"] > info["size"]:
+        out.append((ip, "Max size must be larger than size"))
+    if info.get("profileName") == "":
+        out.append((f"{ip}/profileName", "must not be empty"))
+
+
+def _external_volume(app: dict, v: dict, p: str, features, out: list) -> None:
+    """DVDIProvider validations (fact sheet 4.2). The volume store itself is a later issue: external
+    volumes are validated and stored, tasks mount nothing (seam: scheduler.external_volume_mounts)."""
+    ext = v["external"]
+    ep = f"{p}/external"
+    if "external_volumes" not in features:
+        out.append((p, "Feature external_volumes is not enabled. Enable with --enable_features external_volumes)"))
+    if v["containerPath"] == "":
+        out.append((f"{p}/containerPath", "must not be empty"))
+    if not ext.get("name"):
+        out.append((f"{ep}/name", "must not be empty"))
+    provider = ext.get("provider")
+    if provider is None:
+        out.append((f"{ep}/provider", "not defined"))
+        return
+    if not _DVDI_LABEL_RE.fullmatch(provider):
+        out.append((f"{ep}/provider", f"must fully match regular expression '{_DVDI_LABEL_RE.pattern}'"))
+    for key in (ext.get("options") or {}):
+        if not _OPTION_KEY_RE.fullmatch(key):
+            out.append((f"{ep}/options", f"must fully match regular expression '{_OPTION_KEY_RE.pattern}'"))
+    if provider != "dvdi":
+        out.append((f"{ep}/provider", "is unknown provider"))
+        return
+    opts = ext.get("options") or {}
+    driver = opts.get("dvdi/driver")
+    if driver is None:
+        out.append((f'{ep}/options("dvdi/driver")', "not defined"))
+    elif not _DVDI_LABEL_RE.fullmatch(driver):
+        out.append((f'{ep}/options("dvdi/driver")', f"must fully match regular expression '{_DVDI_LABEL_RE.pattern}'"))
+    if driver == "rexray":
+        if "dvdi/iops" in opts and not re.fullmatch(r"[0-9]+", opts["dvdi/iops"]):
+            out.append((f'{ep}/options/"dvdi/iops"', "must fully match regular expression '[0-9]+'"))
+        if "dvdi/overwritefs" in opts and opts["dvdi/overwritefs"] not in ("true", "false"):
+            out.append((f'{ep}/options/"dvdi/overwritefs"', "must fully match regular expression '(true|false)'"))
+    ctype = (app.get("container") or {}).get("type", "DOCKER")
+    if ctype == "MESOS":
+        if v["mode"] != "RW":
+            out.append((f"{p}/mode", "got RO, expected RW"))
+        if v["containerPath"] in DOT_PATHS:
+            out.append((f"{p}/containerPath", "can not be one of (.,..)"))
+    else:
+        if set(opts) - {"dvdi/driver"}:
+            out.append((f"{ep}/options", "must only contain dvdi/driver"))
+        if ext.get("size") is not None:
+            out.append((f"{ep}/size", "must be undefined for Docker containers"))
+
+
+def validate_app(app: dict, *, valid_roles: set, features, previous_role: str | None = None,
+                 force_role: bool = False) -> list[tuple[str, str]]:
+    """Validate a pre-normalised App (deprecated fields translated, role filled)."""
+    out: list[tuple[str, str]] = []
+    for msg in id_violations(app["id"]):
+        out.append(("/id", msg))
+    if not path_segments(app["id"]):
+        out.append(("/id", "Path must contain at least one path element"))
+        out.append(("/", "must not be root"))
+    if app.get("cmd") is not None and len(app["cmd"]) <= 1:
+        out.append(("/", "must not be an empty string"))
+    container = app.get("container")
+    resident = has_persistent(app)
+    cmd, args = app.get("cmd") is not None, bool(app.get("args"))
+    has_container = container is not None and (container.get("type", "DOCKER") == "MESOS" or container.get("docker") is not None)
+    if not ((cmd ^ args) or (not (cmd and args) and has_container)):
+        out.append(("/", "AppDefinition must either contain one of 'cmd' or 'args', and/or a 'container'."))
+    if container is not None:
+        ctype = container.get("type", "DOCKER")
+        docker = container.get("docker")
+        if ctype == "DOCKER":
+            if docker is None:
+                out.append(("/container/docker", "not defined"))
+            elif not docker.get("image"):
+                out.append(("/container/docker/image", "must not be empty"))
+        elif docker is not None and not docker.get("image"):
+            out.append(("/container/docker/image", "must not be empty"))
+        names = [v["external"].get("name") for v in container.get("volumes") or [] if "external" in v]
+        names = [n for n in names if n]
+        if len(set(names)) != len(names):
+            out.append(("/container/volumes", "Volume names must be unique"))
+        for i, v in enumerate(container.get("volumes") or []):
+            p = f"/container/volumes({i})"
+            if "persistent" in v:
+                _persistent_volume(v, p, out)
+            elif "external" in v:
+                _external_volume(app, v, p, features, out)
+            elif "secret" in v:
+                out.append((p, "volume.secret must refer to an existing secret"))
+            else:
+                if not v["containerPath"]:
+                    out.append((f"{p}/containerPath", "must not be empty"))
+                if not v["hostPath"]:
+                    out.append((f"{p}/hostPath", "must not be empty"))
+        mappings = container.get("portMappings") or []
+        mnames = [m.get("name") for m in mappings if m.get("name")]
+        if len(set(mnames)) != len(mnames):
+            out.append(("/container/portMappings", "Port names must be unique."))
+    pdefs = app.get("portDefinitions") or []
+    pnames = [p.get("name") for p in pdefs if p.get("name")]
+    if len(set(pnames)) != len(pnames):
+        out.append(("/portDefinitions", "Port names must be unique."))
+    pports = [p.get("port", 0) for p in pdefs if p.get("port", 0) != 0]
+    if len(set(pports)) != len(pports):
+        out.append(("/portDefinitions", "Ports must be unique."))
+    networks = app.get("networks") or []
+    if any(n.get("mode") == "host" for n in networks) and (container or {}).get("portMappings"):
+        out.append(("/", "portMappings are not allowed with host-networking"))
+    if any(n.get("mode") != "host" for n in networks) and app.get("portDefinitions"):
+        out.append(("/", "portDefinitions are only allowed with host-networking"))
+    n_ports = len((container or {}).get("portMappings") or []) or len(pdefs)
+    mesos_checks = 0
+    for i, hc in enumerate(app.get("healthChecks") or []):
+        proto = hc.get("protocol", "HTTP")
+        if "command" not in hc and proto in ("HTTP", "HTTPS", "TCP"):
+            idx = hc.get("portIndex")
+            ok = (0 <= idx < n_ports) if idx is not None else ("port" in hc or n_ports == 1)
+            if not ok:
+                out.append((f"/healthChecks({i})",
+                            "Health check port indices must address an element of the ports array or container port mappings."))
+        if "command" not in hc and proto in ("COMMAND", "MESOS_HTTP", "MESOS_HTTPS", "MESOS_TCP"):
+            mesos_checks += 1
+        if hc.get("ipProtocol", "IPv4") != "IPv4":
+            out.append((f"/healthChecks({i})",
+                        "IPv6 can only be used for container type DOCKER and Mesos http/https/tcp health checks"))
+    if mesos_checks > 1:
+        out.append(("/", "AppDefinition can contain at most one Mesos health check"))
+    roles = app.get("acceptedResourceRoles")
+    role = app.get("role")
+    if roles is not None:
+        if not roles:
+            out.append(("/acceptedResourceRoles", "must not be empty"))
+        elif "residency" in app and set(roles) != {"*"}:
+            out.append(("/acceptedResourceRoles", 'A resident app must have `acceptedResourceRoles = ["*"]`.'))
+        allowed = sorted({"*", role} if role else {"*"})
+        if roles and not (len(roles) <= 2 and set(roles) <= set(allowed)):
+            out.append(("/acceptedResourceRoles", "acceptedResourceRoles can only contain " + " and ".join(allowed)))
+    if role is not None and role not in valid_roles:
+        out.append(("/role", f"got {role}, expected one of: [{', '.join(sorted(valid_roles))}]"))
+    if resident and role == "*":
+        out.append(("/role", "Resident apps cannot have the role *"))
+    if resident and previous_role is not None and previous_role != role and not force_role:
+        out.append(("/role", (
+            "It is not possible to change the role for existing reservations. If you proceed with this change, all "
+            f"existing instances will continue to run under the previous role, {previous_role}. Only new instances "
+            f"will be allocated with the new role, {role}. In order to continue, retry your request with ?force=true")))
+    labels = app.get("labels") or {}
+    single = labels.get("MARATHON_SINGLE_INSTANCE_APP") == "true"
+    if single and app.get("instances", 1) > 1:
+        out.append(("/", "Single instance app may only have one instance"))
+    us = app.get("upgradeStrategy")
+    if us is not None:
+        if single:
+            if us["minimumHealthCapacity"] != 0:
+                out.append(("/upgradeStrategy/minimumHealthCapacity",
+                            f"got {fmt_num(us['minimumHealthCapacity'])}, expected 0.0"))
+            if us["maximumOverCapacity"] != 0:
+                out.append(("/upgradeStrategy/maximumOverCapacity",
+                            f"got {fmt_num(us['maximumOverCapacity'])}, expected 0.0"))
+        if "residency" in app and us["maximumOverCapacity"] != 0:
+            out.append(("/upgradeStrategy/maximumOverCapacity", f"got {fmt_num(us['maximumOverCapacity'])}, expected 0.0"))
+    if "residency" in app and app.get("unreachableStrategy") not in (None, "disabled"):
+        out.append(("/", "unreachableStrategy must be disabled for resident tasks"))
+    us_ext = app.get("upgradeStrategy")
+    if has_external(app):
+        if app.get("instances", 1) > 1:
+            # Marathon interpolates the whole app object here (a bug); clients match on the prefix.
+            out.append(("/", f"Number of instances is limited to 1 when declaring DVDI volumes in app [{app['id']}]"))
+        if us_ext is not None and us_ext["maximumOverCapacity"] != 0 and "residency" not in app:
+            out.append(("/upgradeStrategy/maximumOverCapacity",
+                        f"got {fmt_num(us_ext['maximumOverCapacity'])}, expected 0.0"))
+        for i, v in enumerate((container or {}).get("volumes") or []):
+            name = v.get("external", {}).get("name")
+            if name and names.count(name) > 1:
+                out.append((f"/container/volumes({i})",
+                            f"Requested DVDI volume '{name}' is declared more than once within app {app['id']}"))
+    for i, c in enumerate(app.get("constraints") or []):
+        for msg in constraint_violations(c):
+            out.append((f"/constraints({i})", msg))
+    if app.get("gpus", 0) > 0:
+        if (container or {}).get("type") == "DOCKER":
+            out.append(("/", "GPU resources only work with the Mesos containerizer"))
+        if "gpu_resources" not in features:
+            out.append(("/", "Feature gpu_resources is not enabled. Enable with --enable_features gpu_resources)"))
+    if app.get("secrets"):
+        out.append(("/secrets", "Feature secrets is not enabled. Enable with --enable_features secrets)"))
+    for key, val in (app.get("env") or {}).items():
+        if isinstance(val, dict):
+            out.append((f"/env/{key}", "Feature secrets is not enabled. Enable with --enable_features secrets)"))
+    return out
+
+
+def _persistent_signature(app: dict) -> dict:
+    return {v["containerPath"]: v for v in (app.get("container") or {}).get("volumes") or [] if "persistent" in v}
+
+
+def _host_ports(app: dict) -> set:
+    """AppDefinition.hostPorts: port mappings' host ports, else the port definitions' ports."""
+    mappings = (app.get("container") or {}).get("portMappings")
+    if mappings:
+        return {m.get("hostPort") for m in mappings if m.get("hostPort") is not None}
+    return {p["port"] for p in app.get("portDefinitions") or []}
+
+
+RESOURCES_CHANGED = ("Services with persistent volumes configured may not change resource requirements. "
+                     "If you need to make this change, please create a new service.")
+HOST_PORTS_CHANGED = ("Services with persistent volumes configured may not change host ports. "
+                      "If you need to make this change, please create a new service.")
+
+
+def resident_update_violations(old: dict, new: dict, index: int = 0) -> list[tuple[str, str]]:
+    """AppDefinition.residentUpdateIsValid, run by the deployment-plan validator when the old or new
+    version is resident. Path prefix /app(<index>) as in DeploymentPlan's `createdOrUpdatedApps as "app"`
+    (fact sheet 4.3: prefix inferred)."""
+    if not (has_persistent(old) or has_persistent(new)):
+        return []
+    pre = f"/app({index})"
+    out = []
+    ov, nv = _persistent_signature(old), _persistent_signature(new)
+    if len(ov) != len(nv) or any(nv.get(k) != v for k, v in ov.items()):
+        out.append((pre or "/", "Persistent volumes can not be changed!"))
+    for key in ("cpus", "mem", "disk", "gpus", "requirePorts"):
+        if old.get(key) != new.get(key):
+            out.append((f"{pre}/{key}", RESOURCES_CHANGED))
+    if _host_ports(old) != _host_ports(new):
+        out.append((pre or "/", HOST_PORTS_CHANGED))
+    mo = new["upgradeStrategy"]["maximumOverCapacity"]
+    if mo != 0:
+        out.append((f"{pre}/upgradeStrategy/maximumOverCapacity", f"got {fmt_num(mo)}, expected 0.0"))
+    return out
