@@ -1,0 +1,1 @@
+"""Simulated Mesos agents: work dirs, volumes, sandboxes, task processes."""

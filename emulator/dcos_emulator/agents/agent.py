@@ -1,0 +1,211 @@
+"""A simulated Mesos agent: work dir, volume directories, task sandboxes and processes, checkpoint."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import time
+
+from dcos_emulator import ids
+from dcos_emulator.agents.process import TaskProcess, kill_stale_group
+from dcos_emulator.mesos import resources as res
+from dcos_emulator.mesos.types import LaunchSpec
+from dcos_emulator.persistence import atomic_write_json, read_json
+
+log = logging.getLogger(__name__)
+
+AGENT_PORT = 5051  # what a real agent listens on; reported in SlaveInfo.port and its pid
+
+
+class LaunchError(Exception):
+    pass
+
+
+def _inside(base: str, relative: str) -> str:
+    """`relative` resolved under `base` (a leading "/" is dropped; ".." may not escape)."""
+    path = os.path.normpath(os.path.join(base, relative.lstrip("/")))
+    if path != base and not path.startswith(base + os.sep):
+        raise LaunchError(f"path '{relative}' escapes the sandbox")
+    return path
+
+
+class Agent:
+    def __init__(self, agent_id: str, index: int, hostname: str, work_dir: str, configured: res.Resources):
+        self.id = agent_id
+        self.index = index
+        self.hostname = hostname
+        self.port = AGENT_PORT
+        self.work_dir = work_dir
+        self.configured = configured          # what the agent was started with (all unreserved)
+        self.total = configured.copy()        # with dynamic reservations and volumes applied
+        self.active = True
+        self.registered_time = time.time()
+        self.reregistered_time: float | None = None
+        self.processes: dict[str, TaskProcess] = {}
+        self.sandboxes: dict[str, str] = {}
+        self.envs: dict[str, dict] = {}
+        os.makedirs(work_dir, exist_ok=True)
+
+    @property
+    def pid(self) -> str:
+        return f"slave(1)@{self.hostname}:{self.port}"
+
+    def __str__(self) -> str:  # stringify(*slave) in master messages
+        return f"{self.id} at {self.pid} ({self.hostname})"
+
+    # -- resources ----------------------------------------------------------------------------
+    def checkpointed(self) -> res.Resources:
+        """Dynamically reserved resources and volumes (what a real agent checkpoints)."""
+        return self.total.filter(lambda r: bool(r.reservations))
+
+    # -- volumes --------------------------------------------------------------------------------
+    def volume_path(self, role: str, persistence_id: str) -> str:
+        # Mesos replaces "/" of hierarchical roles by " " in the directory name.
+        return os.path.join(self.work_dir, "volumes", "roles", role.replace("/", " "), persistence_id)
+
+    def create_volume_dir(self, volume: res.Resource) -> None:
+        os.makedirs(self.volume_path(volume.role, volume.persistence_id), exist_ok=True)
+
+    def destroy_volume_dir(self, volume: res.Resource) -> None:
+        # Mesos >= 1.0 deletes the data on DESTROY.
+        shutil.rmtree(self.volume_path(volume.role, volume.persistence_id), ignore_errors=True)
+
+    # -- tasks ----------------------------------------------------------------------------------
+    def sandbox_path(self, framework_id: str, task_id: str, container: str) -> str:
+        return os.path.join(self.work_dir, "slaves", self.id, "frameworks", framework_id, "executors", task_id,
+                            "runs", container)
+
+    def task_environment(self, spec: LaunchSpec, framework_id: str, sandbox: str) -> dict:
+        env = dict(os.environ)
+        env.update({
+            "MESOS_SANDBOX": sandbox,
+            "MESOS_DIRECTORY": sandbox,
+            "MESOS_TASK_ID": spec.task_id,
+            "MESOS_EXECUTOR_ID": spec.task_id,
+            "MESOS_FRAMEWORK_ID": framework_id,
+            "MESOS_AGENT_ID": self.id,
+            "MESOS_SLAVE_ID": self.id,
+            "HOST": self.hostname,
+            "LIBPROCESS_IP": self.hostname,
+        })
+        ports = [str(p) for p in spec.ports]
+        if ports:
+            env["PORTS"] = ",".join(ports)
+            env["PORT"] = ports[0]
+            for i, port in enumerate(ports):
+                env[f"PORT{i}"] = port
+                name = spec.port_names[i] if i < len(spec.port_names) else None
+                if name:
+                    env["PORT_" + "".join(c if c.isalnum() else "_" for c in name).upper()] = port
+        env.update({str(k): str(v) for k, v in spec.env.items()})
+        return env
+
+    def prepare_sandbox(self, spec: LaunchSpec, framework_id: str, mounts: list) -> str:
+        """Create the sandbox; link persistent volumes (mounts: [(role, persistence_id, container_path)])."""
+        sandbox = self.sandbox_path(framework_id, spec.task_id, ids.container_id())
+        os.makedirs(sandbox, exist_ok=True)
+        latest = os.path.join(os.path.dirname(sandbox), "latest")
+        try:
+            if os.path.islink(latest):
+                os.unlink(latest)
+            os.symlink(os.path.basename(sandbox), latest)
+        except OSError:
+            log.warning("cannot update %s", latest)
+        # Emulator: a persistent volume is a symlink at containerPath inside the sandbox (Mesos bind-mounts it).
+        for role, persistence_id, container_path in mounts:
+            self._link(_inside(sandbox, container_path), self.volume_path(role, persistence_id))
+        # Emulator: host volumes are symlinks too. A relative hostPath names a path in the sandbox
+        # (Mesos "sandbox path" volume); an absolute one is the host directory itself.
+        for volume in spec.host_volumes:
+            target = volume.host_path if os.path.isabs(volume.host_path) else _inside(sandbox, volume.host_path)
+            self._link(_inside(sandbox, volume.container_path), target)
+        return sandbox
+
+    @staticmethod
+    def _link(link_path: str, target: str) -> None:
+        os.makedirs(os.path.dirname(link_path), exist_ok=True)
+        if os.path.lexists(link_path):
+            if os.path.isdir(link_path) and not os.path.islink(link_path):
+                shutil.rmtree(link_path)
+            else:
+                os.unlink(link_path)
+        os.symlink(target, link_path)
+
+    def launch(self, spec: LaunchSpec, framework_id: str, mounts: list, on_exit) -> TaskProcess | None:
+        """Start the task; returns None for a task without a process. Raises LaunchError / OSError."""
+        sandbox = self.prepare_sandbox(spec, framework_id, mounts)
+        env = self.task_environment(spec, framework_id, sandbox)
+        self.sandboxes[spec.task_id] = sandbox
+        self.envs[spec.task_id] = env
+        if spec.no_process:
+            return None
+        if spec.command is None and not spec.args:
+            raise LaunchError("neither a command nor args to run")
+        proc = TaskProcess(spec.task_id, env, sandbox, on_exit, shell=spec.command,
+                           argv=None if spec.command is not None else [str(a) for a in spec.args])
+        proc.start()
+        self.processes[spec.task_id] = proc
+        self.save_checkpoint()
+        return proc
+
+    def forget(self, task_id: str) -> None:
+        """The task is terminal: drop the process handle (the sandbox stays, as on Mesos until GC)."""
+        if self.processes.pop(task_id, None) is not None:
+            self.save_checkpoint()
+
+    def kill(self, task_id: str, grace_seconds: float) -> bool:
+        proc = self.processes.get(task_id)
+        if proc is None:
+            return False
+        proc.kill(grace_seconds)
+        return True
+
+    def kill_all_now(self) -> list:
+        procs = list(self.processes.values())
+        for proc in procs:
+            proc.kill_now()
+        return procs
+
+    # -- checkpoint -----------------------------------------------------------------------------
+    @property
+    def checkpoint_path(self) -> str:
+        return os.path.join(self.work_dir, "checkpoint.json")
+
+    def save_checkpoint(self) -> None:
+        atomic_write_json(self.checkpoint_path, {
+            "agent_id": self.id,
+            "index": self.index,
+            "hostname": self.hostname,
+            "resources": self.checkpointed().to_json(),
+            "processes": [
+                {"task_id": task_id, "pgid": p.pgid, "start_ticks": p.start_ticks}
+                for task_id, p in self.processes.items() if not p.exited.is_set()
+            ],
+        })
+
+    def load_checkpoint(self) -> None:
+        """Re-apply checkpointed reservations and volumes; kill task processes a crashed emulator left behind."""
+        data = read_json(self.checkpoint_path)
+        if not data:
+            return
+        for proc in data.get("processes", []):
+            if kill_stale_group(proc.get("pgid") or 0, proc.get("start_ticks")):
+                log.warning("agent %s: killed leftover process group of task %s", self.id, proc.get("task_id"))
+        try:
+            checkpointed = res.from_json_list(data.get("resources", []))
+        except (res.ParseError, res.ResourceError) as exc:
+            log.error("agent %s: unreadable checkpoint: %s", self.id, exc)
+            return
+        total = self.configured.copy()
+        for resource in checkpointed:
+            base = resource.unreserved()
+            if not total.contains_one(base):
+                log.warning("agent %s: checkpointed %s exceeds the configured resources; kept anyway", self.id,
+                            resource)
+            total.subtract(base)
+            total.add(resource)
+            if resource.is_persistent_volume():
+                self.create_volume_dir(resource)
+        self.total = total
+        self.save_checkpoint()

@@ -1,0 +1,119 @@
+"""`dcos-emulator`: run the Marathon + Mesos emulator in the foreground until SIGTERM / Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import threading
+
+from dcos_emulator import __version__
+from dcos_emulator.cluster import Cluster, ClusterConfig
+from dcos_emulator.http.auth import split_credentials
+from dcos_emulator.mesos.resources import parse_range_text
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dcos-emulator",
+        description="Serve the Marathon v2 REST API and the Mesos master API from one local process. Tasks run "
+                    "as real processes, persistent volumes are real directories under --state-dir.",
+        epilog="Admin API (tests): POST /emulator/agents/{id}/stop|start, POST|DELETE /emulator/faults, "
+               "GET|DELETE /emulator/counters, POST /emulator/seed, on both ports.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--state-dir", default=".emulator",
+                        help="directory for state, agent work dirs, volumes and sandboxes (default: .emulator)")
+    parser.add_argument("--agents", type=int, default=3, help="number of agents (default: 3)")
+    parser.add_argument("--host", default="127.0.0.1", help="address the Marathon and Mesos APIs bind to "
+                                                            "(default: 127.0.0.1)")
+    parser.add_argument("--marathon-port", type=int, default=8080, help="Marathon API port (default: 8080)")
+    parser.add_argument("--mesos-port", type=int, default=5050, help="Mesos master API port (default: 5050)")
+    parser.add_argument("--agent-port", type=int, default=0,
+                        help="serve each agent's GET /state on <agent hostname>:PORT (0 = off, the default)")
+    parser.add_argument("--agent-cpus", type=float, default=4.0, help="cpus per agent (default: 4)")
+    parser.add_argument("--agent-mem", type=float, default=8192.0, help="memory per agent in MiB (default: 8192)")
+    parser.add_argument("--agent-disk", type=float, default=65536.0, help="disk per agent in MiB (default: 65536)")
+    parser.add_argument("--agent-ports", default="31000-32000",
+                        help="port ranges per agent, e.g. 31000-32000 or '[31000-31100, 32000-32100]' "
+                             "(default: 31000-32000)")
+    parser.add_argument("--marathon-credentials", metavar="USER:PASS", default=None,
+                        help="require HTTP basic auth on the Marathon API (Marathon --http_credentials); off by "
+                             "default")
+    parser.add_argument("--mesos-credentials", metavar="PRINCIPAL:SECRET", default=None,
+                        help="require HTTP basic auth on the Mesos API (--authenticate_http_readwrite); "
+                             "the principal is checked against reservation principals; off by default")
+    parser.add_argument("--dcos-token", metavar="TOKEN", default=None,
+                        help="accept 'Authorization: token=TOKEN' on the Marathon API as DC/OS does; off by default")
+    parser.add_argument("--mesos-role", default="slave_public",
+                        help="Marathon's --mesos_role (default: slave_public, as on DC/OS)")
+    parser.add_argument("--principal", default="dcos_marathon",
+                        help="Marathon's --mesos_authentication_principal (default: dcos_marathon)")
+    parser.add_argument("--marathon-version", default="1.10.26", help="Marathon version to report "
+                                                                      "(default: 1.10.26)")
+    parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+                        help="log level (default: INFO)")
+    return parser
+
+
+def config_from_args(args: argparse.Namespace) -> ClusterConfig:
+    return ClusterConfig(
+        agents=args.agents, host=args.host, marathon_port=args.marathon_port, mesos_port=args.mesos_port,
+        agent_port=args.agent_port, agent_cpus=args.agent_cpus, agent_mem=args.agent_mem,
+        agent_disk=args.agent_disk, agent_ports=args.agent_ports,
+        marathon_credentials=args.marathon_credentials, mesos_credentials=args.mesos_credentials,
+        dcos_token=args.dcos_token, mesos_role=args.mesos_role, principal=args.principal,
+        marathon_version=args.marathon_version,
+    )
+
+
+def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    if args.agents < 1:
+        parser.error("--agents must be at least 1")
+    for name in ("marathon_port", "mesos_port", "agent_port"):
+        if not 0 <= getattr(args, name) <= 65535:
+            parser.error(f"--{name.replace('_', '-')} must be between 0 and 65535")
+    for name in ("marathon_credentials", "mesos_credentials"):
+        try:
+            split_credentials(getattr(args, name))
+        except ValueError:
+            parser.error(f"--{name.replace('_', '-')} must look like NAME:SECRET")
+    try:
+        if not parse_range_text(args.agent_ports):
+            raise ValueError
+    except ValueError:
+        parser.error("--agent-ports must look like 31000-32000")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _check(parser, args)
+    logging.basicConfig(level=getattr(logging, args.log_level), stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    stop = threading.Event()
+
+    def on_signal(signum, _frame):
+        logging.getLogger("dcos_emulator").info("signal %d: stopping", signum)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    try:
+        cluster = Cluster(os.path.abspath(args.state_dir), config_from_args(args)).start()
+    except OSError as exc:
+        print(f"dcos-emulator: cannot start: {exc}", file=sys.stderr)
+        return 1
+    print(f"dcos-emulator: Marathon {cluster.marathon_url}  Mesos {cluster.mesos_url}  "
+          f"state {cluster.state_dir}", flush=True)
+    try:
+        stop.wait()
+    finally:
+        cluster.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

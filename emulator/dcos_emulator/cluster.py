@@ -1,0 +1,268 @@
+"""Wires the emulator: one lock, the Mesos master and its agents, the Marathon core, persistence,
+the HTTP servers and the event-driven scheduler thread (see DESIGN.md)."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass
+
+from dcos_emulator import ids
+from dcos_emulator.agents.agent import Agent
+from dcos_emulator.http import admin_routes, mesos_routes
+from dcos_emulator.http.auth import MarathonAuth, MesosAuth, split_credentials
+from dcos_emulator.http.counters import RequestCounters
+from dcos_emulator.http.faults import FaultInjector
+from dcos_emulator.http.router import Router
+from dcos_emulator.http.server import EmulatorServer
+from dcos_emulator.mesos import resources as res
+from dcos_emulator.mesos.master import Master
+from dcos_emulator.persistence import StateStore
+
+log = logging.getLogger(__name__)
+
+STATE_VERSION = 1
+SAVE_DELAY_SECONDS = 0.2  # coalesce bursts of Marathon changes into one write
+
+
+@dataclass
+class ClusterConfig:
+    agents: int = 3
+    host: str = "127.0.0.1"
+    marathon_port: int = 8080
+    mesos_port: int = 5050
+    agent_port: int = 0                # 0: agents serve no /state endpoint
+    agent_cpus: float = 4.0
+    agent_mem: float = 8192.0
+    agent_disk: float = 65536.0
+    agent_ports: str = "31000-32000"
+    marathon_credentials: str | None = None   # user:pass
+    mesos_credentials: str | None = None      # principal:secret
+    dcos_token: str | None = None
+    mesos_role: str = "slave_public"
+    principal: str = "dcos_marathon"
+    marathon_version: str = "1.10.26"
+    with_marathon: bool = True
+
+    def agent_resources(self) -> res.Resources:
+        return res.Resources([
+            res.Resource.scalar("cpus", self.agent_cpus),
+            res.Resource.scalar("mem", self.agent_mem),
+            res.Resource.scalar("disk", self.agent_disk),
+            res.Resource.ranges("ports", res.parse_range_text(self.agent_ports)),
+        ])
+
+
+class Cluster:
+    def __init__(self, state_dir: str, config: ClusterConfig | None = None):
+        self.config = config or ClusterConfig()
+        self.store = StateStore(state_dir)
+        self.state_dir = self.store.state_dir
+        os.makedirs(self.state_dir, exist_ok=True)
+        self.lock = threading.RLock()
+        self._cond = threading.Condition(self.lock)
+        self._woken = False
+        self._stopping = False
+        self._save_due: float | None = None
+        self._thread: threading.Thread | None = None
+        self.counters = RequestCounters()
+        self.faults = FaultInjector()
+        self.servers: list[EmulatorServer] = []
+        self.agent_servers: list[EmulatorServer] = []
+        self.marathon = None
+        self.marathon_server: EmulatorServer | None = None
+        self.mesos_server: EmulatorServer | None = None
+
+        saved = self.store.load() or {}
+        master_id = saved.get("master_id") or ids.master_uuid()
+        self.framework_id = saved.get("framework_id") or ids.framework_id(master_id)
+        self.master = Master(master_id, self.lock, self.wake, self.config.host, self.config.mesos_port)
+        count = max(self.config.agents, len(saved.get("agents", [])))
+        for index in range(count):
+            self._add_agent(index)
+        self._saved_marathon = saved.get("marathon")
+
+    # -- construction ---------------------------------------------------------------------------
+    def _add_agent(self, index: int) -> Agent:
+        agent_id = ids.agent_id(self.master.id, index)
+        agent = Agent(agent_id, index, ids.agent_hostname(index), self.store.agent_dir(agent_id),
+                      self.config.agent_resources())
+        agent.load_checkpoint()
+        self.master.add_agent(agent)
+        return agent
+
+    def _marathon_core(self, marathon_url_port: int):
+        if not self.config.with_marathon:
+            return None
+        try:
+            from dcos_emulator.marathon.config import MarathonConfig
+            from dcos_emulator.marathon.core import Marathon
+        except ModuleNotFoundError as exc:
+            if not (exc.name or "").startswith("dcos_emulator.marathon"):
+                raise
+            log.warning("Marathon core not available (%s): serving the Mesos APIs only", exc)
+            return None
+        wanted = {
+            "framework_id": self.framework_id, "hostname": self.config.host, "http_port": marathon_url_port,
+            "mesos_master_url": f"http://{self.config.host}:{self.mesos_server.port}",
+            "mesos_role": self.config.mesos_role, "principal": self.config.principal,
+            "version": self.config.marathon_version,
+        }
+        known = {f.name for f in dataclasses.fields(MarathonConfig)} if dataclasses.is_dataclass(MarathonConfig) \
+            else set(wanted)
+        config = MarathonConfig(**{k: v for k, v in wanted.items() if k in known})
+        return Marathon(self.master, config, lock=self.lock, wake=self.wake)
+
+    # -- life cycle -------------------------------------------------------------------------------
+    def start(self) -> Cluster:
+        cfg = self.config
+        mesos_router, marathon_router = Router(), Router()
+        mesos_auth = MesosAuth(split_credentials(cfg.mesos_credentials))
+        marathon_auth = MarathonAuth(split_credentials(cfg.marathon_credentials), cfg.dcos_token)
+        self.mesos_server = EmulatorServer(
+            "mesos", cfg.host, cfg.mesos_port, mesos_router, self.counters, self.faults,
+            auth=lambda request: mesos_auth.check(request, mesos_routes.is_readonly(request)))
+        self.marathon_server = EmulatorServer(
+            "marathon", cfg.host, cfg.marathon_port, marathon_router, self.counters, self.faults,
+            auth=marathon_auth.check if marathon_auth.enabled else None, server_header="Jetty(9.4.31.v20200723)")
+        self.servers = [self.mesos_server, self.marathon_server]
+        self.master.port = self.mesos_server.port
+        self.master.flags["authenticate_http_readwrite"] = "true" if mesos_auth.enabled else "false"
+        self.master.flags["work_dir"] = self.state_dir
+        mesos_routes.register(mesos_router, self)
+        admin_routes.register(mesos_router, self)
+        admin_routes.register(marathon_router, self)
+        with self.lock:
+            self.marathon = self._marathon_core(self.marathon_server.port)
+            if self.marathon is not None:
+                from dcos_emulator.http import marathon_routes
+
+                if self._saved_marathon is not None and hasattr(self.marathon, "restore"):
+                    self.marathon.restore(self._saved_marathon)
+                if hasattr(self.marathon, "start"):
+                    self.marathon.start()
+                marathon_routes.register(marathon_router, self.marathon)
+            self.save_state()
+        if cfg.agent_port:
+            for agent in self.master.agents.values():
+                self._start_agent_server(agent)
+        for server in self.servers:
+            server.start()
+        self._thread = threading.Thread(target=self._run, name="scheduler", daemon=True)
+        self._thread.start()
+        log.info("Marathon on %s, Mesos on %s, %d agents, state in %s", self.marathon_url, self.mesos_url,
+                 len(self.master.agents), self.state_dir)
+        return self
+
+    def _start_agent_server(self, agent: Agent) -> None:
+        router = Router()
+        mesos_routes.register_agent(router, self, agent)
+        server = EmulatorServer(f"agent-{agent.index}", agent.hostname, self.config.agent_port, router,
+                                self.counters, self.faults)
+        server.start()
+        self.agent_servers.append(server)
+
+    def stop(self) -> None:
+        """Stop serving, save state, kill every task process group (no orphans)."""
+        self.faults.release.set()
+        for server in self.agent_servers + self.servers:
+            try:
+                server.stop()
+            except Exception:  # noqa: BLE001
+                log.exception("stopping %s failed", server.name)
+        with self._cond:
+            self._stopping = True
+            self._cond.notify_all()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        with self.lock:
+            self.save_state()
+            self.master.kill_all_processes()
+            for agent in self.master.agents.values():
+                agent.processes.clear()
+                agent.save_checkpoint()
+            close = getattr(self.marathon, "close", None)
+            if close is not None:
+                try:
+                    close()
+                except Exception:  # noqa: BLE001
+                    log.exception("closing the Marathon core failed")
+
+    def __enter__(self) -> Cluster:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    @property
+    def marathon_url(self) -> str:
+        return self.marathon_server.url if self.marathon_server else ""
+
+    @property
+    def mesos_url(self) -> str:
+        return self.mesos_server.url if self.mesos_server else ""
+
+    # -- scheduler thread ---------------------------------------------------------------------------
+    def wake(self) -> None:
+        """Anything that changed state calls this; the scheduler loop runs again at once."""
+        with self._cond:
+            self._woken = True
+            self._cond.notify_all()
+
+    def _run(self) -> None:
+        with self._cond:
+            while not self._stopping:
+                self._woken = False
+                self.master.deliver_statuses()
+                now = time.time()
+                deadline = None
+                if self.marathon is not None:
+                    try:
+                        deadline = self.marathon.tick(now)
+                    except Exception:  # noqa: BLE001 - keep scheduling; the bug is logged
+                        log.exception("marathon.tick failed")
+                        deadline = now + 1.0
+                    if getattr(self.marathon, "dirty", False) and self._save_due is None:
+                        self._save_due = now + SAVE_DELAY_SECONDS
+                if self._save_due is not None and now >= self._save_due:
+                    self._save_due = None
+                    self.save_state()
+                if self._woken or self.master.pending_statuses():
+                    continue
+                due = [d for d in (deadline, self._save_due) if d is not None]
+                timeout = max(0.0, min(due) - time.time()) if due else None
+                self._cond.wait(timeout)
+
+    # -- persistence ----------------------------------------------------------------------------------
+    def save_state(self) -> None:
+        """Write emulator.json (lock held). Agent checkpoints are written by the agents themselves."""
+        marathon_state = None
+        if self.marathon is not None and hasattr(self.marathon, "snapshot"):
+            try:
+                marathon_state = self.marathon.snapshot()
+                if hasattr(self.marathon, "dirty"):
+                    self.marathon.dirty = False
+            except Exception:  # noqa: BLE001
+                log.exception("marathon.snapshot failed; keeping the previous Marathon state")
+                marathon_state = (self.store.load() or {}).get("marathon")
+        elif self._saved_marathon is not None:
+            marathon_state = self._saved_marathon
+        self.store.save({
+            "version": STATE_VERSION,
+            "master_id": self.master.id,
+            "framework_id": self.framework_id,
+            "agents": [{"id": a.id, "index": a.index, "hostname": a.hostname} for a in self.master.agents.values()],
+            "marathon": marathon_state,
+        })
+
+    # -- admin helpers ----------------------------------------------------------------------------------
+    def stop_agent(self, agent_id: str) -> None:
+        with self.lock:
+            self.master.stop_agent(agent_id)
+
+    def start_agent(self, agent_id: str) -> None:
+        with self.lock:
+            self.master.start_agent(agent_id)

@@ -1,0 +1,1 @@
+"""HTTP layer: router contract, servers with auth / fault / counter wrappers, route modules."""

@@ -1,0 +1,117 @@
+"""Optional authentication in front of the routers (all off by default).
+
+* Marathon `--http_credentials user:pass`: Jetty BASIC auth, realm `Mesosphere`; a 401 is Jetty's
+  HTML error page with `WWW-Authenticate: basic realm="Mesosphere"`.
+* DC/OS token (Admin Router): `Authorization: token=<t>` (or `Bearer <t>`); a 401 is an HTML page with
+  `WWW-Authenticate: oauthjwt`. Emulator: the token is compared with the configured string, not verified as a JWT.
+* Mesos `--authenticate_http_readwrite` / `_readonly` with `--credentials`: BASIC auth, realms
+  `mesos-master-readwrite` / `mesos-master-readonly`; a 401 has an empty body.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+
+from dcos_emulator.http.router import Request, Response
+
+MARATHON_REALM = "Mesosphere"
+MESOS_READWRITE_REALM = "mesos-master-readwrite"
+MESOS_READONLY_REALM = "mesos-master-readonly"
+
+
+def split_credentials(text: str | None) -> tuple[str, str] | None:
+    """`user:pass` -> (user, pass); the password may contain ':'."""
+    if not text:
+        return None
+    user, sep, password = text.partition(":")
+    if not sep or not user or not password:
+        raise ValueError("credentials must look like 'user:password'")
+    return user, password
+
+
+def basic_credentials(request: Request) -> tuple[str, str] | None:
+    header = request.header("Authorization") or ""
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "basic" or not value:
+        return None
+    try:
+        decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    user, sep, password = decoded.partition(":")
+    return (user, password) if sep else None
+
+
+def dcos_token(request: Request) -> str | None:
+    header = request.header("Authorization") or ""
+    if header.startswith("token="):
+        return header[len("token="):].strip()
+    if header.startswith("Bearer "):
+        return header[len("Bearer "):].strip()
+    return None
+
+
+def _same(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode("utf-8"), b.encode("utf-8"))
+
+
+def _jetty_401(request: Request, realm: str) -> Response:
+    body = ("<html>\n<head>\n<meta http-equiv=\"Content-Type\" content=\"text/html;charset=ISO-8859-1\"/>\n"
+            "<title>Error 401 Unauthorized</title>\n</head>\n<body><h2>HTTP ERROR 401</h2>\n"
+            f"<p>Problem accessing {request.path}. Reason:\n<pre>    Unauthorized</pre></p>\n</body>\n</html>\n")
+    return Response(401, body, {"WWW-Authenticate": f'basic realm="{realm}"'}, "text/html;charset=iso-8859-1")
+
+
+def _adminrouter_401() -> Response:
+    body = "<html>\n<head><title>Unauthorized</title></head>\n<body><h1>Unauthorized</h1></body>\n</html>\n"
+    return Response(401, body, {"WWW-Authenticate": "oauthjwt"}, "text/html; charset=UTF-8")
+
+
+class MarathonAuth:
+    def __init__(self, credentials: tuple[str, str] | None = None, token: str | None = None):
+        self.credentials = credentials
+        self.token = token
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.credentials or self.token)
+
+    def check(self, request: Request) -> Response | None:
+        """None when the request may pass, else the 401 to send."""
+        if not self.enabled:
+            return None
+        if self.token is not None:
+            presented = dcos_token(request)
+            if presented is not None and _same(presented, self.token):
+                request.principal = "dcos-token"
+                return None
+        if self.credentials is not None:
+            presented = basic_credentials(request)
+            if presented is not None and _same(presented[0], self.credentials[0]) and \
+                    _same(presented[1], self.credentials[1]):
+                request.principal = presented[0]
+                return None
+            return _jetty_401(request, MARATHON_REALM)
+        return _adminrouter_401()
+
+
+class MesosAuth:
+    def __init__(self, credentials: tuple[str, str] | None = None):
+        self.credentials = credentials
+
+    @property
+    def enabled(self) -> bool:
+        return self.credentials is not None
+
+    def check(self, request: Request, readonly: bool) -> Response | None:
+        if self.credentials is None:
+            return None
+        presented = basic_credentials(request)
+        if presented is not None and _same(presented[0], self.credentials[0]) and \
+                _same(presented[1], self.credentials[1]):
+            request.principal = presented[0]
+            return None
+        realm = MESOS_READONLY_REALM if readonly else MESOS_READWRITE_REALM
+        return Response(401, None, {"WWW-Authenticate": f'Basic realm="{realm}"'}, None)

@@ -1,0 +1,261 @@
+"""Mesos master routes (`/master/...`, `/api/v1`) and the agent `/state` route.
+
+Operator endpoints follow `Master::Http::reserve/unreserve/createVolumes/destroyVolumes`: 405 for
+non-POST, form-encoded body, plain-text 400 messages, 409 `<available> does not contain <consumed>`,
+202 with an empty body. The operations are applied at once (real Mesos applies them asynchronously
+on the agent; here the agent is in-process, so `/master/slaves` shows them when the 202 arrives).
+"""
+
+from __future__ import annotations
+
+import json
+
+from dcos_emulator.http.router import Request, Response
+from dcos_emulator.mesos import render
+from dcos_emulator.mesos import resources as res
+from dcos_emulator.mesos.operations import OperationError
+
+TEXT = "text/plain; charset=utf-8"
+READONLY_PATHS = ("/master/state", "/master/state.json", "/state", "/state.json", "/master/slaves",
+                  "/master/frameworks", "/master/tasks", "/master/tasks.json", "/master/health", "/health",
+                  "/version", "/master/flags", "/master/roles")
+
+
+def is_readonly(request: Request) -> bool:
+    return request.path.rstrip("/") in READONLY_PATHS
+
+
+def text(status: int, body: str = "") -> Response:
+    return Response(status, body if body else None, None, TEXT if body else None)
+
+
+def _json(body) -> Response:
+    return Response(200, body)
+
+
+def _method_not_allowed(request: Request, allowed=("POST",)) -> Response:
+    body = ("405 Method Not Allowed. Expecting one of { '" + "', '".join(allowed) + "' }, but received '"
+            + request.method + "'.")
+    return Response(405, body, {"Allow": ", ".join(allowed)}, TEXT)
+
+
+def _not_found(request: Request) -> Response:
+    return Response(404, None, None, None)
+
+
+def _int_param(request: Request, name: str, default: int) -> int:
+    try:
+        return int(request.param(name, str(default)))
+    except ValueError:
+        return default
+
+
+# Operator endpoint specs: (operation, form key, error prefix of a JSON/parse problem)
+_OPERATOR = {
+    "/master/reserve": ("RESERVE", "resources", "Error parsing 'resources' query parameter in the request body: "),
+    "/master/unreserve": ("UNRESERVE", "resources",
+                          "Error in parsing 'resources' query parameter in the request body: "),
+    "/master/create-volumes": ("CREATE", "volumes", "Error in parsing 'volumes' query parameter in the request body: "),
+    "/master/destroy-volumes": ("DESTROY", "volumes",
+                                "Error in parsing 'volumes' query parameter in the request body: "),
+}
+
+
+def register(router, cluster) -> None:
+    router.not_found = _not_found
+    router.method_not_allowed = lambda request, allowed: _method_not_allowed(request, allowed)
+    lock = cluster.lock
+
+    def master():
+        return cluster.master
+
+    def get_only(handler):
+        def wrapped(request: Request, **params):
+            if request.method not in ("GET", "HEAD"):
+                return _method_not_allowed(request, ("GET",))
+            return handler(request, **params)
+        return wrapped
+
+    @get_only
+    def state(request: Request):
+        with lock:
+            return _json(render.state(master()))
+
+    @get_only
+    def slaves(request: Request):
+        with lock:
+            return _json(render.slaves(master(), request.param("slave_id")))
+
+    @get_only
+    def frameworks(request: Request):
+        with lock:
+            return _json(render.frameworks(master(), request.param("framework_id")))
+
+    @get_only
+    def tasks(request: Request):
+        with lock:
+            return _json(render.tasks(master(), _int_param(request, "limit", 100), _int_param(request, "offset", 0),
+                                      request.param("order", "des"), request.param("task_id"),
+                                      request.param("framework_id")))
+
+    @get_only
+    def health(request: Request):
+        return Response(200, None, None, None)
+
+    @get_only
+    def version(request: Request):
+        return _json({"version": render.MESOS_VERSION, "build_date": render.BUILD_DATE,
+                      "build_time": render.BUILD_TIME, "build_user": render.BUILD_USER})
+
+    @get_only
+    def flags(request: Request):
+        with lock:
+            return _json({"flags": dict(master().flags)})
+
+    any_method = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+    for path in ("/master/state", "/master/state.json", "/state", "/state.json"):
+        router.add(any_method, path, state)
+    router.add(any_method, "/master/slaves", slaves)
+    router.add(any_method, "/master/frameworks", frameworks)
+    router.add(any_method, "/master/tasks", tasks)
+    router.add(any_method, "/master/tasks.json", tasks)
+    router.add(any_method, "/master/health", health)
+    router.add(any_method, "/health", health)
+    router.add(any_method, "/version", version)
+    router.add(any_method, "/master/flags", flags)
+
+    def operator_endpoint(path):
+        op_type, key, parse_prefix = _OPERATOR[path]
+
+        def handler(request: Request):
+            if request.method != "POST":
+                return _method_not_allowed(request)
+            values = request.form()
+            if "slaveId" not in values:
+                return text(400, "Missing 'slaveId' query parameter in the request body")
+            if key not in values:
+                return text(400, f"Missing '{key}' query parameter in the request body")
+            try:
+                parsed = json.loads(values[key])
+            except ValueError as exc:
+                return text(400, parse_prefix + str(exc))
+            if not isinstance(parsed, list):
+                return text(400, parse_prefix + "Expecting a JSON array")
+            try:
+                raws = res.parse_resources_value(parsed, key, parse_prefix)
+            except res.ParseError as exc:
+                return text(400, str(exc))
+            if op_type == "RESERVE" and "source" in values:
+                return text(400, "Invalid RESERVE operation: re-reservation ('source') is not emulated")
+            return _apply(op_type, values["slaveId"], raws, request.principal)
+
+        router.add(any_method, path, handler)
+
+    def _apply(op_type: str, agent_id: str, raws, principal) -> Response:
+        with lock:
+            try:
+                master().operator(op_type, agent_id, raws, principal)
+            except OperationError as exc:
+                return text(exc.status, exc.message)
+        return Response(202, None, None, None)
+
+    for path in _OPERATOR:
+        operator_endpoint(path)
+
+    # -- v1 operator API ---------------------------------------------------------------------------------
+    v1_ops = {
+        "RESERVE_RESOURCES": ("reserve_resources", "RESERVE", "resources"),
+        "UNRESERVE_RESOURCES": ("unreserve_resources", "UNRESERVE", "resources"),
+        "CREATE_VOLUMES": ("create_volumes", "CREATE", "volumes"),
+        "DESTROY_VOLUMES": ("destroy_volumes", "DESTROY", "volumes"),
+    }
+    v1_known = set(v1_ops) | {
+        "GET_HEALTH", "GET_FLAGS", "GET_VERSION", "GET_METRICS", "GET_LOGGING_LEVEL", "SET_LOGGING_LEVEL",
+        "LIST_FILES", "READ_FILE", "GET_STATE", "GET_AGENTS", "GET_FRAMEWORKS", "GET_EXECUTORS", "GET_OPERATIONS",
+        "GET_TASKS", "GET_ROLES", "GET_WEIGHTS", "UPDATE_WEIGHTS", "GET_MASTER", "SUBSCRIBE",
+        "UPDATE_MAINTENANCE_SCHEDULE", "GET_MAINTENANCE_SCHEDULE", "GET_MAINTENANCE_STATUS", "START_MAINTENANCE",
+        "STOP_MAINTENANCE", "DRAIN_AGENT", "DEACTIVATE_AGENT", "REACTIVATE_AGENT", "GET_QUOTA", "UPDATE_QUOTA",
+        "SET_QUOTA", "REMOVE_QUOTA", "TEARDOWN", "MARK_AGENT_GONE", "GROW_VOLUME", "SHRINK_VOLUME", "UNKNOWN",
+    }
+
+    def api_v1(request: Request):
+        if request.method != "POST":
+            return _method_not_allowed(request)
+        content_type = request.header("Content-Type")
+        if content_type is None:
+            return text(400, "Expecting 'Content-Type' to be present")
+        if content_type.split(";")[0].strip() == "application/x-protobuf":
+            return text(400, "Failed to parse body into Call protobuf (emulator: only JSON is supported)")
+        if content_type.split(";")[0].strip() != "application/json":
+            return text(415, "Expecting 'Content-Type' of application/json or application/x-protobuf")
+        try:
+            call = json.loads(request.text())
+        except ValueError as exc:
+            return text(400, f"Failed to parse body into JSON: {exc}")
+        if not isinstance(call, dict):
+            return text(400, "Failed to convert JSON into Call protobuf: Expecting a JSON object")
+        call_type = call.get("type", "UNKNOWN")
+        if not isinstance(call_type, str) or call_type not in v1_known:
+            return text(400, f"Failed to convert JSON into Call protobuf: Failed to find enum for '{call_type}'")
+        accept = request.header("Accept") or "*/*"
+        if not any(a.split(";")[0].strip() in ("application/json", "*/*", "application/*") for a in accept.split(",")):
+            return text(406, "Expecting 'Accept' to allow 'application/x-protobuf' or 'application/json'")
+        if call_type == "UNKNOWN":
+            return Response(501, None, None, None)
+        if call_type in v1_ops:
+            field, op_type, key = v1_ops[call_type]
+            body = call.get(field)
+            if not isinstance(body, dict):
+                return text(400, f"Failed to validate master::Call: Expecting '{field}' to be present")
+            agent = body.get("agent_id")
+            if not isinstance(agent, dict) or not isinstance(agent.get("value"), str):
+                return text(400, f"Failed to convert JSON into Call protobuf: Missing required fields: "
+                                 f"{field}.agent_id")
+            prefix = "Failed to convert JSON into Call protobuf: "
+            values = body.get(key, [])
+            if not isinstance(values, list):
+                return text(400, prefix + f"Not expecting a JSON {type(values).__name__} for field '{key}'")
+            try:
+                raws = res.parse_resources_value(values, key, prefix)
+            except res.ParseError as exc:
+                return text(400, str(exc))
+            if op_type == "RESERVE" and body.get("source"):
+                return text(400, "Invalid RESERVE operation: re-reservation ('source') is not emulated")
+            return _apply(op_type, agent["value"], raws, request.principal)
+        with lock:
+            if call_type == "GET_AGENTS":
+                return _json(render.get_agents(master()))
+            if call_type == "GET_HEALTH":
+                return _json({"type": "GET_HEALTH", "get_health": {"healthy": True}})
+            if call_type == "GET_VERSION":
+                return _json({"type": "GET_VERSION", "get_version": {"version_info": {
+                    "version": render.MESOS_VERSION, "build_date": render.BUILD_DATE,
+                    "build_time": render.BUILD_TIME, "build_user": render.BUILD_USER}}})
+            if call_type == "GET_MASTER":
+                return _json({"type": "GET_MASTER", "get_master": {
+                    "master_info": {**render.leader_info(master()), "id": master().id},
+                    "start_time": master().start_time, "elected_time": master().start_time}})
+        return text(501, f"{call_type} is not emulated")
+
+    router.add(any_method, "/api/v1", api_v1)
+
+
+def register_agent(router, cluster, agent) -> None:
+    """Agent endpoint (`--agent-port`): `GET /state` and `GET /slave(1)/state`."""
+    router.not_found = _not_found
+
+    def agent_state(request: Request):
+        if request.method not in ("GET", "HEAD"):
+            return _method_not_allowed(request, ("GET",))
+        with cluster.lock:
+            flags = {
+                "work_dir": agent.work_dir, "hostname": agent.hostname, "port": str(cluster.config.agent_port),
+                "master": f"{cluster.config.host}:{cluster.master.port}", "ip": agent.hostname,
+                "resources": json.dumps(agent.configured.to_json(), separators=(",", ":")),
+            }
+            if not agent.active:
+                return text(503, "Agent has not finished recovery")
+            return _json(render.agent_state(cluster.master, agent, flags))
+
+    for path in ("/state", "/state.json", "/slave(1)/state", "/slave(1)/state.json"):
+        router.add(("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"), path, agent_state)

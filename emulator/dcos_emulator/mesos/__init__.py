@@ -1,0 +1,1 @@
+"""Mesos master model: resources, operations, the framework API, renderers."""

@@ -1,0 +1,445 @@
+"""The Mesos master model: agents, resource accounting, operations, tasks, and the framework API.
+
+Every public method must be called with the cluster lock held (the Cluster's RLock); reaper threads
+take it themselves. Status updates are queued and handed to the framework by `deliver_statuses()`,
+which the Cluster's scheduler thread calls, so framework code never re-enters itself from accept().
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import signal
+import time
+from dataclasses import dataclass, field
+
+from dcos_emulator import ids
+from dcos_emulator.agents.agent import Agent, LaunchError
+from dcos_emulator.mesos import operations as ops
+from dcos_emulator.mesos import resources as res
+from dcos_emulator.mesos.operations import OperationError
+from dcos_emulator.mesos.types import TERMINAL_STATES, LaunchSpec, Offer, Operation, TaskStatus
+
+log = logging.getLogger(__name__)
+
+MESOS_VERSION = "1.10.0"  # DC/OS 2.1 ships Mesos 1.10 alongside Marathon 1.10
+DEFAULT_KILL_GRACE_SECONDS = 3.0
+MAX_COMPLETED_TASKS = 1000  # --max_completed_tasks_per_framework
+
+
+@dataclass
+class Framework:
+    id: str
+    role: str
+    principal: str | None
+    on_status: object
+    name: str = "marathon"
+    hostname: str = "127.0.0.1"
+    webui_url: str = ""
+    user: str = "root"
+    failover_timeout: float = 604800.0
+    capabilities: list = field(default_factory=lambda: [
+        {"type": "TASK_KILLING_STATE"}, {"type": "PARTITION_AWARE"}, {"type": "GPU_RESOURCES"},
+        {"type": "REGION_AWARE"}])
+    registered_time: float = field(default_factory=time.time)
+    active: bool = True
+
+
+@dataclass
+class MasterTask:
+    task_id: str
+    name: str
+    framework_id: str
+    agent_id: str
+    state: str
+    resources: res.Resources
+    role: str
+    labels: dict
+    statuses: list = field(default_factory=list)  # [{"state", "timestamp"}]
+    has_process: bool = True
+    kill_grace: float = DEFAULT_KILL_GRACE_SECONDS
+
+    def to_json(self) -> dict:
+        """`json(writer, const Task&)` in common/http.cpp."""
+        out = {
+            "id": self.task_id, "name": self.name, "framework_id": self.framework_id, "executor_id": "",
+            "slave_id": self.agent_id, "state": self.state, "resources": self.resources.summary(),
+            "role": self.role, "statuses": list(self.statuses),
+        }
+        if self.labels:
+            out["labels"] = [{"key": k, "value": str(v)} for k, v in self.labels.items()]
+        return out
+
+
+class Master:
+    def __init__(self, master_id: str, lock, wake=lambda: None, hostname: str = "127.0.0.1", port: int = 5050):
+        self.id = master_id
+        self.lock = lock
+        self.wake = wake
+        self.hostname = hostname
+        self.port = port
+        self.start_time = time.time()
+        self.agents: dict[str, Agent] = {}
+        self.frameworks: dict[str, Framework] = {}
+        self.tasks: dict[str, MasterTask] = {}
+        self.completed: collections.deque = collections.deque(maxlen=MAX_COMPLETED_TASKS)
+        self._statuses: collections.deque = collections.deque()
+        self.flags = {"authenticate_http_readwrite": "false", "work_dir": "", "port": str(port)}
+
+    # == agents ===================================================================================
+    def add_agent(self, agent: Agent) -> None:
+        self.agents[agent.id] = agent
+
+    def agent(self, agent_id: str) -> Agent | None:
+        return self.agents.get(agent_id)
+
+    def used(self, agent: Agent) -> res.Resources:
+        used = res.Resources()
+        for task in self.tasks.values():
+            if task.agent_id == agent.id:
+                used.add_all(task.resources)
+        return used
+
+    def available(self, agent: Agent) -> res.Resources:
+        return agent.total.minus(self.used(agent))
+
+    def used_by_agent(self) -> dict:
+        """Used resources of every agent in one pass over the tasks (for the list endpoints)."""
+        used: dict[str, res.Resources] = {}
+        for task in self.tasks.values():
+            used.setdefault(task.agent_id, res.Resources()).add_all(task.resources)
+        return used
+
+    def stop_agent(self, agent_id: str) -> None:
+        """Admin: the agent goes away; its tasks become TASK_LOST; its reservations and volumes stay."""
+        agent = self.agents[agent_id]
+        if not agent.active:
+            return
+        agent.active = False
+        for task in [t for t in self.tasks.values() if t.agent_id == agent_id]:
+            proc = agent.processes.get(task.task_id)
+            if proc is not None:
+                proc.kill_now()
+            self._terminal(task, "TASK_LOST", f"Agent {agent_id} stopped (emulator admin API)",
+                           "REASON_SLAVE_REMOVED", source="SOURCE_MASTER")
+        self.wake()
+
+    def start_agent(self, agent_id: str) -> None:
+        agent = self.agents[agent_id]
+        if agent.active:
+            return
+        agent.active = True
+        agent.reregistered_time = time.time()
+        self.wake()
+
+    # == framework API (used by marathon/) ====================================================
+    def register_framework(self, framework_id: str, role: str, principal: str | None, on_status, **info) -> None:
+        framework = Framework(framework_id, role, principal, on_status, **info)
+        old = self.frameworks.get(framework_id)
+        if old is not None:
+            framework.registered_time = old.registered_time
+        self.frameworks[framework_id] = framework
+        self.wake()
+
+    def offers(self, role: str, framework_id: str | None = None) -> list[Offer]:
+        """One offer per active agent: unreserved resources and those reserved for `role`, minus what
+        tasks use. Ports used by any task on any agent are left out (all agents share one kernel)."""
+        used_ports = self._ports_in_use()
+        offers = []
+        for agent in self.agents.values():
+            if not agent.active:
+                continue
+            available = self.available(agent)
+            items = []
+            for r in available:
+                if r.reservations and r.role != role and not r.role.startswith(role + "/"):
+                    continue
+                if r.type == res.RANGES and r.name == "ports" and used_ports:
+                    left = res.ranges_subtract(r.value, used_ports)
+                    if not left:
+                        continue
+                    r = r.copy(value=left)
+                items.append(r.to_json(allocation_role=role))
+            if items:
+                offers.append(Offer(ids.offer_id(self.id), agent.id, agent.hostname, items, {}, framework_id))
+        return offers
+
+    def _ports_in_use(self) -> list:
+        ranges = []
+        for task in self.tasks.values():
+            for r in task.resources:
+                if r.name == "ports" and r.type == res.RANGES:
+                    ranges.extend(list(x) for x in r.value)
+        return res.coalesce(ranges)
+
+    def accept(self, agent_id: str, operations: list[Operation], framework_id: str | None = None) -> list:
+        """Apply `operations` atomically on one agent. Raises OperationError and changes nothing on failure.
+        Returns the TaskProcess-or-None of each LAUNCH (effects: volume dirs, sandboxes, processes)."""
+        agent = self.agents.get(agent_id)
+        if agent is None:
+            raise OperationError(400, "No agent found with specified ID")
+        if not agent.active:
+            raise OperationError(409, f"Agent {agent_id} is not active")
+        framework = self.frameworks.get(framework_id) if framework_id else self._only_framework()
+        principal = framework.principal if framework else None
+        total = agent.total.copy()
+        used = self.used(agent)
+        staged_launches = []
+        created, destroyed = [], []
+        for op in operations:
+            if op.type == "LAUNCH":
+                spec = op.launch
+                if spec is None:
+                    raise OperationError(400, "LAUNCH operation without a task")
+                if spec.task_id in self.tasks or any(s[0].task_id == spec.task_id for s in staged_launches):
+                    raise OperationError(400, f"Task has duplicate ID: {spec.task_id}")
+                task_resources = self._parse(op.resources or spec.resources, "LAUNCH")
+                available = total.minus(used)
+                needed = res.Resources(task_resources)
+                if not available.contains(needed):
+                    raise OperationError(409, f"Invalid LAUNCH operation: {available} does not contain {needed}")
+                mounts = self._mounts(spec, task_resources, total)
+                used.add_all(task_resources)
+                staged_launches.append((spec, needed, mounts))
+                continue
+            resources = self._parse(op.resources, op.type)
+            self._validate(op.type, resources, total, used, principal, agent)
+            available = total.minus(used)
+            conv = ops.conversion(op.type, resources)
+            ops.apply_conversion(available, conv)  # raises 409
+            total.subtract_all(conv.consumed)
+            total.add_all(conv.converted)
+            if op.type == "CREATE":
+                created.extend(resources)
+            elif op.type == "DESTROY":
+                destroyed.extend(resources)
+        # Commit.
+        agent.total = total
+        for volume in destroyed:
+            agent.destroy_volume_dir(volume)
+        for volume in created:
+            agent.create_volume_dir(volume)
+        if created or destroyed or any(op.type in ("RESERVE", "UNRESERVE") for op in operations):
+            agent.save_checkpoint()
+        results = []
+        fw_id = framework.id if framework else (framework_id or "")
+        for spec, needed, mounts in staged_launches:
+            results.append(self._launch(agent, fw_id, spec, needed, mounts, framework))
+        return results
+
+    def _only_framework(self) -> Framework | None:
+        return next(iter(self.frameworks.values()), None)
+
+    @staticmethod
+    def _parse(values, op_type: str) -> list:
+        try:
+            raws = [res.parse_resource(v) for v in values]
+            return res.validate_and_upgrade([_strip_allocation(r) for r in raws])
+        except (res.ParseError, res.ResourceError) as exc:
+            raise OperationError(400, f"Invalid {op_type} operation: {exc}") from None
+
+    def _validate(self, op_type, resources, total, used, principal, agent) -> None:
+        if op_type == "RESERVE":
+            error = ops.validate_reserve(resources, principal)
+            prefix = f"Invalid RESERVE operation on agent {agent}: "
+        elif op_type == "UNRESERVE":
+            error = ops.validate_unreserve(resources)
+            prefix = "Invalid UNRESERVE operation: "
+        elif op_type == "CREATE":
+            error = ops.validate_create(resources, total.filter(lambda r: bool(r.reservations)), principal)
+            prefix = f"Invalid CREATE operation on agent {agent}: "
+        elif op_type == "DESTROY":
+            error = ops.validate_destroy(resources, total.filter(lambda r: bool(r.reservations)), used)
+            prefix = "Invalid DESTROY operation: "
+        else:
+            raise OperationError(400, f"Unknown offer operation {op_type}")
+        if error:
+            raise OperationError(400, prefix + error)
+
+    def _mounts(self, spec: LaunchSpec, task_resources, total) -> list:
+        mounts = {}
+        for r in task_resources:
+            if r.is_persistent_volume():
+                mounts[r.persistence_id] = (r.role, r.persistence_id, r.container_path)
+        volumes = {v.persistence_id: v for v in total if v.is_persistent_volume()}
+        for persistence_id, container_path in spec.persistent_volumes:
+            volume = volumes.get(persistence_id)
+            if volume is None:
+                raise OperationError(409, f"Invalid LAUNCH operation: persistent volume '{persistence_id}' not found")
+            mounts[persistence_id] = (volume.role, persistence_id, container_path)
+        return list(mounts.values())
+
+    def _launch(self, agent: Agent, framework_id: str, spec: LaunchSpec, needed, mounts, framework):
+        role = framework.role if framework else "*"
+        task = MasterTask(spec.task_id, spec.name or spec.task_id, framework_id, agent.id, "TASK_STAGING", needed,
+                          role, dict(spec.labels), has_process=not spec.no_process,
+                          kill_grace=spec.kill_grace_seconds if spec.kill_grace_seconds is not None
+                          else DEFAULT_KILL_GRACE_SECONDS)
+        self.tasks[spec.task_id] = task
+        try:
+            proc = agent.launch(spec, framework_id, mounts,
+                                on_exit=lambda code, killed, t=spec.task_id: self._process_exited(t, code, killed))
+        except (LaunchError, OSError) as exc:
+            log.warning("task %s failed to start: %s", spec.task_id, exc)
+            self._update(task, "TASK_STARTING", "")
+            self._terminal(task, "TASK_FAILED", f"Failed to launch container: {exc}",
+                           "REASON_CONTAINER_LAUNCH_FAILED")
+            return None
+        self._update(task, "TASK_STARTING", "")
+        self._update(task, "TASK_RUNNING", "")
+        return proc
+
+    def kill(self, task_id: str, grace_seconds: float | None = None) -> bool:
+        """SIGTERM the task's process group, SIGKILL after the grace period. False if no such live task."""
+        task = self.tasks.get(task_id)
+        if task is None:
+            return False
+        agent = self.agents.get(task.agent_id)
+        grace = task.kill_grace if grace_seconds is None else grace_seconds
+        if not task.has_process or agent is None or task_id not in agent.processes:
+            self._terminal(task, "TASK_KILLED", "Command terminated with signal Terminated", "REASON_TASK_KILLED")
+            return True
+        if task.state != "TASK_KILLING":
+            self._update(task, "TASK_KILLING", "")
+        agent.kill(task_id, grace)
+        return True
+
+    def sandbox(self, task_id: str) -> str | None:
+        task = self.tasks.get(task_id) or next((t for t in self.completed if t.task_id == task_id), None)
+        if task is None:
+            return None
+        agent = self.agents.get(task.agent_id)
+        return agent.sandboxes.get(task_id) if agent else None
+
+    def task_env(self, task_id: str) -> dict | None:
+        task = self.tasks.get(task_id) or next((t for t in self.completed if t.task_id == task_id), None)
+        if task is None:
+            return None
+        agent = self.agents.get(task.agent_id)
+        return agent.envs.get(task_id) if agent else None
+
+    def task_pid(self, task_id: str) -> int | None:
+        task = self.tasks.get(task_id)
+        agent = self.agents.get(task.agent_id) if task else None
+        proc = agent.processes.get(task_id) if agent else None
+        return proc.pgid if proc else None
+
+    # == status updates ==========================================================================
+    def _process_exited(self, task_id: str, returncode: int, killed: bool) -> None:
+        """Reaper thread: the task's main process ended."""
+        with self.lock:
+            task = self.tasks.get(task_id)
+            if task is None:
+                agent_ids = [a for a in self.agents.values() if task_id in a.processes]
+                for agent in agent_ids:
+                    agent.forget(task_id)
+                return
+            if killed:
+                state, reason = "TASK_KILLED", "REASON_TASK_KILLED"
+            elif returncode == 0:
+                state, reason = "TASK_FINISHED", None
+            else:
+                state, reason = "TASK_FAILED", "REASON_COMMAND_EXECUTOR_FAILED"
+            if returncode < 0:
+                message = f"Command terminated with signal {_signal_name(-returncode)}"
+            else:
+                message = f"Command exited with status {returncode}"
+            self._terminal(task, state, message, reason, exit_code=returncode)
+
+    def _update(self, task: MasterTask, state: str, message: str, reason=None, source="SOURCE_EXECUTOR",
+                exit_code=None) -> None:
+        now = time.time()
+        task.state = state
+        task.statuses.append({"state": state, "timestamp": now})
+        self._statuses.append((task.framework_id, TaskStatus(task.task_id, task.agent_id, state, message, reason,
+                                                             now, source, None, exit_code)))
+        self.wake()
+
+    def _terminal(self, task: MasterTask, state: str, message: str, reason=None, source="SOURCE_EXECUTOR",
+                  exit_code=None) -> None:
+        if task.state in TERMINAL_STATES:
+            return
+        self._update(task, state, message, reason, source, exit_code)
+        self.tasks.pop(task.task_id, None)
+        self.completed.append(task)
+        agent = self.agents.get(task.agent_id)
+        if agent is not None:
+            agent.forget(task.task_id)
+
+    def deliver_statuses(self) -> int:
+        """Hand queued status updates to their frameworks (cluster scheduler thread, lock held)."""
+        delivered = 0
+        while self._statuses:
+            framework_id, status = self._statuses.popleft()
+            framework = self.frameworks.get(framework_id) or self._only_framework()
+            if framework is None or framework.on_status is None:
+                continue
+            try:
+                framework.on_status(status)
+            except Exception:  # noqa: BLE001 - a framework bug must not stop status delivery
+                log.exception("status callback failed for %s", status)
+            delivered += 1
+        return delivered
+
+    def pending_statuses(self) -> bool:
+        return bool(self._statuses)
+
+    # == operator API (used by http/mesos_routes.py) ================================================
+    def operator(self, op_type: str, agent_id: str, raw_values: list, principal: str | None) -> None:
+        """`_reserve` / `_unreserve` / `_createVolumes` / `_destroyVolumes` + `_operation`. Raises OperationError."""
+        agent = self.agents.get(agent_id)
+        if agent is None:
+            raise OperationError(400, "No agent found with specified ID")
+        try:
+            resources = res.validate_and_upgrade(raw_values)
+        except res.ResourceError as exc:
+            raise OperationError(400, str(exc)) from None
+        if op_type == "RESERVE":
+            for r in raw_values:
+                if r.allocation_role is not None:
+                    raise OperationError(400, f"Invalid RESERVE operation on agent {agent}: A reserve operation was "
+                                              "attempted with an allocated resource, but the operator API only "
+                                              "allows reservations to be made to unallocated resources")
+        total = agent.total
+        used = self.used(agent)
+        self._validate(op_type, resources, total, used, principal, agent)
+        conv = ops.conversion(op_type, resources)
+        ops.apply_conversion(total.minus(used), conv)
+        new_total = total.copy()
+        new_total.subtract_all(conv.consumed)
+        new_total.add_all(conv.converted)
+        agent.total = new_total
+        if op_type == "CREATE":
+            for volume in resources:
+                agent.create_volume_dir(volume)
+        elif op_type == "DESTROY":
+            for volume in resources:
+                agent.destroy_volume_dir(volume)
+        agent.save_checkpoint()
+        self.wake()
+
+    # == shutdown ===================================================================================
+    def kill_all_processes(self, timeout: float = 5.0) -> None:
+        """SIGKILL every task process group and wait for the reapers (no orphans after exit)."""
+        procs = []
+        for agent in self.agents.values():
+            procs.extend(agent.kill_all_now())
+        deadline = time.time() + timeout
+        for proc in procs:
+            proc.wait(max(0.0, deadline - time.time()))
+
+
+def _strip_allocation(raw: res.RawResource) -> res.RawResource:
+    """Framework operations carry offer resources with allocation_info; accounting ignores it."""
+    raw.allocation_role = None
+    return raw
+
+
+def _signal_name(number: int) -> str:
+    try:
+        name = signal.Signals(number).name
+    except ValueError:
+        return str(number)
+    return {"SIGTERM": "Terminated", "SIGKILL": "Killed", "SIGINT": "Interrupt", "SIGHUP": "Hangup",
+            "SIGSEGV": "Segmentation fault", "SIGABRT": "Aborted"}.get(name, name)
+
