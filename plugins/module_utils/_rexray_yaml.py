@@ -38,7 +38,24 @@ def _scalar(value):
     text = value if isinstance(value, str) else str(value)
     if _PLAIN.match(text) and not text.endswith(':') and text.lower() not in _SPECIAL:
         return text
-    return json.dumps(text)
+    return _quote(text)
+
+
+def _quote(text):
+    """Double-quoted YAML scalar; anything outside printable ASCII is escaped."""
+    out = ['"']
+    for char in text:
+        code = ord(char)
+        if char in '"\\':
+            out.append('\\' + char)
+        elif 0x20 <= code < 0x7f:
+            out.append(char)
+        elif code > 0xffff:
+            out.append('\\U%08x' % code)  # YAML's escape for characters beyond the BMP
+        else:
+            out.append('\\u%04x' % code)
+    out.append('"')
+    return ''.join(out)
 
 
 def _key(key):

@@ -161,6 +161,7 @@ from ansible_collections.dcos.stateful.plugins.module_utils._dcos_genconf import
     secret_keys,
     validate_config,
 )
+from ansible_collections.dcos.stateful.plugins.module_utils._rexray_document import flatten, is_secret_key
 from ansible_collections.dcos.stateful.plugins.module_utils._rexray_files import ensure_file, mask_text
 from ansible_collections.dcos.stateful.plugins.module_utils._rexray_yaml import to_yaml
 
@@ -227,6 +228,10 @@ def main():
     for key in secrets:
         if config.get(key):
             module.no_log_values.add(str(config[key]))
+    if isinstance(config.get('rexray_config'), dict):
+        for key, value in flatten(config['rexray_config']):
+            if is_secret_key(key) and value not in (None, ''):
+                module.no_log_values.add(str(value))
     header = HEADER % version
     document = ordered(config)
     content = to_yaml(document, header=header)

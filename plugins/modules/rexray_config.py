@@ -196,7 +196,9 @@ from ansible_collections.dcos.stateful.plugins.module_utils._rexray_catalogue im
 from ansible_collections.dcos.stateful.plugins.module_utils._rexray_document import (
     RexrayConfigError,
     build_document,
+    flatten,
     has_secrets,
+    is_secret_key,
     mask_document,
 )
 from ansible_collections.dcos.stateful.plugins.module_utils._rexray_files import ensure_file, mask_text
@@ -236,6 +238,10 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
+    # Credentials given through extra_config are as secret as the no_log options.
+    for key, value in flatten(params['extra_config']):
+        if is_secret_key(key) and value not in (None, ''):
+            module.no_log_values.add(str(value))
     try:
         fmt = format_for_version(params['rexray_version'])
     except ValueError as exc:

@@ -82,10 +82,9 @@ options:
   role_names:
     description:
       - IAM roles to attach the managed policy to, usually the role of the agents' instance profile. Each must
-        exist. Roles not listed are left as they are.
+        exist. Roles not listed are left as they are. Requires O(policy_name).
     type: list
     elements: str
-    default: []
   aws_endpoint_url:
     description: IAM endpoint URL, for example a local moto server in tests. Defaults to the AWS endpoint.
     type: str
@@ -192,7 +191,7 @@ def argument_spec():
         policy_name=dict(type='str'),
         policy_path=dict(type='str', default='/'),
         description=dict(type='str', default='Least-privilege access for REX-Ray on Amazon EBS (dcos.stateful)'),
-        role_names=dict(type='list', elements='str', default=[]),
+        role_names=dict(type='list', elements='str'),
         aws_endpoint_url=dict(type='str'),
         aws_region=dict(type='str', default='us-east-1'),
         aws_access_key=dict(type='str', no_log=True),
@@ -237,7 +236,7 @@ def main():
                             session_token=params['aws_session_token'])
             if params['state'] == 'present':
                 outcome = ensure_present(iam, params['policy_name'], path, params['description'], document,
-                                         params['role_names'], module.check_mode)
+                                         params['role_names'] or [], module.check_mode)
             else:
                 outcome = ensure_absent(iam, params['policy_name'], path, module.check_mode)
         except IamError as exc:

@@ -1,0 +1,146 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) dcos.stateful contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""rexray_config end to end: real files in tmp_path, the module run through AnsibleModule."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+import stat
+
+import pytest
+import yaml
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.dcos.stateful.plugins.modules import rexray_config
+
+
+def run(capsys, check_mode=False, diff=False, **args):
+    if check_mode:
+        args['_ansible_check_mode'] = True
+    if diff:
+        args['_ansible_diff'] = True
+    with patch_module_args(args):
+        with pytest.raises(SystemExit):
+            rexray_config.main()
+    return json.loads(capsys.readouterr().out)
+
+
+def mode_of(path):
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+def test_writes_libstorage_config_and_is_idempotent(tmp_path, capsys):
+    dest = str(tmp_path / 'config.yml')
+    args = dict(dest=dest, region='us-east-1', mount_preempt=True, unmount_ignore_used_count=True, volume_size=16,
+                volume_type='gp2', log_level='info', extra_config={'libstorage.server.tasks.logTimeout': '5m'})
+    first = run(capsys, **args)
+    assert first['changed'] is True and first['format'] == 'libstorage'
+    with open(dest) as handle:
+        written = yaml.safe_load(handle)
+    ops = written['libstorage']['integration']['volume']['operations']
+    assert ops == {'mount': {'preempt': True}, 'unmount': {'ignoreusedcount': True},
+                   'create': {'default': {'size': 16, 'type': 'gp2'}}}
+    assert written['libstorage']['service'] == 'ebs'
+    assert written['libstorage']['server'] == {'tasks': {'logTimeout': '5m'}}
+    assert written['ebs'] == {'region': 'us-east-1'}
+    assert written['rexray'] == {'logLevel': 'info'}
+    assert mode_of(dest) == 0o644
+    before = os.stat(dest).st_mtime_ns
+    second = run(capsys, **args)
+    assert second['changed'] is False
+    assert os.stat(dest).st_mtime_ns == before  # no write on the second run
+
+
+def test_03_format(tmp_path, capsys):
+    dest = str(tmp_path / 'config.yml')
+    result = run(capsys, dest=dest, rexray_version='0.3.3', region='eu-west-1', remove_disable=True,
+                 unmount_ignore_used_count=True)
+    assert result['format'] == '0.3'
+    with open(dest) as handle:
+        written = yaml.safe_load(handle)
+    assert written == {'rexray': {'storageDrivers': ['ec2'], 'volume': {'remove': {'disable': True},
+                                                                        'unmount': {'ignoreusedcount': True}}},
+                       'aws': {'region': 'eu-west-1'}}
+
+
+def test_credentials_file_mode_and_masking(tmp_path, capsys):
+    dest = str(tmp_path / 'config.yml')
+    result = run(capsys, diff=True, dest=dest, access_key='AKIAEXAMPLE', secret_key='s3cr3t-value', region='r')
+    assert mode_of(dest) == 0o600
+    assert result['has_credentials'] is True
+    text = json.dumps(result)
+    assert 's3cr3t-value' not in text and 'AKIAEXAMPLE' not in text
+    assert result['config']['ebs']['secretKey'] == '********'
+    with open(dest) as handle:
+        assert yaml.safe_load(handle)['ebs']['secretKey'] == 's3cr3t-value'
+    # change the region: the diff's before side comes from the file and must be masked too
+    result = run(capsys, diff=True, dest=dest, access_key='AKIAEXAMPLE', secret_key='s3cr3t-value', region='r2')
+    assert result['changed'] is True
+    assert 's3cr3t-value' not in json.dumps(result['diff'])
+    assert 'region: r\n' in result['diff'][0]['before'] and 'region: r2\n' in result['diff'][0]['after']
+
+
+def test_credentials_in_extra_config_are_masked_too(tmp_path, capsys):
+    result = run(capsys, extra_config={'ebs': {'accessKey': 'AKIAOTHER', 'secretKey': 'other-secret'}})
+    assert 'other-secret' not in json.dumps(result)
+    assert result['has_credentials'] is True
+
+
+def test_check_mode_writes_nothing(tmp_path, capsys):
+    dest = str(tmp_path / 'config.yml')
+    result = run(capsys, check_mode=True, diff=True, dest=dest, region='us-east-1')
+    assert result['changed'] is True
+    assert not os.path.exists(dest)
+    assert 'region: us-east-1' in result['diff'][0]['after']
+
+
+def test_render_only(capsys):
+    result = run(capsys, unmount_ignore_used_count=True, service='ebs')
+    assert result['changed'] is False and 'dest' not in result
+    assert result['config'] == {'libstorage': {'integration': {'volume': {'operations': {
+        'unmount': {'ignoreusedcount': True}}}}, 'service': 'ebs'}}
+    assert yaml.safe_load(result['content']) == result['config']
+
+
+def test_mode_fix_alone_is_a_change(tmp_path, capsys):
+    dest = str(tmp_path / 'config.yml')
+    run(capsys, dest=dest)
+    os.chmod(dest, 0o666)
+    result = run(capsys, dest=dest)
+    assert result['changed'] is True and mode_of(dest) == 0o644
+
+
+def test_backup(tmp_path, capsys):
+    dest = str(tmp_path / 'config.yml')
+    run(capsys, dest=dest, region='a')
+    result = run(capsys, dest=dest, region='b', backup=True)
+    assert os.path.exists(result['backup_file'])
+    with open(result['backup_file']) as handle:
+        assert 'region: a' in handle.read()
+
+
+@pytest.mark.parametrize('args, message', [
+    (dict(extra_config={'libstorage': {'integration': {'volume': {'mount': {'preempt': True}}}}}),
+     'use libstorage.integration.volume.operations.mount.preempt'),
+    (dict(rexray_version='0.3.3', extra_config={'libstorage.service': 'ebs'}), 'use rexray.storageDrivers'),
+    (dict(region='x', extra_config={'ebs.region': 'y'}), 'set twice'),
+    (dict(rexray_version='latest'), 'rexray_version'),
+    (dict(volume_size=0), 'volume_size must be at least 1'),
+    (dict(access_key='AKIAEXAMPLE'), 'parameters are required together'),
+])
+def test_errors_name_the_key(tmp_path, capsys, args, message):
+    dest = str(tmp_path / 'config.yml')
+    result = run(capsys, dest=dest, **args)
+    assert result['failed'] is True
+    assert message in result['msg']
+    assert not os.path.exists(dest)
+
+
+def test_missing_directory(tmp_path, capsys):
+    result = run(capsys, dest=str(tmp_path / 'nope' / 'config.yml'))
+    assert result['failed'] is True and 'does not exist' in result['msg']
