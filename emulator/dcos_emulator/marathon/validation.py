@@ -255,12 +255,12 @@ def validate_app(app: dict, *, valid_roles: set, features, previous_role: str | 
         if single:
             if us["minimumHealthCapacity"] != 0:
                 out.append(("/upgradeStrategy/minimumHealthCapacity",
-                            f"got {fmt_num(us['minimumHealthCapacity'])}, expected 0.0"))
+                            f"got {fmt_num(float(us['minimumHealthCapacity']))}, expected 0.0"))
             if us["maximumOverCapacity"] != 0:
                 out.append(("/upgradeStrategy/maximumOverCapacity",
-                            f"got {fmt_num(us['maximumOverCapacity'])}, expected 0.0"))
+                            f"got {fmt_num(float(us['maximumOverCapacity']))}, expected 0.0"))
         if "residency" in app and us["maximumOverCapacity"] != 0:
-            out.append(("/upgradeStrategy/maximumOverCapacity", f"got {fmt_num(us['maximumOverCapacity'])}, expected 0.0"))
+            out.append(("/upgradeStrategy/maximumOverCapacity", f"got {fmt_num(float(us['maximumOverCapacity']))}, expected 0.0"))
     if "residency" in app and app.get("unreachableStrategy") not in (None, "disabled"):
         out.append(("/", "unreachableStrategy must be disabled for resident tasks"))
     us_ext = app.get("upgradeStrategy")
@@ -270,7 +270,7 @@ def validate_app(app: dict, *, valid_roles: set, features, previous_role: str | 
             out.append(("/", f"Number of instances is limited to 1 when declaring DVDI volumes in app [{app['id']}]"))
         if us_ext is not None and us_ext["maximumOverCapacity"] != 0 and "residency" not in app:
             out.append(("/upgradeStrategy/maximumOverCapacity",
-                        f"got {fmt_num(us_ext['maximumOverCapacity'])}, expected 0.0"))
+                        f"got {fmt_num(float(us_ext['maximumOverCapacity']))}, expected 0.0"))
         for i, v in enumerate((container or {}).get("volumes") or []):
             name = v.get("external", {}).get("name")
             if name and names.count(name) > 1:
@@ -328,5 +328,5 @@ def resident_update_violations(old: dict, new: dict, index: int = 0) -> list[tup
         out.append((pre or "/", HOST_PORTS_CHANGED))
     mo = new["upgradeStrategy"]["maximumOverCapacity"]
     if mo != 0:
-        out.append((f"{pre}/upgradeStrategy/maximumOverCapacity", f"got {fmt_num(mo)}, expected 0.0"))
+        out.append((f"{pre}/upgradeStrategy/maximumOverCapacity", f"got {fmt_num(float(mo))}, expected 0.0"))
     return out
