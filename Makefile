@@ -11,7 +11,9 @@ PYTHON ?= python3.11
 VENV := $(CURDIR)/.venv
 VBIN := $(VENV)/bin
 VPY := $(VBIN)/python
-COLLECTIONS := $(CURDIR)/.build/collections
+# BUILD_DIR=/some/where gives a private collection copy (e.g. to run beside someone else's run).
+BUILD_DIR ?= $(CURDIR)/.build
+COLLECTIONS := $(BUILD_DIR)/collections
 COPY := $(COLLECTIONS)/ansible_collections/dcos/stateful
 EMULATOR_PYPROJECT := $(wildcard emulator/pyproject.toml)
 

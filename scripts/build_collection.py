@@ -11,6 +11,7 @@ per sync, because ansible-test lists a collection's content through git.
 from __future__ import annotations
 
 import argparse
+import fcntl
 import fnmatch
 import os
 import shutil
@@ -20,8 +21,9 @@ from pathlib import Path
 
 import yaml
 
-# Never copied and never deleted in the copy: git metadata and what the test tools write there.
-KEEP_IN_COPY = (".git", "tests/output")
+# Never copied and never deleted in the copy: git metadata, what the test tools write there, and
+# the per-run integration config (scripts/run_integration.sh).
+KEEP_IN_COPY = (".git", "tests/output", "tests/integration/integration_config.yml")
 
 
 def repo_files(root: Path) -> list[str]:
@@ -78,7 +80,7 @@ def sync(root: Path, dest: Path, patterns: list[str]) -> tuple[int, int]:
             continue
         for name in filenames:
             rel = f"{rel_dir}/{name}" if rel_dir else name
-            if rel not in keep and not any(rel.startswith(k + "/") for k in KEEP_IN_COPY):
+            if rel not in keep and not any(rel == k or rel.startswith(k + "/") for k in KEEP_IN_COPY):
                 os.unlink(os.path.join(dirpath, name))
                 removed += 1
         if rel_dir and not os.listdir(dirpath):
@@ -120,8 +122,11 @@ def main() -> int:
     dest = Path(args.dest).resolve() / "ansible_collections" / galaxy["namespace"] / galaxy["name"]
     dest.mkdir(parents=True, exist_ok=True)
 
-    copied, removed = sync(root, dest, list(galaxy.get("build_ignore") or []))
-    commit(dest)
+    # Several people (and make targets) may sync the same copy at once: one at a time.
+    with open(Path(args.dest).resolve() / ".sync.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        copied, removed = sync(root, dest, list(galaxy.get("build_ignore") or []))
+        commit(dest)
     print(f"collection copy {dest}: {copied} file(s) updated, {removed} removed")
     return 0
 

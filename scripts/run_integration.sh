@@ -10,6 +10,13 @@ shift
 here="$(cd "$(dirname "$0")/.." && pwd)"
 python="${VENV_PYTHON:-$here/.venv/bin/python}"
 
+# One integration run per copy at a time: the config file below is shared by all runs.
+exec 9>"$copy/../../../.integration.lock"
+if ! flock -n 9; then
+    echo "run_integration: another integration run uses $copy; waiting for it" >&2
+    flock 9
+fi
+
 cat >"$copy/tests/integration/integration_config.yml" <<YAML
 ---
 # Written by scripts/run_integration.sh for this run only.
