@@ -66,6 +66,7 @@ class Cluster:
         self._cond = threading.Condition(self.lock)
         self._woken = False
         self._stopping = False
+        self._stopped = False
         self._save_due: float | None = None
         self._thread: threading.Thread | None = None
         self.counters = RequestCounters()
@@ -166,7 +167,10 @@ class Cluster:
         self.agent_servers.append(server)
 
     def stop(self) -> None:
-        """Stop serving, save state, kill every task process group (no orphans)."""
+        """Stop serving, save state, kill every task process group (no orphans). Idempotent."""
+        if self._stopped:
+            return
+        self._stopped = True
         self.faults.release.set()
         for server in self.agent_servers + self.servers:
             try:

@@ -183,18 +183,38 @@ class EmulatorServer:
         self.host = host
         self.port = self._server.server_address[1]
         self._thread: threading.Thread | None = None
+        self._closing = False
 
     @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.5},
-                                        name=f"http-{self.name}", daemon=True)
+        self._thread = threading.Thread(target=self._serve, name=f"http-{self.name}", daemon=True)
         self._thread.start()
 
+    def _serve(self) -> None:
+        """Blocking accept loop; stop() wakes it by shutting the listening socket down (no poll interval)."""
+        server = self._server
+        while not self._closing:
+            try:
+                request, address = server.get_request()
+            except OSError:
+                if self._closing:
+                    break
+                continue
+            try:
+                server.process_request(request, address)  # ThreadingMixIn: one thread per connection
+            except Exception:  # noqa: BLE001
+                server.handle_error(request, address)
+                server.shutdown_request(request)
+
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._closing = True
+        try:
+            self._server.socket.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
         if self._thread is not None:
             self._thread.join(timeout=5)
+        self._server.server_close()
