@@ -207,7 +207,7 @@ class AppRunner:
                     return
                 violations = resident_update_violations(desired, current)
                 if violations:
-                    self.mm.fail('App %s has local persistent volumes; Marathon rejects this change: %s. %s' % (
+                    self.mm.fail('App %s has local persistent volumes; Marathon rejects this change: %s %s' % (
                         self.app_id, render(violations), RESIDENT_HINT), details=violations, changed_keys=changed_keys)
                 predicted = predict_app(desired, current)
                 self.validate_merged(predicted)

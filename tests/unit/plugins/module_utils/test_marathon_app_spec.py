@@ -1,0 +1,169 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Tables for normalise / compare / diff / mask / resident rules of app definitions."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import pytest
+
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon_app_spec import (
+    MASK, build_diff, canonical_app_id, differences, mask_secrets, normalise_app, predict_app,
+    resident_update_violations, safe_app_id, values_equal,
+)
+
+PV = {'containerPath': 'data', 'mode': 'RW', 'persistent': {'size': 10}}
+RESIDENT_USER = {
+    'id': '/pv', 'cmd': 'sleep 1000', 'cpus': 0.1, 'mem': 32, 'instances': 1,
+    'container': {'type': 'MESOS', 'volumes': [PV]},
+}
+# What Marathon 1.10 returns for RESIDENT_USER (defaults filled, server fields added).
+RESIDENT_SERVER = {
+    'id': '/pv', 'cmd': 'sleep 1000', 'cpus': 0.1, 'mem': 32, 'disk': 0, 'gpus': 0, 'instances': 1,
+    'backoffSeconds': 1, 'backoffFactor': 1.15, 'maxLaunchDelaySeconds': 300, 'executor': '',
+    'requirePorts': False, 'killSelection': 'YOUNGEST_FIRST', 'env': {}, 'labels': {}, 'constraints': [],
+    'healthChecks': [], 'fetch': [], 'portDefinitions': [{'port': 10000, 'protocol': 'tcp', 'name': 'default'}],
+    'container': {'type': 'MESOS', 'volumes': [{'containerPath': 'data', 'mode': 'RW',
+                                                'persistent': {'type': 'root', 'size': 10, 'constraints': []}}]},
+    'upgradeStrategy': {'minimumHealthCapacity': 0.5, 'maximumOverCapacity': 0},
+    'unreachableStrategy': 'disabled',
+    'residency': {'relaunchEscalationTimeoutSeconds': 3600, 'taskLostBehavior': 'WAIT_FOREVER'},
+    'version': '2026-11-21T19:00:00.000Z', 'versionInfo': {'lastScalingAt': 'x', 'lastConfigChangeAt': 'y'},
+    'tasksStaged': 0, 'tasksRunning': 1, 'tasksHealthy': 0, 'tasksUnhealthy': 0,
+    'deployments': [], 'tasks': [{'id': 'pv.instance-1._app.1'}],
+}
+
+
+def with_(base, **changes):
+    new = dict(base)
+    new.update(changes)
+    return new
+
+
+@pytest.mark.parametrize('raw, canonical, safe', [
+    ('pv', '/pv', 'pv'),
+    ('/db/pg/', '/db/pg', 'db_pg'),
+    ('/a/./b/../c', '/a/c', 'a_c'),
+])
+def test_app_ids(raw, canonical, safe):
+    assert canonical_app_id(raw) == canonical
+    assert safe_app_id(raw) == safe
+
+
+@pytest.mark.parametrize('desired, current, expected', [
+    # a definition equal to what Marathon returns, server fields and defaults aside
+    (RESIDENT_USER, RESIDENT_SERVER, []),
+    (with_(RESIDENT_USER, upgradeStrategy={'minimumHealthCapacity': 0.5}), RESIDENT_SERVER, []),
+    (with_(RESIDENT_USER, upgradeStrategy={'minimumHealthCapacity': 0.5, 'maximumOverCapacity': 0.0}), RESIDENT_SERVER, []),
+    (with_(RESIDENT_USER, instances=2), RESIDENT_SERVER, ['instances']),
+    (with_(RESIDENT_USER, cmd='sleep 2000'), RESIDENT_SERVER, ['cmd']),
+    (with_(RESIDENT_USER, env={'A': '1'}), RESIDENT_SERVER, ['env']),
+    (with_(RESIDENT_SERVER, env={'A': '1', 'B': '2'}), with_(RESIDENT_SERVER, env={'A': '1'}), ['env']),
+    # a removed env key is a change (maps compare exactly)
+    (with_(RESIDENT_USER, env={'A': '1'}), with_(RESIDENT_SERVER, env={'A': '1', 'B': '2'}), ['env']),
+    (with_(RESIDENT_USER, env={}), RESIDENT_SERVER, []),
+    # defaults the user spells out
+    (with_(RESIDENT_USER, disk=0, gpus=0, backoffFactor=1.15, requirePorts=False), RESIDENT_SERVER, []),
+    (with_(RESIDENT_USER, unreachableStrategy='disabled'), RESIDENT_SERVER, []),
+    # 1 vs 1.0
+    (with_(RESIDENT_USER, mem=32.0), RESIDENT_SERVER, []),
+    # ports: 0 asks Marathon to choose
+    (with_(RESIDENT_USER, portDefinitions=[{'port': 0, 'name': 'default'}]), RESIDENT_SERVER, []),
+    (with_(RESIDENT_USER, portDefinitions=[{'port': 0, 'name': 'http'}]), RESIDENT_SERVER, ['portDefinitions']),
+    # set-like fields are order-insensitive
+    (with_(RESIDENT_USER, constraints=[['b', 'UNIQUE'], ['a', 'UNIQUE']]),
+     with_(RESIDENT_SERVER, constraints=[['a', 'UNIQUE'], ['b', 'UNIQUE']]), []),
+    # a top-level field the user leaves out is not compared (partial update)
+    ({'id': '/pv', 'instances': 1}, RESIDENT_SERVER, []),
+    ({'id': '/pv', 'instances': 0}, RESIDENT_SERVER, ['instances']),
+    # a default the user sets differently
+    (with_(RESIDENT_USER, killSelection='OLDEST_FIRST'), RESIDENT_SERVER, ['killSelection']),
+    # booleans are not numbers
+    (with_(RESIDENT_USER, requirePorts=0), RESIDENT_SERVER, ['requirePorts']),
+    # health check defaults
+    (with_(RESIDENT_USER, healthChecks=[{'protocol': 'COMMAND', 'command': {'value': 'true'}}]),
+     with_(RESIDENT_SERVER, healthChecks=[{'protocol': 'COMMAND', 'command': {'value': 'true'}, 'gracePeriodSeconds': 300,
+                                           'intervalSeconds': 60, 'timeoutSeconds': 20, 'maxConsecutiveFailures': 3,
+                                           'delaySeconds': 15}]), []),
+    (with_(RESIDENT_USER, healthChecks=[{'protocol': 'COMMAND', 'command': {'value': 'true'}, 'intervalSeconds': 5}]),
+     with_(RESIDENT_SERVER, healthChecks=[{'protocol': 'COMMAND', 'command': {'value': 'true'}}]), ['healthChecks']),
+])
+def test_differences(desired, current, expected):
+    assert differences(desired, current) == expected
+
+
+def test_normalise_drops_server_fields_and_fills_volume_defaults():
+    n = normalise_app(RESIDENT_USER)
+    assert n['container']['volumes'][0]['persistent'] == {'type': 'root', 'size': 10, 'constraints': []}
+    s = normalise_app(RESIDENT_SERVER)
+    for key in ('version', 'tasks', 'deployments', 'tasksRunning', 'versionInfo'):
+        assert key not in s
+
+
+@pytest.mark.parametrize('desired, current, equal', [
+    ({'a': 1}, {'a': 1, 'b': []}, True),
+    ({'a': 1}, {'a': 1, 'b': 'x'}, True),  # server-only nested keys are ignored
+    ({'a': None}, {'a': []}, True),
+    ([1, 2], [1, 2, 3], False),
+    (True, 1, False),
+    (1, 1.0, True),
+])
+def test_values_equal(desired, current, equal):
+    assert values_equal(desired, current) is equal
+
+
+@pytest.mark.parametrize('value, expected', [
+    ({'env': {'DB_PASSWORD': 'hunter2', 'USER': 'app'}}, {'env': {'DB_PASSWORD': MASK, 'USER': 'app'}}),
+    ({'labels': {'api_token': 'x', 'ssh-key': 'y', 'secretName': 'z'}},
+     {'labels': {'api_token': MASK, 'ssh-key': MASK, 'secretName': MASK}}),
+    ({'env': {'TOKEN': {'secret': 'ref'}}}, {'env': {'TOKEN': {'secret': 'ref'}}}),  # a reference, not a value
+    ({'env': {'PASSWORD': ''}}, {'env': {'PASSWORD': ''}}),
+    ([{'password': 's'}], [{'password': MASK}]),
+])
+def test_mask_secrets(value, expected):
+    assert mask_secrets(value) == expected
+
+
+def test_diff_shows_only_what_changes_and_masks():
+    current = with_(RESIDENT_SERVER, env={'A': '1', 'DB_PASSWORD': 'old'})
+    desired = with_(RESIDENT_USER, env={'A': '1', 'DB_PASSWORD': 'new'}, instances=2)
+    keys = differences(desired, current)
+    assert keys == ['env', 'instances']
+    diff = build_diff(desired, current, keys)
+    assert diff == {'before': {'env': {'DB_PASSWORD': MASK}, 'instances': 1},
+                    'after': {'env': {'DB_PASSWORD': MASK}, 'instances': 2}}
+
+
+def test_predict_app_is_partial_update():
+    p = predict_app({'id': '/pv', 'instances': 0}, RESIDENT_SERVER)
+    assert p['instances'] == 0 and p['cmd'] == 'sleep 1000' and 'tasks' not in p
+
+
+RES_MSG = ('Services with persistent volumes configured may not change resource requirements. '
+           'If you need to make this change, please create a new service.')
+
+
+@pytest.mark.parametrize('desired, expected', [
+    ({'id': '/pv', 'instances': 3}, []),
+    ({'id': '/pv', 'cmd': 'other'}, []),
+    (RESIDENT_USER, []),
+    ({'id': '/pv', 'cpus': 0.2}, [{'path': '/cpus', 'errors': [RES_MSG]}]),
+    ({'id': '/pv', 'mem': 64, 'disk': 1}, [{'path': '/mem', 'errors': [RES_MSG]}, {'path': '/disk', 'errors': [RES_MSG]}]),
+    ({'id': '/pv', 'container': {'type': 'MESOS', 'volumes': [dict(PV, persistent={'size': 20})]}},
+     [{'path': '/', 'errors': ['Persistent volumes can not be changed!']}]),
+    ({'id': '/pv', 'container': {'type': 'MESOS', 'volumes': []}},
+     [{'path': '/', 'errors': ['Persistent volumes can not be changed!']}]),
+    ({'id': '/pv', 'requirePorts': True, 'portDefinitions': [{'port': 8080}]},
+     [{'path': '/requirePorts', 'errors': [RES_MSG]},
+      {'path': '/', 'errors': ['Services with persistent volumes configured may not change host ports. '
+                               'If you need to make this change, please create a new service.']}]),
+])
+def test_resident_update_violations(desired, expected):
+    assert resident_update_violations(desired, RESIDENT_SERVER) == expected
+
+
+def test_adding_a_first_persistent_volume_is_a_violation():
+    plain = with_(RESIDENT_SERVER, container={'type': 'MESOS', 'volumes': []})
+    assert resident_update_violations(RESIDENT_USER, plain) == [
+        {'path': '/', 'errors': ['Persistent volumes can not be changed!']}]

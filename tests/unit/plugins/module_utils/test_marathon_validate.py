@@ -1,0 +1,156 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Validation table: Marathon's paths and messages (fact sheet sections 3-4)."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import copy
+import json
+import os
+
+import pytest
+
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon_validate import validate_app
+
+BASE = {'id': '/pv', 'cmd': 'sleep 1000', 'cpus': 0.1, 'mem': 32,
+        'container': {'type': 'MESOS', 'volumes': [{'containerPath': 'data', 'mode': 'RW', 'persistent': {'size': 10}}]}}
+DVDI = {'id': '/ext', 'cmd': 'sleep 1', 'instances': 1,
+        'container': {'type': 'MESOS', 'volumes': [{'containerPath': 'v', 'mode': 'RW', 'external': {
+            'name': 'vol', 'provider': 'dvdi', 'size': 1, 'options': {'dvdi/driver': 'rexray'}}}]},
+        'upgradeStrategy': {'minimumHealthCapacity': 0, 'maximumOverCapacity': 0}}
+
+
+def change(base, path, value):
+    """Copy of base with the value at a dotted path (list indexes as ints) set; None deletes."""
+    app = copy.deepcopy(base)
+    node = app
+    keys = [int(k) if k.isdigit() else k for k in path.split('.')]
+    for k in keys[:-1]:
+        node = node[k]
+    if value is None:
+        del node[keys[-1]]
+    else:
+        node[keys[-1]] = value
+    return app
+
+
+VOL0 = '/container/volumes(0)'
+
+
+@pytest.mark.parametrize('app, kind, details', [
+    (BASE, None, []),
+    (DVDI, None, []),
+    # --- layer 1: schema (Invalid JSON, play-json keys)
+    (change(BASE, 'cpus', 'abc'), 'Invalid JSON', [{'path': '/cpus', 'errors': ['error.expected.jsnumber']}]),
+    (change(BASE, 'cpus', 0), 'Invalid JSON', [{'path': '/cpus', 'errors': ['error.min']}]),
+    (change(BASE, 'instances', -1), 'Invalid JSON', [{'path': '/instances', 'errors': ['error.min']}]),
+    (change(BASE, 'instances', True), 'Invalid JSON', [{'path': '/instances', 'errors': ['error.expected.jsnumber']}]),
+    (change(BASE, 'id', None), 'Invalid JSON', [{'path': '/id', 'errors': ['error.path.missing']}]),
+    (change(BASE, 'container.volumes.0.containerPath', ''), 'Invalid JSON',
+     [{'path': VOL0 + '/containerPath', 'errors': ['error.minLength']}]),
+    (change(BASE, 'container.volumes.0.persistent.size', -1), 'Invalid JSON',
+     [{'path': VOL0 + '/persistent/size', 'errors': ['error.min']}]),
+    (change(BASE, 'container.volumes.0.persistent.size', None), 'Invalid JSON',
+     [{'path': VOL0 + '/persistent/size', 'errors': ['error.path.missing']}]),
+    (change(BASE, 'container.volumes.0.persistent.type', 'ssd'), 'Invalid JSON',
+     [{'path': VOL0 + '/persistent/type', 'errors': ['error.unknown.enum.literal']}]),
+    (change(BASE, 'container.volumes.0.mode', 'rw'), 'Invalid JSON',
+     [{'path': VOL0 + '/mode', 'errors': ['error.unknown.enum.literal']}]),
+    (change(BASE, 'upgradeStrategy', {'minimumHealthCapacity': 1.2}), 'Invalid JSON',
+     [{'path': '/upgradeStrategy/minimumHealthCapacity', 'errors': ['error.max']}]),
+    (change(BASE, 'env', {'PORT': 8080}), 'Invalid JSON', [{'path': '/env("PORT")', 'errors': ['error.expected.jsstring']}]),
+    (change(BASE, 'instnaces', 2), 'Invalid JSON',
+     [{'path': '/instnaces', 'errors': ['unknown field (not part of the Marathon app definition)']}]),
+    (change(BASE, 'container.volumes.0.persistent_WRONG_FIELD_NAME', {}), 'Invalid JSON',
+     [{'path': VOL0 + '/persistent_WRONG_FIELD_NAME', 'errors': ['unknown field (not part of the Marathon app definition)']}]),
+    # --- layer 2: Marathon's semantic rules (Object is not valid)
+    (change(BASE, 'container.volumes.0.containerPath', 'a/b'), 'Object is not valid',
+     [{'path': VOL0 + '/containerPath', 'errors': ['value must not contain "/"']}]),
+    (change(BASE, 'container.volumes.0.containerPath', '..'), 'Object is not valid',
+     [{'path': VOL0 + '/containerPath', 'errors': ['can not be one of (.,..)']}]),
+    (change(BASE, 'container.volumes.0.mode', 'RO'), 'Object is not valid',
+     [{'path': VOL0 + '/mode', 'errors': ['does not equal RW']}]),
+    (change(BASE, 'container.volumes.0.persistent.size', 0), 'Object is not valid',
+     [{'path': VOL0 + '/persistent/size', 'errors': ['got 0, expected more than 0']}]),
+    (change(BASE, 'container.volumes.0.persistent.maxSize', 20), 'Object is not valid',
+     [{'path': VOL0 + '/persistent', 'errors': ['Only mount volumes can have maxSize']}]),
+    (change(change(BASE, 'container.volumes.0.persistent.type', 'mount'), 'container.volumes.0.persistent.maxSize', 5),
+     'Object is not valid', [{'path': VOL0 + '/persistent', 'errors': ['Max size must be larger than size']}]),
+    (change(BASE, 'container.volumes.0.persistent.constraints', [['path', 'LIKE', 'ssd']]), 'Object is not valid',
+     [{'path': VOL0 + '/persistent', 'errors': ['Constraints on root volumes are not supported']}]),
+    (change(change(BASE, 'container.volumes.0.persistent.type', 'mount'), 'container.volumes.0.persistent.constraints',
+            [['path', 'IS', 'x']]), 'Object is not valid',
+     [{'path': VOL0 + '/persistent/constraints(0)', 'errors': ['Operator must be one of LIKE, UNLIKE']}]),
+    (change(BASE, 'upgradeStrategy', {'minimumHealthCapacity': 0.5, 'maximumOverCapacity': 1}), 'Object is not valid',
+     [{'path': '/upgradeStrategy/maximumOverCapacity', 'errors': ['got 1.0, expected 0.0']}]),
+    (change(BASE, 'acceptedResourceRoles', ['slave_public']), 'Object is not valid',
+     [{'path': '/acceptedResourceRoles', 'errors': ['A resident app must have `acceptedResourceRoles = ["*"]`.']}]),
+    (change(BASE, 'role', '*'), 'Object is not valid', [{'path': '/role', 'errors': ['Resident apps cannot have the role *']}]),
+    (change(BASE, 'unreachableStrategy', {'inactiveAfterSeconds': 1}), 'Object is not valid',
+     [{'path': '/', 'errors': ['unreachableStrategy must be disabled for resident tasks']}]),
+    (change(BASE, 'cmd', None), 'Object is not valid',
+     [{'path': '/', 'errors': []}]),  # container alone is allowed: see the next case
+    (change(change(BASE, 'cmd', None), 'container', None), 'Object is not valid',
+     [{'path': '/', 'errors': ["AppDefinition must either contain one of 'cmd' or 'args', and/or a 'container'."]}]),
+    (change(BASE, 'container.volumes.0', {'containerPath': 'x', 'mode': 'RW'}), 'Object is not valid',
+     [{'path': VOL0 + '/hostPath', 'errors': ['error.path.missing']}]),
+    (change(DVDI, 'instances', 2), 'Object is not valid',
+     [{'path': '/', 'errors': ['Number of instances is limited to 1 when declaring DVDI volumes in app [/ext]']}]),
+    (change(DVDI, 'container.volumes.0.external.provider', 'ebs'), 'Object is not valid',
+     [{'path': VOL0 + '/external/provider', 'errors': ['is unknown provider']}]),
+    (change(DVDI, 'container.volumes.0.external.options', {}), 'Object is not valid',
+     [{'path': VOL0 + '/external/options("dvdi/driver")', 'errors': ['not defined']}]),
+    (change(DVDI, 'container.type', 'DOCKER'), 'Object is not valid',
+     [{'path': VOL0 + '/external/size', 'errors': ['must be undefined for Docker containers']}]),
+    (change(DVDI, 'id', '/Bad_Id'), 'Object is not valid',
+     [{'path': '/id', 'errors': ["path contains invalid characters (allowed: lowercase letters, digits, hyphens, '.', '..'): Bad_Id"]}]),
+])
+def test_validate_app(app, kind, details):
+    msg, got = validate_app(app)
+    if details and details[0]['errors'] == []:  # "container without cmd is valid" case
+        assert msg is None
+        return
+    if kind is None:
+        assert (msg, got) == (None, [])
+    else:
+        assert msg.startswith(kind + ': ')
+        assert got == details
+
+
+@pytest.mark.parametrize('value', [None, [], 'x', 3])
+def test_non_dict_definition(value):
+    msg, details = validate_app(value)
+    assert 'must be a dict' in msg and details[0]['errors'] == ['error.expected.jsobject']
+
+
+# Shapes Marathon accepts on real clusters (written for this test; patterns from Marathon's docs).
+VALID_SHAPES = {
+    'mysql-host-volume-workaround': {
+        'id': '/mysql', 'cpus': 1, 'mem': 1024, 'disk': 0, 'instances': 1,
+        'container': {'type': 'DOCKER', 'docker': {'image': 'mysql:8.0'}, 'volumes': [
+            {'containerPath': 'mysqldata', 'mode': 'RW', 'persistent': {'size': 1000}},
+            {'containerPath': '/var/lib/mysql', 'hostPath': 'mysqldata', 'mode': 'RW'}]},
+        'env': {'MYSQL_ROOT_PASSWORD': 'pw'},
+        'upgradeStrategy': {'minimumHealthCapacity': 0, 'maximumOverCapacity': 0},
+    },
+    'legacy-docker-user-network': {
+        'id': '/resident-docker', 'cpus': 0.1, 'mem': 128, 'disk': 100,
+        'container': {'type': 'DOCKER', 'docker': {'image': 'nginx:alpine', 'network': 'USER', 'privileged': False},
+                      'volumes': [{'containerPath': 'data', 'mode': 'RW', 'persistent': {'type': 'root', 'size': 100}}]},
+        'ipAddress': {'networkName': 'dcos'},
+        'residency': {'relaunchEscalationTimeoutSeconds': 3600, 'taskLostBehavior': 'WAIT_FOREVER'},
+        'healthChecks': [{'protocol': 'HTTP', 'port': 80, 'path': '/', 'ignoreHttp1xx': False}],
+    },
+    'dvdi-mesos-http-check': dict(DVDI, portDefinitions=[{'port': 0, 'protocol': 'tcp', 'name': 'api'}],
+                                  healthChecks=[{'protocol': 'MESOS_HTTP', 'portIndex': 0, 'path': '/'}]),
+    'mount-volume-with-path-constraint': change(change(BASE, 'container.volumes.0.persistent.type', 'mount'),
+                                                'container.volumes.0.persistent.constraints', [['path', 'LIKE', '/mnt/ssd-.+']]),
+}
+
+
+@pytest.mark.parametrize('name', sorted(VALID_SHAPES))
+def test_known_good_shapes_are_valid(name):
+    msg, details = validate_app(VALID_SHAPES[name])
+    assert msg is None, (name, details)
