@@ -221,7 +221,7 @@ def _sorted(document):
 
 
 def is_secret_key(key):
-    return str(key).lower().split('.')[-1] in SECRET_LEAVES
+    return str(key).lower().rsplit('.', maxsplit=1)[-1] in SECRET_LEAVES
 
 
 def has_secrets(document):

@@ -29,7 +29,7 @@ description:
   - Keys DC/OS calculates (for example C(num_masters) with static discovery) are refused, as the installer
     would fail on them.
 author:
-  - dcos.stateful contributors
+  - dcos.stateful maintainers (@dcos-stateful)
 extends_documentation_fragment:
   - ansible.builtin.files
 attributes:
@@ -40,6 +40,7 @@ attributes:
     support: full
     description: Shows the file before and after with secret values masked.
   platform:
+    support: full
     platforms: posix
     description: Runs on the bootstrap node that holds C(genconf/).
 options:

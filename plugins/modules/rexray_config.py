@@ -26,7 +26,7 @@ description:
     C(rexray_config) in a DC/OS C(config.yaml).
   - Credentials are never shown; they are masked in the diff and in the returned document.
 author:
-  - dcos.stateful contributors
+  - dcos.stateful maintainers (@dcos-stateful)
 extends_documentation_fragment:
   - ansible.builtin.files
 attributes:
@@ -37,6 +37,7 @@ attributes:
     support: full
     description: Shows the file before and after, with credentials masked.
   platform:
+    support: full
     platforms: posix
     description: Runs on the host that gets the file.
 options:
@@ -226,7 +227,7 @@ def argument_spec():
         volume_type=dict(type='str'),
         log_level=dict(type='str', choices=list(LOG_LEVELS)),
         extra_config=dict(type='dict', default={}),
-        unchecked_keys=dict(type='list', elements='str', default=[]),
+        unchecked_keys=dict(type='list', elements='str', default=[], no_log=False),
     )
 
 

@@ -21,7 +21,7 @@ description:
     equivalent policy is not rewritten. A new policy version is made the default; the oldest non-default
     version is deleted first when IAM's limit of five versions is reached.
 author:
-  - dcos.stateful contributors
+  - dcos.stateful maintainers (@dcos-stateful)
 requirements:
   - boto3 (only when O(policy_name) is set)
 extends_documentation_fragment:
@@ -34,6 +34,7 @@ attributes:
     support: full
     description: Shows the file and the IAM policy document before and after.
   platform:
+    support: full
     platforms: posix
     description: The file is written on the target; IAM is called from the target.
 options:

@@ -150,9 +150,10 @@ def test_build_document_reports_every_problem():
 
 
 def test_build_document_unchecked_keys():
-    document, _ = build_document('libstorage', settings(), {'mydriver': {'url': 'x'}, 'ebs.someNewKey': 1},
-                                 unchecked_keys=['mydriver', 'ebs.somenewkey'])
+    document, warnings = build_document('libstorage', settings(), {'mydriver': {'url': 'x'}, 'ebs.someNewKey': 1},
+                                        unchecked_keys=['mydriver', 'ebs.somenewkey'])
     assert document == {'ebs': {'someNewKey': 1}, 'mydriver': {'url': 'x'}}
+    assert warnings == []
 
 
 def test_build_document_legacy_alias_warns():

@@ -60,8 +60,13 @@ def test_block_layout():
 SCALARS = st.one_of(st.none(), st.booleans(), st.integers(min_value=-2 ** 40, max_value=2 ** 40),
                     st.text(max_size=20))
 KEYS = st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=0x2fff), min_size=1, max_size=12)
-DOCUMENTS = st.recursive(SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=4),
-                                                           st.dictionaries(KEYS, inner, max_size=4)), max_leaves=20)
+
+
+def _containers(inner):
+    return st.one_of(st.lists(inner, max_size=4), st.dictionaries(KEYS, inner, max_size=4))
+
+
+DOCUMENTS = st.recursive(SCALARS, _containers, max_leaves=20)
 
 
 @settings(max_examples=300, deadline=None)
