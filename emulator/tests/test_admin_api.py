@@ -1,0 +1,125 @@
+"""Admin API: fault injection (503 / hang / drop), request counters, agent stop/start, seeding."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import socket
+import time
+
+import pytest
+from conftest import HttpClient
+
+
+def test_503_fault_hits_the_next_n_matching_requests(mesos, marathon):
+    result = mesos.post("/emulator/faults", json={"mode": "503", "count": 2, "path": "/master/slaves"})
+    assert result.status == 201
+    assert mesos.get("/master/state").status == 200  # not matching the path prefix
+    first = mesos.get("/master/slaves")
+    assert first.status == 503 and first.json()["message"]
+    assert marathon.get("/master/slaves").status == 503  # one injector for both ports
+    assert mesos.get("/master/slaves").status == 200
+    assert mesos.get("/emulator/faults").json() == {"faults": []}
+
+
+def test_fault_method_filter(mesos):
+    assert mesos.post("/emulator/faults", json={"mode": "503", "count": 1, "method": "POST"}).status == 201
+    assert mesos.get("/master/slaves").status == 200
+    assert mesos.post("/master/reserve", form={}).status == 503
+    assert mesos.post("/master/reserve", form={}).status == 400
+
+
+def test_drop_fault_closes_the_connection(mesos):
+    assert mesos.post("/emulator/faults", json={"mode": "drop", "count": 1}).status == 201
+    with pytest.raises((http.client.RemoteDisconnected, ConnectionResetError, http.client.BadStatusLine)):
+        mesos.get("/master/slaves")
+    assert mesos.get("/master/slaves").status == 200
+
+
+def test_hang_fault_holds_the_request_until_cleared(mesos):
+    assert mesos.post("/emulator/faults", json={"mode": "hang", "count": 1, "seconds": 60}).status == 201
+    started = time.monotonic()
+    with pytest.raises((socket.timeout, TimeoutError)):
+        mesos.get("/master/slaves", timeout=0.5)
+    assert time.monotonic() - started < 5
+    assert mesos.delete("/emulator/faults").status == 200  # releases the hanging request
+    assert mesos.get("/master/slaves").status == 200
+
+
+@pytest.mark.parametrize("body,status", [
+    ({"mode": "teapot", "count": 1}, 400),
+    ({"mode": "503", "count": 0}, 400),
+    ({"mode": "503", "count": "many"}, 400),
+    (["not", "an", "object"], 400),
+])
+def test_fault_validation(mesos, body, status):
+    assert mesos.post("/emulator/faults", json=body).status == status
+
+
+def test_counters_count_requests_but_not_admin_ones(mesos, marathon):
+    assert mesos.delete("/emulator/counters").json() == {"requests": {}, "total": 0}
+    for _ in range(3):
+        mesos.get("/master/slaves")
+    mesos.post("/master/reserve", form={"slaveId": "x"})
+    marathon.get("/v2/apps")
+    marathon.get("/emulator/counters")
+    counters = mesos.get("/emulator/counters").json()
+    assert counters == {"requests": {"GET /master/slaves": 3, "POST /master/reserve": 1, "GET /v2/apps": 1},
+                        "total": 5}
+
+
+def test_stop_and_start_agent(cluster, mesos):
+    agent = next(iter(cluster.master.agents.values()))
+    assert mesos.post(f"/emulator/agents/{agent.id}/stop").json() == {"id": agent.id, "active": False}
+    listed = {s["id"]: s for s in mesos.get("/master/slaves").json()["slaves"]}
+    assert listed[agent.id]["active"] is False
+    assert mesos.get("/master/state").json()["deactivated_slaves"] == 1
+    assert mesos.post(f"/emulator/agents/{agent.id}/start").status == 200
+    listed = {s["id"]: s for s in mesos.get("/master/slaves").json()["slaves"]}
+    assert listed[agent.id]["active"] is True
+    assert "reregistered_time" in listed[agent.id]
+    assert mesos.post("/emulator/agents/no-such-agent/stop").status == 404
+    agents = mesos.get("/emulator/agents").json()["agents"]
+    assert [a["id"] for a in agents] == list(cluster.master.agents)
+
+
+def test_seed_creates_reservations_and_volume_directories(cluster_factory):
+    cluster = cluster_factory(agents=2, with_marathon=False)
+    mesos = HttpClient(cluster.mesos_url)
+    result = mesos.post("/emulator/seed", json={"agents": 4, "volumes_per_agent": 3, "size": 10})
+    assert result.status == 200
+    assert result.json() == {"agents": 4, "volumes": 12, "total_agents": 4}
+    slaves = mesos.get("/master/slaves").json()["slaves"]
+    assert len(slaves) == 4
+    for entry in slaves:
+        volumes = [r for r in entry["reserved_resources_full"]["slave_public"] if "disk" in r]
+        assert len(volumes) == 3
+        for vol in volumes:
+            agent = cluster.master.agents[entry["id"]]
+            assert os.path.isdir(agent.volume_path("slave_public", vol["disk"]["persistence"]["id"]))
+            labels = {label["key"] for label in vol["reservation"]["labels"]["labels"]}
+            assert labels == {"marathon_framework_id", "marathon_task_id"}
+    assert mesos.post("/emulator/seed", json={"volumes_per_agent": 10 ** 6, "size": 10}).status == 409
+
+
+def test_agent_state_endpoint(cluster_factory):
+    from conftest import free_port
+
+    port = free_port()
+    cluster = cluster_factory(agents=2, agent_port=port)
+    agent = list(cluster.master.agents.values())[1]
+    client = HttpClient(f"http://{agent.hostname}:{port}")
+    mesos = HttpClient(cluster.mesos_url)
+    reserve = [{"name": "disk", "type": "SCALAR", "scalar": {"value": 5}, "role": "r1",
+                "reservation": {"principal": "p"}}]
+    import json
+
+    assert mesos.post("/master/reserve", form={"slaveId": agent.id, "resources": json.dumps(reserve)}).status == 202
+    for path in ("/state", "/slave(1)/state"):
+        state = client.get(path).json()
+        assert state["id"] == agent.id
+        assert state["hostname"] == agent.hostname
+        assert state["flags"]["work_dir"] == agent.work_dir
+        assert state["reserved_resources_full"]["r1"][0]["scalar"]["value"] == 5.0
+    assert mesos.post(f"/emulator/agents/{agent.id}/stop").status == 200
+    assert client.get("/state").status == 503
