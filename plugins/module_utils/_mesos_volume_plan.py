@@ -119,13 +119,21 @@ def desired_reservation(params, size):
         source=params.get('disk_source'))
 
 
-def observe(agent, params):
-    """What Mesos lists about the requested volume on ``agent``."""
+def observe(agent, params, key=None):
+    """What Mesos lists about the requested volume on ``agent``.
+
+    ``free_reserved`` counts disk of the volume's reservation when the volume is listed, else of ``key``
+    (the reservation of a volume just destroyed), else of the reservation the options describe.
+    """
     role, pid = params['role'], params['persistence_id']
     volume = find_volume(agent, role, pid)
-    key = reservation_key(strip_volume(volume) if volume else desired_reservation(params, 0))
+    if volume is not None:
+        key = reservation_key(strip_volume(volume))
+    elif key is None:
+        key = reservation_key(desired_reservation(params, 0))
     free = free_reserved_disk(agent, key)
     return {
+        'key': key,
         'agent_id': agent.get('id'),
         'hostname': agent.get('hostname'),
         'volume': volume,
@@ -239,8 +247,13 @@ def view(observed):
     }
 
 
-def describe_agent_capacity(observed, params):
+def describe_conflict(op, observed, params):
     """Text for a 409: what the agent has against what was asked."""
+    if op['action'] in ('unreserve', 'destroy'):
+        return ('agent %s (%s) no longer holds the %s MiB %s that was listed a moment ago; it has %s MiB of '
+                'disk reserved with this reservation and no volume'
+                % (observed['agent_id'], observed['hostname'], _num(op['size']),
+                   'reservation' if op['action'] == 'unreserve' else 'volume', _num(observed['free_reserved'])))
     return ('agent %s (%s) has %s MiB of unreserved disk and %s MiB of disk already reserved for role %r '
             'with these labels and no volume; asked for a %s MiB volume'
             % (observed['agent_id'], observed['hostname'], _num(observed['unreserved_disk']),

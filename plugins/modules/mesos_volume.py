@@ -239,7 +239,7 @@ from ansible_collections.dcos.stateful.plugins.module_utils._mesos_volume_plan i
     ENDPOINTS,
     PlanError,
     confirmed,
-    describe_agent_capacity,
+    describe_conflict,
     find_agent,
     observe,
     plan_absent,
@@ -316,13 +316,16 @@ class VolumeRunner:
         self.client = client
         self.params = plan_params(client.params)
         self.agent = None
+        self.key = None  # reservation of the volume, kept once it is destroyed
         self.done = []
 
     def read(self):
         payload = self.client.slaves(self.agent['id'] if self.agent else None)
         agent = find_agent(payload, self.agent['id'] if self.agent else self.client.params['agent_id'],
                            None if self.agent else self.client.params['agent_hostname'])
-        return agent, observe(agent, self.params)
+        observed = observe(agent, self.params, self.key)
+        self.key = observed['key']
+        return agent, observed
 
     def agent_info(self):
         return {'id': self.agent.get('id'), 'hostname': self.agent.get('hostname'),
@@ -354,7 +357,7 @@ class VolumeRunner:
                      agent=self.agent_info())
         extra.update(view(observed))
         if error.status == 409:
-            what = '%s: not enough resources; %s' % (what, describe_agent_capacity(observed, self.params))
+            what = '%s: not enough resources; %s' % (what, describe_conflict(op, observed, self.params))
             extra['agent_resources'] = {'unreserved_disk': observed['unreserved_disk'],
                                         'free_reserved_disk': observed['free_reserved']}
             extra['requested'] = op['resources']

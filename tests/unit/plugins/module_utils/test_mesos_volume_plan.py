@@ -14,7 +14,7 @@ import pytest
 from ansible_collections.dcos.stateful.plugins.module_utils._mesos_volume_plan import (
     PlanError,
     confirmed,
-    describe_agent_capacity,
+    describe_conflict,
     find_agent,
     observe,
     plan_absent,
@@ -222,9 +222,29 @@ def test_find_agent_errors(agent_id, hostname, field, text):
 
 def test_capacity_text_for_409():
     observed = observe(agent([FREE_100], unreserved_disk=50), PARAMS)
-    text = describe_agent_capacity(observed, PARAMS)
+    text = describe_conflict({'action': 'reserve', 'size': 412}, observed, PARAMS)
     assert '50 MiB of unreserved disk' in text and '100 MiB of disk already reserved' in text
     assert 'asked for a 512 MiB volume' in text
+
+
+def test_conflict_text_for_a_vanished_reservation():
+    observed = observe(agent([]), PARAMS)
+    text = describe_conflict({'action': 'unreserve', 'size': 512}, observed, PARAMS)
+    assert 'no longer holds the 512 MiB reservation' in text
+
+
+def test_unreserve_after_destroy_is_judged_on_the_destroyed_volumes_reservation():
+    # absent with only the persistence id: the options describe no labels, the volume had some
+    minimal = params(container_path=None, size=None, labels=None)
+    before_destroy = observe(agent([VOL]), minimal)
+    after_destroy = observe(agent([endpoint_resource('disk', 512, 'ops', labels={'owner': 'me'})]), minimal,
+                            before_destroy['key'])
+    assert after_destroy['free_reserved'] == 512
+    after_unreserve = observe(agent([]), minimal, after_destroy['key'])
+    op = plan_absent(before_destroy, minimal)[1]
+    assert confirmed(op, after_destroy, after_unreserve)
+    # without the carried key the options' (unlabelled) reservation would be counted instead
+    assert observe(agent([FREE_600]), minimal)['free_reserved'] == 0
 
 
 def test_observe_does_not_modify_the_listing():
