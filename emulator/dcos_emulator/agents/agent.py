@@ -38,14 +38,39 @@ class Agent:
         self.port = AGENT_PORT
         self.work_dir = work_dir
         self.configured = configured          # what the agent was started with (all unreserved)
-        self.total = configured.copy()        # with dynamic reservations and volumes applied
-        self.active = True
+        # Bumped on every change the master endpoints render (cache key of their JSON).
+        self.revision = 0
+        self.render_cache: dict = {}
+        self._total = configured.copy()       # with dynamic reservations and volumes applied
+        self._active = True
         self.registered_time = time.time()
         self.reregistered_time: float | None = None
         self.processes: dict[str, TaskProcess] = {}
         self.sandboxes: dict[str, str] = {}
         self.envs: dict[str, dict] = {}
         os.makedirs(work_dir, exist_ok=True)
+
+    @property
+    def total(self) -> res.Resources:
+        return self._total
+
+    @total.setter
+    def total(self, value: res.Resources) -> None:
+        # Never mutated in place once assigned: operations build a new Resources and assign it.
+        self._total = value
+        self.touch()
+
+    @property
+    def active(self) -> bool:
+        return self._active
+
+    @active.setter
+    def active(self, value: bool) -> None:
+        self._active = value
+        self.touch()
+
+    def touch(self) -> None:
+        self.revision += 1
 
     @property
     def pid(self) -> str:

@@ -79,12 +79,12 @@ def register(router, cluster) -> None:
     @get_only
     def state(request: Request):
         with lock:
-            return _json(render.state(master()))
+            return _json(render.state_bytes(master()))
 
     @get_only
     def slaves(request: Request):
         with lock:
-            return _json(render.slaves(master(), request.param("slave_id")))
+            return _json(render.slaves_bytes(master(), request.param("slave_id")))
 
     @get_only
     def frameworks(request: Request):
@@ -224,7 +224,7 @@ def register(router, cluster) -> None:
             return _apply(op_type, agent["value"], raws, request.principal)
         with lock:
             if call_type == "GET_AGENTS":
-                return _json(render.get_agents(master()))
+                return _json(render.get_agents_bytes(master()))
             if call_type == "GET_HEALTH":
                 return _json({"type": "GET_HEALTH", "get_health": {"healthy": True}})
             if call_type == "GET_VERSION":

@@ -128,8 +128,8 @@ class Master:
         agent = self.agents[agent_id]
         if agent.active:
             return
-        agent.active = True
         agent.reregistered_time = time.time()
+        agent.active = True
         self.wake()
 
     # == framework API (used by marathon/) ====================================================
@@ -276,6 +276,7 @@ class Master:
                           kill_grace=spec.kill_grace_seconds if spec.kill_grace_seconds is not None
                           else DEFAULT_KILL_GRACE_SECONDS)
         self.tasks[spec.task_id] = task
+        agent.touch()
         try:
             proc = agent.launch(spec, framework_id, mounts,
                                 on_exit=lambda code, killed, t=spec.task_id: self._process_exited(t, code, killed))
@@ -364,6 +365,7 @@ class Master:
         self.completed.append(task)
         agent = self.agents.get(task.agent_id)
         if agent is not None:
+            agent.touch()
             agent.forget(task.task_id)
 
     def deliver_statuses(self) -> int:

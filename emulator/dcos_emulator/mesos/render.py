@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import json
+
 from dcos_emulator.mesos import resources as res
 from dcos_emulator.mesos.master import MESOS_VERSION, Master
 
@@ -16,12 +18,15 @@ def _build_info() -> dict:
     return {"version": MESOS_VERSION, "build_date": BUILD_DATE, "build_time": BUILD_TIME, "build_user": BUILD_USER}
 
 
-def _used_full(master: Master, agent_id: str) -> list:
-    out = []
+def _tasks_by_agent(master: Master) -> dict:
+    out: dict[str, list] = {}
     for task in master.tasks.values():
-        if task.agent_id == agent_id:
-            out.extend(r.to_json(allocation_role=task.role) for r in task.resources)
+        out.setdefault(task.agent_id, []).append(task)
     return out
+
+
+def _used_full(tasks) -> list:
+    return [r.to_json(allocation_role=task.role) for task in tasks for r in task.resources]
 
 
 def agent_summary(agent, used: res.Resources) -> dict:
@@ -47,22 +52,43 @@ def agent_summary(agent, used: res.Resources) -> dict:
     return out
 
 
-def agent_full(master: Master, agent, used: res.Resources) -> dict:
+def agent_full(agent, used: res.Resources, tasks: list) -> dict:
     """`SlavesWriter::writeSlave`: the summary plus the `*_full` arrays."""
     out = agent_summary(agent, used)
     total = agent.total
     out["reserved_resources_full"] = {role: r.to_json() for role, r in total.reservations_by_role().items()}
     out["unreserved_resources_full"] = total.unreserved().to_json()
-    out["used_resources_full"] = _used_full(master, agent.id)
+    out["used_resources_full"] = _used_full(tasks)
     out["offered_resources_full"] = []
     return out
 
 
+def _dumps(data) -> bytes:
+    return json.dumps(data, separators=(",", ":")).encode("utf-8")
+
+
+def _cached(agent, kind: str, build) -> bytes:
+    """The encoded JSON of one agent's entry, rebuilt only when the agent's revision moved."""
+    hit = agent.render_cache.get(kind)
+    if hit is not None and hit[0] == agent.revision:
+        return hit[1]
+    data = _dumps(build())
+    agent.render_cache[kind] = (agent.revision, data)
+    return data
+
+
 def slaves(master: Master, slave_id: str | None = None) -> dict:
-    used = master.used_by_agent()
+    return json.loads(slaves_bytes(master, slave_id))
+
+
+def slaves_bytes(master: Master, slave_id: str | None = None) -> bytes:
+    """`/master/slaves` body. With 1,000 agents and 10,000 volumes it is ~20 MB: per-agent parts are cached."""
     agents = [a for a in master.agents.values() if slave_id is None or a.id == slave_id]
-    return {"slaves": [agent_full(master, a, used.get(a.id, res.Resources())) for a in agents],
-            "recovered_slaves": []}
+    used = master.used_by_agent() if agents else {}
+    tasks = _tasks_by_agent(master)
+    parts = [_cached(a, "full", lambda a=a: agent_full(a, used.get(a.id, res.Resources()), tasks.get(a.id, [])))
+             for a in agents]
+    return b'{"slaves":[' + b",".join(parts) + b'],"recovered_slaves":[]}'
 
 
 def framework_json(master: Master, framework) -> dict:
@@ -127,6 +153,10 @@ def _ip_int(ip: str) -> int:
 
 
 def state(master: Master) -> dict:
+    return json.loads(state_bytes(master))
+
+
+def state_bytes(master: Master) -> bytes:
     used = master.used_by_agent()
     active = sum(1 for a in master.agents.values() if a.active)
     out = _build_info()
@@ -138,14 +168,16 @@ def state(master: Master) -> dict:
         "leader": f"master@{master.hostname}:{master.port}",
         "leader_info": leader_info(master),
         "flags": dict(master.flags),
-        "slaves": [agent_summary(a, used.get(a.id, res.Resources())) for a in master.agents.values()],
+        "slaves": "@SLAVES@",
         "recovered_slaves": [],
         "frameworks": [framework_json(master, f) for f in master.frameworks.values()],
         "completed_frameworks": [],
         "orphan_tasks": [],
         "unregistered_frameworks": [],
     })
-    return out
+    parts = [_cached(a, "summary", lambda a=a: agent_summary(a, used.get(a.id, res.Resources())))
+             for a in master.agents.values()]
+    return _dumps(out).replace(b'"@SLAVES@"', b"[" + b",".join(parts) + b"]", 1)
 
 
 def v1_resources(resources) -> list:
@@ -153,28 +185,36 @@ def v1_resources(resources) -> list:
 
 
 def get_agents(master: Master) -> dict:
+    return json.loads(get_agents_bytes(master))
+
+
+def get_agents_bytes(master: Master) -> bytes:
     """v1 `GET_AGENTS` (resources in ENDPOINT format)."""
-    agents = []
-    for agent in master.agents.values():
-        total = agent.total
-        registered_ns = int(agent.registered_time * 1e9)
-        item = {
-            "agent_info": {
-                "id": {"value": agent.id}, "hostname": agent.hostname, "port": agent.port,
-                "resources": agent.configured.to_json(), "attributes": [],
-            },
-            "active": agent.active, "deactivated": False, "version": MESOS_VERSION, "pid": agent.pid,
-            "registered_time": {"nanoseconds": registered_ns},
-            "total_resources": total.to_json(),
-            "allocated_resources": _used_full(master, agent.id),
-            "offered_resources": [],
-            "capabilities": [{"type": c} for c in AGENT_CAPABILITIES],
-            "resource_providers": [],
-        }
-        if agent.reregistered_time is not None:
-            item["reregistered_time"] = {"nanoseconds": int(agent.reregistered_time * 1e9)}
-        agents.append(item)
-    return {"type": "GET_AGENTS", "get_agents": {"agents": agents, "recovered_agents": []}}
+    tasks = _tasks_by_agent(master)
+    parts = [_cached(agent, "v1", lambda agent=agent: _v1_agent(agent, tasks.get(agent.id, [])))
+             for agent in master.agents.values()]
+    return b'{"type":"GET_AGENTS","get_agents":{"agents":[' + b",".join(parts) + b'],"recovered_agents":[]}}'
+
+
+def _v1_agent(agent, tasks: list) -> dict:
+    total = agent.total
+    registered_ns = int(agent.registered_time * 1e9)
+    item = {
+        "agent_info": {
+            "id": {"value": agent.id}, "hostname": agent.hostname, "port": agent.port,
+            "resources": agent.configured.to_json(), "attributes": [],
+        },
+        "active": agent.active, "deactivated": False, "version": MESOS_VERSION, "pid": agent.pid,
+        "registered_time": {"nanoseconds": registered_ns},
+        "total_resources": total.to_json(),
+        "allocated_resources": _used_full(tasks),
+        "offered_resources": [],
+        "capabilities": [{"type": c} for c in AGENT_CAPABILITIES],
+        "resource_providers": [],
+    }
+    if agent.reregistered_time is not None:
+        item["reregistered_time"] = {"nanoseconds": int(agent.reregistered_time * 1e9)}
+    return item
 
 
 def agent_state(master: Master, agent, flags: dict) -> dict:

@@ -190,7 +190,7 @@ class Resource:
                     reservation["labels"] = labels_to_json(res.labels)
                 out["reservation"] = reservation
         if self.disk is not None:
-            out["disk"] = json.loads(json.dumps(self.disk))
+            out["disk"] = _copy(self.disk)
         if self.revocable:
             out["revocable"] = {}
         if self.shared:
@@ -223,6 +223,15 @@ class Resource:
         return "{" + ", ".join(self.value) + "}"
 
     __repr__ = __str__
+
+
+def _copy(value):
+    """Deep copy of plain JSON data (faster than copy.deepcopy)."""
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value
 
 
 def disk_str(disk: dict) -> str:
