@@ -123,3 +123,30 @@ def test_agent_state_endpoint(cluster_factory):
         assert state["reserved_resources_full"]["r1"][0]["scalar"]["value"] == 5.0
     assert mesos.post(f"/emulator/agents/{agent.id}/stop").status == 200
     assert client.get("/state").status == 503
+
+
+def test_stopped_agent_resident_task_waits_and_comes_back_on_start(cluster, marathon, mesos):
+    from conftest import wait_for
+
+    app = {"id": "/db", "cmd": "sleep 300", "cpus": 0.1, "mem": 16, "instances": 1,
+           "container": {"type": "MESOS", "volumes": [{"containerPath": "data", "mode": "RW",
+                                                       "persistent": {"size": 8}}]},
+           "upgradeStrategy": {"minimumHealthCapacity": 0, "maximumOverCapacity": 0}}
+    assert marathon.post("/v2/apps", json=app).status == 201
+
+    def tasks():
+        return marathon.get("/v2/apps/db/tasks").json().get("tasks", [])
+
+    (task,) = wait_for(lambda: [t for t in tasks() if t["state"] == "TASK_RUNNING"], message="running")
+    agent_id = task["slaveId"]
+    assert mesos.post(f"/emulator/agents/{agent_id}/stop").status == 200
+    wait_for(lambda: tasks() and tasks()[0]["state"] != "TASK_RUNNING", message="task no longer running")
+    (waiting,) = tasks()
+    assert waiting["slaveId"] == agent_id  # resident: not replaced elsewhere
+    reserved = {s["id"]: s for s in mesos.get("/master/slaves").json()["slaves"]}[agent_id]["reserved_resources_full"]
+    assert reserved["slave_public"], "reservation and volume stay while the agent is down"
+    assert mesos.post(f"/emulator/agents/{agent_id}/start").status == 200
+    (again,) = wait_for(lambda: [t for t in tasks() if t["state"] == "TASK_RUNNING"], message="relaunched")
+    assert again["slaveId"] == agent_id
+    assert again["id"] != task["id"]
+    assert again["localVolumes"] == task["localVolumes"]
