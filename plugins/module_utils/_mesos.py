@@ -53,7 +53,7 @@ class MesosClient:
                                     required_together=together, **module_kwargs)
         params = self.module.params
         self.http = self._http_client(params['mesos_url'], params.get('principal'), params.get('secret'))
-        self.requests = 0
+        self._agents = {}
 
     @property
     def params(self):
@@ -83,6 +83,21 @@ class MesosClient:
             raise ApiError('unexpected /master/slaves body (no "slaves" key)', status=None,
                            method='GET', url=self.http.url('/master/slaves', query), reason='http')
         return body
+
+    def agent_state(self, agent, url_template=None):
+        """``GET <agent>/state`` of one agent (what the agent itself has applied).
+
+        ``url_template`` may use ``{hostname}``, ``{port}`` and ``{id}``; by default the agent is reached on
+        its registered hostname and port with the scheme of ``mesos_url``.
+        """
+        scheme = self.params['mesos_url'].split('://', 1)[0] if '://' in self.params['mesos_url'] else 'http'
+        template = url_template or (scheme + '://{hostname}:{port}')
+        base = template.format(hostname=agent.get('hostname'), port=agent.get('port'), id=agent.get('id'))
+        client = self._agents.get(base)
+        if client is None:
+            client = self._agents[base] = self.other_client(base, self.params.get('principal'),
+                                                            self.params.get('secret'))
+        return client.get_json('/state', retry=False)
 
     # -- operator calls ------------------------------------------------------------------------------
     def operate(self, path, field, agent_id, resources):

@@ -217,6 +217,12 @@ def confirmed(op, before, after):
     raise ValueError(action)
 
 
+def agent_agrees(master_observed, agent_observed):
+    """Does the agent's own ``/state`` show the volume and reserved disk the master lists?"""
+    return ((master_observed['volume'] is None) == (agent_observed['volume'] is None)
+            and agent_observed['free_reserved'] == master_observed['free_reserved'])
+
+
 def predict(observed, ops):
     """Observation expected once ``ops`` are applied (check mode and diff)."""
     result = dict(observed)

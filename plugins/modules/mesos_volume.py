@@ -110,6 +110,20 @@ options:
       - How many times an accepted operation that did not show within O(wait_timeout) is sent again.
     type: int
     default: 1
+  confirm_on_agent:
+    description:
+      - After C(/master/slaves) shows an operation, also wait until the agent's own C(/state) shows it, as the
+        Mesos documentation advises. The master applies operator calls to its own view at once, even for an
+        agent that is disconnected; only the agent shows whether it has applied them.
+      - Needs the agent's HTTP endpoint to be reachable from where the module runs (see O(agent_url)).
+    type: bool
+    default: false
+  agent_url:
+    description:
+      - How to reach an agent's HTTP endpoint with O(confirm_on_agent=true), as a template with C({hostname}),
+        C({port}) and C({id}), for example V(https://dcos.example.com/agent/{id}) through DC/OS Admin Router.
+      - Defaults to the scheme of O(mesos_url) and the agent's registered hostname and port.
+    type: str
 notes:
   - A reservation that the master accepted may be applied late; a re-sent reserve can then leave extra
     reserved disk (Mesos merges equal reservations). Such disk carries the same role and labels and stays
@@ -237,6 +251,7 @@ from ansible_collections.dcos.stateful.plugins.module_utils._http import ApiErro
 from ansible_collections.dcos.stateful.plugins.module_utils._mesos import MesosClient
 from ansible_collections.dcos.stateful.plugins.module_utils._mesos_volume_plan import (
     ENDPOINTS,
+    agent_agrees,
     PlanError,
     confirmed,
     describe_conflict,
@@ -266,6 +281,8 @@ ARGUMENT_SPEC = dict(
     keep_reservation=dict(type='bool', default=False),
     wait_timeout=dict(type='int', default=30),
     retries=dict(type='int', default=1),
+    confirm_on_agent=dict(type='bool', default=False),
+    agent_url=dict(type='str'),
 )
 
 _BAD_ID = re.compile(r'[/\\\s]')
@@ -375,6 +392,8 @@ class VolumeRunner:
                                  params['wait_timeout'], tolerate=_transient)
             waited += outcome.elapsed
             if outcome.done:
+                if params['confirm_on_agent']:
+                    waited += self.confirm_on_agent(op, outcome.value, attempts, waited, status)
                 self.done.append(dict(op, status=status, attempts=attempts, waited=round(waited, 3)))
                 return outcome.value
             if outcome.value is not None:
@@ -383,6 +402,31 @@ class VolumeRunner:
                 self.fail_timeout(op, observed, attempts, waited, status, outcome.error)
             if op['action'] == 'destroy' and observed['volume'] is not None:
                 op = dict(op, resources=[observed['volume']])  # re-send it as Mesos lists it now
+
+    def confirm_on_agent(self, op, master_observed, attempts, waited, status):
+        """Wait until the agent's own /state shows what the master lists (the Mesos docs' check)."""
+        agent = self.agent
+
+        def read_agent():
+            return observe(self.client.agent_state(agent, self.client.params.get('agent_url')), self.params,
+                           master_observed['key'])
+
+        outcome = wait_until(read_agent, lambda a: agent_agrees(master_observed, a),
+                             self.client.params['wait_timeout'], tolerate=_transient)
+        if not outcome.done:
+            reason = ('last read failed: %s' % outcome.error) if outcome.error is not None else (
+                'it still shows %s' % ('the volume' if outcome.value and outcome.value['volume'] else
+                                      'no volume' if outcome.value else 'nothing'))
+            msg = ('Mesos accepted the %s on agent %s (%s) with HTTP %s and the master lists the result, but the '
+                   'agent did not show it on its /state within %ss (%s). The agent may be disconnected or the '
+                   'operation may have failed on it.'
+                   % (op['action'], agent['id'], agent.get('hostname'), status,
+                      self.client.params['wait_timeout'], reason))
+            extra = dict(changed=True, operations=self.done, pending_operation=dict(op, attempts=attempts),
+                         agent=self.agent_info())
+            extra.update(view(master_observed))
+            self.client.fail(msg, **extra)
+        return outcome.elapsed
 
     def _read_observation(self):
         agent, observed = self.read()

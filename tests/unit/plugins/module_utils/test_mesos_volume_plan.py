@@ -13,6 +13,7 @@ import pytest
 
 from ansible_collections.dcos.stateful.plugins.module_utils._mesos_volume_plan import (
     PlanError,
+    agent_agrees,
     confirmed,
     describe_conflict,
     find_agent,
@@ -252,3 +253,16 @@ def test_observe_does_not_modify_the_listing():
     snapshot = copy.deepcopy(listing)
     plan_absent(observe(listing, PARAMS), PARAMS)
     assert listing == snapshot
+
+
+@pytest.mark.parametrize('master, agent_side, expected', [
+    ([VOL], [VOL], True),
+    ([VOL], [], False),                         # master lists the volume, the agent has not created it
+    ([], [VOL], False),
+    ([FREE_600], [FREE_100], False),            # reserved disk differs
+    ([FREE_600], [FREE_600], True),
+])
+def test_agent_agrees(master, agent_side, expected):
+    master_observed = observe(agent(master), PARAMS)
+    agent_observed = observe(agent(agent_side), PARAMS, master_observed['key'])
+    assert agent_agrees(master_observed, agent_observed) is expected
