@@ -521,7 +521,9 @@ def _parse_labels(obj, field) -> tuple:
         if "key" not in label:
             raise ParseError("Missing required fields: labels[0].key")
         value = label.get("value")
-        items.append((_expect(label["key"], "string", "key"), None if value is None else str(value)))
+        if value is not None:
+            _expect(value, "string", "value")
+        items.append((_expect(label["key"], "string", "key"), value))
     return tuple(items)
 
 
@@ -604,38 +606,62 @@ def parse_resource(obj) -> RawResource:
         reservations.append(parsed)
     disk = None
     if "disk" in obj:
-        disk = _expect(obj["disk"], "object", "disk")
-        persistence = disk.get("persistence")
-        if persistence is not None:
-            _expect(persistence, "object", "persistence")
-            if "id" not in persistence:
-                raise ParseError("Missing required fields: disk.persistence.id")
-            _expect(persistence["id"], "string", "id")
-        volume = disk.get("volume")
-        if volume is not None:
-            _expect(volume, "object", "volume")
-            if "container_path" not in volume:
-                raise ParseError("Missing required fields: disk.volume.container_path")
-            if "mode" in volume and volume["mode"] not in ("RW", "RO"):
-                raise ParseError(f"Failed to find enum for '{volume['mode']}'")
-        source = disk.get("source")
-        if source is not None:
-            _expect(source, "object", "source")
-            if source.get("type", "UNKNOWN") not in ("UNKNOWN", "PATH", "MOUNT", "BLOCK", "RAW"):
-                raise ParseError(f"Failed to find enum for '{source.get('type')}'")
-        disk = json.loads(json.dumps(disk))
+        disk = _parse_disk(_expect(obj["disk"], "object", "disk"))
     allocation_role = None
     if "allocation_info" in obj:
-        allocation_role = _expect(obj["allocation_info"], "object", "allocation_info").get("role")
+        info = _expect(obj["allocation_info"], "object", "allocation_info")
+        _optional_string(info, "role")
+        allocation_role = info.get("role")
     provider_id = None
     if "provider_id" in obj:
-        provider_id = _expect(obj["provider_id"], "object", "provider_id").get("value")
+        provider = _expect(obj["provider_id"], "object", "provider_id")
+        if "value" not in provider:
+            raise ParseError("Missing required fields: provider_id.value")
+        provider_id = _expect(provider["value"], "string", "value")
+    for field in ("revocable", "shared"):
+        if field in obj:
+            _expect(obj[field], "object", field)
     return RawResource(
         json=obj, name=name, type=type_, value=value, role=role, reservation=reservation,
         reservations=reservations, disk=disk, revocable="revocable" in obj, shared="shared" in obj,
         provider_id=provider_id, allocation_role=allocation_role,
         has_scalar=has_scalar, has_ranges=has_ranges, has_set=has_set,
     )
+
+
+def _optional_string(obj: dict, field: str) -> None:
+    if field in obj:
+        _expect(obj[field], "string", field)
+
+
+def _parse_disk(disk: dict) -> dict:
+    persistence = disk.get("persistence")
+    if persistence is not None:
+        _expect(persistence, "object", "persistence")
+        if "id" not in persistence:
+            raise ParseError("Missing required fields: disk.persistence.id")
+        _expect(persistence["id"], "string", "id")
+        _optional_string(persistence, "principal")
+    volume = disk.get("volume")
+    if volume is not None:
+        _expect(volume, "object", "volume")
+        if "container_path" not in volume:
+            raise ParseError("Missing required fields: disk.volume.container_path")
+        _expect(volume["container_path"], "string", "container_path")
+        _optional_string(volume, "host_path")
+        if "mode" in volume and volume["mode"] not in ("RW", "RO"):
+            raise ParseError(f"Failed to find enum for '{volume['mode']}'")
+    source = disk.get("source")
+    if source is not None:
+        _expect(source, "object", "source")
+        if source.get("type", "UNKNOWN") not in ("UNKNOWN", "PATH", "MOUNT", "BLOCK", "RAW"):
+            raise ParseError(f"Failed to find enum for '{source.get('type')}'")
+        for kind in ("mount", "path"):
+            if kind in source:
+                _optional_string(_expect(source[kind], "object", kind), "root")
+        for field in ("id", "profile", "vendor"):
+            _optional_string(source, field)
+    return _copy(disk)
 
 
 def validate_role(role: str) -> str | None:
