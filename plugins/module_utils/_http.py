@@ -7,7 +7,8 @@
 
 """Shared HTTP transport for every module of the collection (Marathon and Mesos).
 
-Zero third-party dependencies: built on ``ansible.module_utils.urls.open_url``.
+Zero third-party dependencies: built on ``ansible.module_utils.urls`` (``Request``, as ``open_url`` is),
+with one SSL context per client.
 
 API
 ---
@@ -30,7 +31,7 @@ timeout=None, expect=None)`` -> ``Response``
 
 ``client.get_json(path, query=None, retry=True, timeout=None)`` -> parsed JSON body (GET, retried).
 
-``client.open_stream(path, query=None, timeout=None)`` -> raw response object of ``open_url`` for
+``client.open_stream(path, query=None, timeout=None)`` -> raw response object of ``Request.open`` for
     streaming reads (Server-Sent Events); the caller must ``close()`` it.
 
 ``client.calls`` counts requests sent (attempts, including retries); ``client.retried`` counts retries.
@@ -51,12 +52,13 @@ __metaclass__ = type
 import json as _json
 import random
 import socket
+import ssl
 import time
 
 from ansible.module_utils.common.text.converters import to_text
 from ansible.module_utils.six.moves.urllib.error import HTTPError, URLError
 from ansible.module_utils.six.moves.urllib.parse import urlencode, quote
-from ansible.module_utils.urls import open_url, SSLValidationError
+from ansible.module_utils.urls import Request, SSLValidationError, make_context
 
 try:  # Python 3
     from http.client import HTTPException
@@ -166,6 +168,19 @@ class HttpClient:
             self.headers.update(headers)
         self.calls = 0
         self.retried = 0
+        self._tls_context = None
+        self._plain_context = None
+
+    def _context(self, url):
+        """One SSL context per client: building one loads the CA store (~60 ms), too slow per request."""
+        if url.startswith('https://'):
+            if self._tls_context is None:
+                self._tls_context = make_context(cafile=self.ca_path, validate_certs=self.validate_certs)
+            return self._tls_context
+        if self._plain_context is None:
+            # never used for plain http; a redirect to https would fail verification (no CA loaded), never pass
+            self._plain_context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        return self._plain_context
 
     def url(self, path, query=None):
         url = self.base_url + (path if path.startswith('/') else '/' + path)
@@ -173,12 +188,12 @@ class HttpClient:
         return url + ('?' + qs if qs else '')
 
     def _open(self, method, url, data, headers, timeout):
-        return open_url(
-            url, data=data, headers=headers, method=method, timeout=timeout,
+        return Request().open(
+            method, url, data=data, headers=headers, timeout=timeout,
             validate_certs=self.validate_certs, ca_path=self.ca_path,
             url_username=self.url_username, url_password=self.url_password,
             force_basic_auth=bool(self.url_username), follow_redirects='safe',
-            use_proxy=True, use_netrc=False)
+            use_proxy=True, use_netrc=False, context=self._context(url))
 
     def _attempt(self, method, url, data, headers, timeout, expect):
         self.calls += 1

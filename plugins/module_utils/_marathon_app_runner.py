@@ -34,13 +34,15 @@ from ansible_collections.dcos.stateful.plugins.module_utils._marathon_validate i
 )
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon_wait import DeploymentWaiter, wait_until
 
-try:
-    import yaml
-    HAS_YAML = True
-    YAML_IMPORT_ERROR = None
-except ImportError:  # only needed for YAML files given in src
-    HAS_YAML = False
-    YAML_IMPORT_ERROR = traceback.format_exc()
+
+
+def import_yaml():
+    """PyYAML, imported only for a YAML src (it is slow to load and unload); (module or None, traceback)."""
+    try:
+        import yaml
+    except ImportError:  # only needed for YAML files given in src
+        return None, traceback.format_exc()
+    return yaml, None
 
 MAX_LOCK_ROUNDS = 5
 
@@ -96,8 +98,9 @@ class AppRunner:
         except ValueError as json_error:
             if path.endswith('.json'):
                 self.mm.fail("src '%s' is not valid JSON: %s" % (path, json_error))
-        if not HAS_YAML:
-            self.mm.fail(missing_required_lib('PyYAML (for YAML files in src)'), exception=YAML_IMPORT_ERROR)
+        yaml, import_error = import_yaml()
+        if yaml is None:
+            self.mm.fail(missing_required_lib('PyYAML (for YAML files in src)'), exception=import_error)
         try:
             return yaml.safe_load(text)
         except yaml.YAMLError as e:
