@@ -35,7 +35,6 @@ from ansible_collections.dcos.stateful.plugins.module_utils._marathon_validate i
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon_wait import DeploymentWaiter, wait_until
 
 
-
 def import_yaml():
     """PyYAML, imported only for a YAML src (it is slow to load and unload); (module or None, traceback)."""
     try:
@@ -43,6 +42,7 @@ def import_yaml():
     except ImportError:  # only needed for YAML files given in src
         return None, traceback.format_exc()
     return yaml, None
+
 
 MAX_LOCK_ROUNDS = 5
 
