@@ -37,6 +37,10 @@ def test_deployment_steps_lock_force_and_cancel(env):
     assert dep["steps"] == [{"actions": [{"action": "StartApplication", "app": "/dep/huge"}]},
                             {"actions": [{"action": "ScaleApplication", "app": "/dep/huge"}]}]
     assert dep["currentActions"] == [{"action": "ScaleApplication", "app": "/dep/huge", "readinessCheckResults": []}]
+    # the queue says why it cannot be placed
+    entry = wait_for(lambda: [q for q in api.get("/v2/queue").json["queue"] if q["app"]["id"] == "/dep/huge"])[0]
+    reasons = {r["reason"]: r["declined"] for r in entry["processedOffersSummary"]["rejectSummaryLastOffers"]}
+    assert reasons["InsufficientCpus"] > 0 and entry["role"] == "slave_public" and entry["count"] == 1
     # locked
     locked = api.call("PUT", "/v2/apps/dep/huge", {"cpus": 99})
     assert locked.status == 409

@@ -131,6 +131,21 @@ def test_scale_with_kill_suspends_and_wipe_replaces(env):
     api.deploy("DELETE", "/v2/apps/db/two")
 
 
+def test_config_change_restarts_in_place(env):
+    cluster, api = env
+    api.deploy("POST", "/v2/apps", dict(APP, id="/db/cfg"))
+    [task] = api.tasks("/db/cfg")
+    ans = api.call("PUT", "/v2/apps/db/cfg", {"env": {"PGVERSION": "12"}})
+    assert ans.status == 200
+    api.wait_deployment(ans.json["deploymentId"])
+    [after] = api.tasks("/db/cfg")
+    instance_id = task["id"].rsplit("._app.", 1)[0]
+    assert after["id"] == f"{instance_id}._app.2" and after["localVolumes"] == task["localVolumes"]
+    assert after["version"] == api.get("/v2/apps/db/cfg").json["app"]["version"] != task["version"]
+    assert cluster.master.task_env(after["id"])["PGVERSION"] == "12"
+    api.deploy("DELETE", "/v2/apps/db/cfg")
+
+
 def test_agent_down_waits_for_reservation_and_queue_says_why(env):
     cluster, api = env
     api.deploy("POST", "/v2/apps", dict(APP, id="/db/lost"))

@@ -253,6 +253,8 @@ class Marathon(SchedulerMixin):
         for inst in self.by_app.get(rec.app_id, {}).values():
             if inst.expunged:
                 continue
+            if not inst.resident and inst.task is not None and inst.task.terminal:
+                continue   # rescheduled (Scheduled, agent-less) instances are not listed
             t = inst.render_task(sp)
             if t is not None:
                 out.append(t)
@@ -274,7 +276,8 @@ class Marathon(SchedulerMixin):
         p = "app." if single else "apps."
         if single or p + "tasks" in embed:
             info["tasks"] = self._tasks_json(rec)
-        if (single or p + "lastTaskFailure" in embed) and rec.app_id in self.last_failure:
+        wants_failure = single or p + "lastTaskFailure" in embed or p + "failures" in embed
+        if wants_failure and rec.app_id in self.last_failure:
             info["lastTaskFailure"] = self.last_failure[rec.app_id]
         if p + "readiness" in embed:
             info["readinessCheckResults"] = []
@@ -347,7 +350,8 @@ class Marathon(SchedulerMixin):
             dep = self._deploy({app_id: rec}, force, now)
             info = self._app_info(rec, set(), single=False)
             info["deployments"] = [{"id": dep.id}]
-            headers = {"Location": f"http://{self.config.leader}/v2/apps{app_id}", "Marathon-Deployment-Id": dep.id}
+            # JAX-RS Response.created(new URI(app.id)): the absolute path resolved against the base URI
+            headers = {"Location": f"http://{self.config.leader}{app_id}", "Marathon-Deployment-Id": dep.id}
             return 201, info, headers
 
     def _update_one(self, app_id: str, raw_update: dict, *, partial: bool, allow_create: bool, force: bool,
@@ -395,7 +399,7 @@ class Marathon(SchedulerMixin):
                                             force=force, now=now, body=None)
             dep = self._deploy({app_id: rec}, force, now)
             if created:
-                return self._result(dep, 201, {"Location": f"http://{self.config.leader}/v2/apps{app_id}"})
+                return self._result(dep, 201, {"Location": f"http://{self.config.leader}{app_id}"})
             return self._result(dep)
 
     def put_apps(self, body, force: bool, partial: bool, patch: bool = False):
@@ -649,6 +653,11 @@ class Marathon(SchedulerMixin):
 
     # ==========================================================================================
     # info
+    def close(self) -> None:
+        """Called by Cluster.stop(): end every SSE stream."""
+        for sub in list(self.events._subs):
+            sub.close()
+
     def info(self):
         return 200, self.config.info(), {}
 
