@@ -30,6 +30,17 @@ def _inside(base: str, relative: str) -> str:
     return path
 
 
+_BASE_ENV: dict | None = None
+
+
+def _base_environment() -> dict:
+    """The emulator's environment when the first task started: tasks inherit it, like an agent's executors."""
+    global _BASE_ENV
+    if _BASE_ENV is None:
+        _BASE_ENV = dict(os.environ)
+    return _BASE_ENV
+
+
 class Agent:
     def __init__(self, agent_id: str, index: int, hostname: str, work_dir: str, configured: res.Resources):
         self.id = agent_id
@@ -102,7 +113,7 @@ class Agent:
                             "runs", container)
 
     def task_environment(self, spec: LaunchSpec, framework_id: str, sandbox: str) -> dict:
-        env = dict(os.environ)
+        env = dict(_base_environment())
         env.update({
             "MESOS_SANDBOX": sandbox,
             "MESOS_DIRECTORY": sandbox,

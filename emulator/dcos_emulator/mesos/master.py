@@ -82,6 +82,7 @@ class Master:
         self.agents: dict[str, Agent] = {}
         self.frameworks: dict[str, Framework] = {}
         self.tasks: dict[str, MasterTask] = {}
+        self._agent_tasks: dict[str, dict[str, MasterTask]] = {}  # agent id -> live tasks (index)
         self.completed: collections.deque = collections.deque(maxlen=MAX_COMPLETED_TASKS)
         self._statuses: collections.deque = collections.deque()
         self.flags = {"authenticate_http_readwrite": "false", "work_dir": "", "port": str(port)}
@@ -94,21 +95,26 @@ class Master:
         return self.agents.get(agent_id)
 
     def used(self, agent: Agent) -> res.Resources:
-        used = res.Resources()
-        for task in self.tasks.values():
-            if task.agent_id == agent.id:
+        """Resources of the agent's live tasks (a fresh copy; cached per agent revision)."""
+        hit = agent.render_cache.get("used")
+        if hit is None or hit[0] != agent.revision:
+            used = res.Resources()
+            for task in self._agent_tasks.get(agent.id, {}).values():
                 used.add_all(task.resources)
-        return used
+            hit = (agent.revision, used)
+            agent.render_cache["used"] = hit
+        return hit[1].copy()
+
+    def agent_tasks(self, agent_id: str) -> list:
+        return list(self._agent_tasks.get(agent_id, {}).values())
 
     def available(self, agent: Agent) -> res.Resources:
         return agent.total.minus(self.used(agent))
 
     def used_by_agent(self) -> dict:
-        """Used resources of every agent in one pass over the tasks (for the list endpoints)."""
-        used: dict[str, res.Resources] = {}
-        for task in self.tasks.values():
-            used.setdefault(task.agent_id, res.Resources()).add_all(task.resources)
-        return used
+        """Used resources of every agent that runs tasks (for the list endpoints)."""
+        return {agent_id: self.used(self.agents[agent_id]) for agent_id, tasks in self._agent_tasks.items()
+                if tasks and agent_id in self.agents}
 
     def stop_agent(self, agent_id: str) -> None:
         """Admin: the agent goes away; its tasks become TASK_LOST; its reservations and volumes stay."""
@@ -116,7 +122,7 @@ class Master:
         if not agent.active:
             return
         agent.active = False
-        for task in [t for t in self.tasks.values() if t.agent_id == agent_id]:
+        for task in self.agent_tasks(agent_id):
             proc = agent.processes.get(task.task_id)
             if proc is not None:
                 proc.kill_now()
@@ -149,20 +155,30 @@ class Master:
         for agent in self.agents.values():
             if not agent.active:
                 continue
-            available = self.available(agent)
             items = []
-            for r in available:
-                if r.reservations and r.role != role and not r.role.startswith(role + "/"):
-                    continue
+            for r, rendered in self._offerable(agent, role):
                 if r.type == res.RANGES and r.name == "ports" and used_ports:
                     left = res.ranges_subtract(r.value, used_ports)
                     if not left:
                         continue
-                    r = r.copy(value=left)
-                items.append(r.to_json(allocation_role=role))
+                    if left != r.value:
+                        rendered = r.copy(value=left).to_json(allocation_role=role)
+                items.append(rendered)
             if items:
                 offers.append(Offer(ids.offer_id(self.id), agent.id, agent.hostname, items, {}, framework_id))
         return offers
+
+    def _offerable(self, agent: Agent, role: str) -> list:
+        """[(Resource, its JSON)] of what the agent can offer to `role`, cached per agent revision.
+        The JSON dicts are shared between offers: read-only for the framework."""
+        key = ("offer", role)
+        hit = agent.render_cache.get(key)
+        if hit is None or hit[0] != agent.revision:
+            items = [(r, r.to_json(allocation_role=role)) for r in self.available(agent)
+                     if not r.reservations or r.role == role or r.role.startswith(role + "/")]
+            hit = (agent.revision, items)
+            agent.render_cache[key] = hit
+        return hit[1]
 
     def _ports_in_use(self) -> list:
         ranges = []
@@ -276,6 +292,7 @@ class Master:
                           kill_grace=spec.kill_grace_seconds if spec.kill_grace_seconds is not None
                           else DEFAULT_KILL_GRACE_SECONDS)
         self.tasks[spec.task_id] = task
+        self._agent_tasks.setdefault(agent.id, {})[spec.task_id] = task
         agent.touch()
         try:
             proc = agent.launch(spec, framework_id, mounts,
@@ -362,6 +379,7 @@ class Master:
             return
         self._update(task, state, message, reason, source, exit_code)
         self.tasks.pop(task.task_id, None)
+        self._agent_tasks.get(task.agent_id, {}).pop(task.task_id, None)
         self.completed.append(task)
         agent = self.agents.get(task.agent_id)
         if agent is not None:

@@ -19,10 +19,7 @@ def _build_info() -> dict:
 
 
 def _tasks_by_agent(master: Master) -> dict:
-    out: dict[str, list] = {}
-    for task in master.tasks.values():
-        out.setdefault(task.agent_id, []).append(task)
-    return out
+    return {agent_id: master.agent_tasks(agent_id) for agent_id in master.agents}
 
 
 def _used_full(tasks) -> list:

@@ -31,6 +31,15 @@ class Reservation:
     principal: str | None = None
     labels: tuple | None = None  # ((key, value|None), ...) or None when unset
 
+    def __hash__(self):
+        # Resource keys hash their reservations on every lookup: compute once.
+        try:
+            return self.__dict__["_hash"]
+        except KeyError:
+            value = hash((self.type, self.role, self.principal, self.labels))
+            object.__setattr__(self, "_hash", value)
+            return value
+
     def to_json(self) -> dict:
         out = {"type": self.type, "role": self.role}
         if self.principal is not None:
@@ -70,7 +79,8 @@ def _canon(obj) -> str:
 class Resource:
     """One resource in post-refinement form. `value` is int millis, a list of [begin, end], or a tuple of items."""
 
-    __slots__ = ("name", "type", "value", "reservations", "disk", "revocable", "shared", "provider_id", "_key")
+    __slots__ = ("name", "type", "value", "reservations", "disk", "revocable", "shared", "provider_id", "_key",
+                 "_json")
 
     def __init__(self, name, type_, value, reservations=(), disk=None, revocable=False, shared=False, provider_id=None):
         self.name = name
@@ -82,6 +92,7 @@ class Resource:
         self.shared = shared
         self.provider_id = provider_id
         self._key = None
+        self._json = None
 
     # -- construction helpers -------------------------------------------------------------
     @classmethod
@@ -174,7 +185,17 @@ class Resource:
         return {"set": {"item": list(self.value)}}
 
     def to_json(self, allocation_role: str | None = None) -> dict:
-        """ENDPOINT format (`convertResourceFormat(..., ENDPOINT)`)."""
+        """ENDPOINT format (`convertResourceFormat(..., ENDPOINT)`). Resources are immutable, so the
+        rendering is cached; the returned dict (and what it contains) is shared: never modify it."""
+        if self._json is None:
+            self._json = self._render()
+        if allocation_role is None:
+            return self._json
+        out = dict(self._json)
+        out["allocation_info"] = {"role": allocation_role}
+        return out
+
+    def _render(self) -> dict:
         out = {"name": self.name, "type": self.type}
         out.update(self.value_json())
         if not self.reservations:
@@ -195,8 +216,6 @@ class Resource:
             out["revocable"] = {}
         if self.shared:
             out["shared"] = {}
-        if allocation_role is not None:
-            out["allocation_info"] = {"role": allocation_role}
         if self.provider_id is not None:
             out["provider_id"] = {"value": self.provider_id}
         if self.reservations:
@@ -322,63 +341,66 @@ def parse_range_text(text: str) -> list:
 # -- Resources (a multiset with Mesos's add/subtract/contains) --------------------------------------
 
 class Resources:
+    """Insertion-ordered multiset keyed by `Resource.key()` (O(1) add / subtract / lookup).
+
+    Mergeable resources live under their key; non-shared persistent volumes never merge, so they live
+    under (key, quantity) with a list for the (invalid but representable) case of identical duplicates.
+    """
+
     def __init__(self, items=()):
-        self.items: list[Resource] = []
+        self._map: dict = {}
         for item in items:
             self.add(item)
 
+    @staticmethod
+    def _slot(resource: Resource):
+        if resource.is_persistent_volume() and not resource.shared:
+            return (resource.key(), resource.value)
+        return resource.key()
+
     def copy(self) -> Resources:
         new = Resources()
-        new.items = list(self.items)
+        new._map = dict(self._map)  # groups are tuples: sharing them is safe
         return new
+
+    @property
+    def items(self) -> list:
+        return [r for group in self._map.values() for r in group]
 
     def __iter__(self):
         return iter(self.items)
 
     def __len__(self):
-        return len(self.items)
+        return sum(len(group) for group in self._map.values())
 
     def __bool__(self):
-        return bool(self.items)
+        return bool(self._map)
 
     def __str__(self):
-        return "; ".join(str(r) for r in self.items) if self.items else "{}"
-
-    def _addable(self, existing: Resource, new: Resource) -> bool:
-        if existing.key() != new.key():
-            return False
-        # Non-shared persistent volumes never merge (Mesos `addable`).
-        if new.is_persistent_volume() and not new.shared:
-            return False
-        return True
+        items = self.items
+        return "; ".join(str(r) for r in items) if items else "{}"
 
     def add(self, resource: Resource) -> None:
         if resource.is_empty():
             return
-        for index, existing in enumerate(self.items):
-            if self._addable(existing, resource):
-                self.items[index] = existing.copy(value=_value_add(existing, resource))
-                return
-        self.items.append(resource)
+        slot = self._slot(resource)
+        group = self._map.get(slot)
+        if group is None:
+            self._map[slot] = (resource,)
+        elif resource.is_persistent_volume() and not resource.shared:
+            self._map[slot] = group + (resource,)
+        else:
+            self._map[slot] = (group[0].copy(value=_value_add(group[0], resource)),) + group[1:]
 
     def add_all(self, resources) -> None:
         for resource in resources:
             self.add(resource)
 
-    def _find(self, resource: Resource):
-        for index, existing in enumerate(self.items):
-            if existing.key() != resource.key():
-                continue
-            if existing.is_persistent_volume() and not existing.shared and existing.value != resource.value:
-                continue
-            return index
-        return None
-
     def contains_one(self, resource: Resource) -> bool:
-        index = self._find(resource)
-        if index is None:
+        group = self._map.get(self._slot(resource))
+        if not group:
             return resource.is_empty()
-        return _value_contains(self.items[index], resource)
+        return _value_contains(group[0], resource)
 
     def contains(self, resources) -> bool:
         remaining = self.copy()
@@ -389,16 +411,17 @@ class Resources:
         return True
 
     def subtract(self, resource: Resource) -> None:
-        index = self._find(resource)
-        if index is None:
+        slot = self._slot(resource)
+        group = self._map.get(slot)
+        if not group:
             return
-        existing = self.items[index]
-        left = _value_subtract(existing, resource)
-        updated = existing.copy(value=left)
-        if updated.is_empty():
-            del self.items[index]
+        updated = group[0].copy(value=_value_subtract(group[0], resource))
+        if not updated.is_empty():
+            self._map[slot] = (updated,) + group[1:]
+        elif len(group) > 1:
+            self._map[slot] = group[1:]
         else:
-            self.items[index] = updated
+            del self._map[slot]
 
     def subtract_all(self, resources) -> None:
         for resource in resources:
@@ -416,7 +439,10 @@ class Resources:
 
     def filter(self, predicate) -> Resources:
         out = Resources()
-        out.items = [r for r in self.items if predicate(r)]
+        for slot, group in self._map.items():
+            kept = tuple(r for r in group if predicate(r))
+            if kept:
+                out._map[slot] = kept
         return out
 
     def unreserved(self) -> Resources:
@@ -427,9 +453,11 @@ class Resources:
 
     def reservations_by_role(self) -> dict:
         out: dict[str, Resources] = {}
-        for resource in self.items:
-            if resource.reservations:
-                out.setdefault(resource.role, Resources()).items.append(resource)
+        for slot, group in self._map.items():
+            for resource in group:
+                if resource.reservations:
+                    target = out.setdefault(resource.role, Resources())._map
+                    target[slot] = target.get(slot, ()) + (resource,)
         return out
 
     def persistent_volumes(self) -> Resources:
