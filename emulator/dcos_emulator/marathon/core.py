@@ -45,6 +45,7 @@ class Marathon(SchedulerMixin):
         self.dirty = False
         self.check_orphans = True
         self.started = False
+        self.external_volumes = None   # seam: external (DVDI) volume store, see SchedulerMixin._external_mounts
 
     # ==========================================================================================
     # life cycle
@@ -200,6 +201,9 @@ class Marathon(SchedulerMixin):
                 self.offer_stats.pop(app_id, None)
             elif rec is not old:
                 self.repo.put(rec)
+                # ApiPostEvent: what marathon-lb and friends listen to
+                self.events.publish("api_post_event", {"clientIp": "127.0.0.1", "uri": f"/v2/apps{app_id}",
+                                                       "appDefinition": rec.rendered()})
                 if old is None or rec.last_config_change_at != old.last_config_change_at:
                     self.reset_delay(app_id)
         self.deployments[dep.id] = dep

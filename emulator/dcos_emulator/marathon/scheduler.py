@@ -481,6 +481,7 @@ class SchedulerMixin:
             no_process = True
         host_volumes = [HostVolume(v["containerPath"], v["hostPath"], v.get("mode", "RW"))
                         for v in container.get("volumes") or [] if "hostPath" in v]
+        host_volumes.extend(self._external_mounts(rec, inst, HostVolume))
         pvols = [(v["persistenceId"], v["containerPath"]) for v in (inst.reservation or {}).get("volumes", [])]
         names = self._port_names(d)
         spec = LaunchSpec(
@@ -520,6 +521,19 @@ class SchedulerMixin:
             "instanceId": inst.instance_id, "condition": "Staging", "runSpecId": rec.app_id,
             "agentId": inst.agent_id, "host": inst.hostname, "runSpecVersion": rec.version_iso})
         return None
+
+    def _external_mounts(self, rec, inst, host_volume_cls) -> list:
+        """Seam for the external (DVDI) volume store of a later issue: `self.external_volumes`, when set,
+        maps an app's external volume to a host directory: mount(app_id, volume_dict) -> host path.
+        Real Marathon hands the volume to the dvdi isolator on the agent (DVDIProvider)."""
+        store = getattr(self, "external_volumes", None)
+        if store is None:
+            return []
+        out = []
+        for v in (rec.definition.get("container") or {}).get("volumes") or []:
+            if "external" in v:
+                out.append(host_volume_cls(v["containerPath"].lstrip("/"), store.mount(rec.app_id, v), v["mode"]))
+        return out
 
     @staticmethod
     def _port_names(d: dict) -> list:
@@ -697,6 +711,7 @@ class SchedulerMixin:
     def _after_step(self, dep) -> None:
         for action in dep.steps[dep.current_step - 1]:
             if action["action"] == STOP:
+                self.events.publish("app_terminated_event", {"appId": action["app"]})
                 # all tasks are terminal: expunge; resident reservations are released when offered
                 for inst in list(self.by_app.get(action["app"], {}).values()):
                     if inst.resident:

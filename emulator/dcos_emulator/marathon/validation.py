@@ -105,7 +105,8 @@ def _persistent_volume(v: dict, p: str, out: list) -> None:
 
 def _external_volume(app: dict, v: dict, p: str, features, out: list) -> None:
     """DVDIProvider validations (fact sheet 4.2). The volume store itself is a later issue: external
-    volumes are validated and stored, tasks mount nothing (seam: scheduler.external_volume_mounts)."""
+    volumes are validated and stored; at launch the scheduler asks Marathon.external_volumes (None by
+    default: nothing is mounted) for host volumes (seam in SchedulerMixin._external_mounts)."""
     ext = v["external"]
     ep = f"{p}/external"
     if "external_volumes" not in features:
@@ -261,6 +262,11 @@ def validate_app(app: dict, *, valid_roles: set, features, previous_role: str | 
                             f"got {fmt_num(float(us['maximumOverCapacity']))}, expected 0.0"))
         if "residency" in app and us["maximumOverCapacity"] != 0:
             out.append(("/upgradeStrategy/maximumOverCapacity", f"got {fmt_num(float(us['maximumOverCapacity']))}, expected 0.0"))
+    ur = app.get("unreachableStrategy")
+    if isinstance(ur, dict) and ur["inactiveAfterSeconds"] > ur["expungeAfterSeconds"]:
+        out.append(("/unreachableStrategy", (
+            f"inactiveAfterSeconds ({ur['inactiveAfterSeconds']}) must be less or equal to expungeAfterSeconds, "
+            f"which is {ur['expungeAfterSeconds']}")))
     if "residency" in app and app.get("unreachableStrategy") not in (None, "disabled"):
         out.append(("/", "unreachableStrategy must be disabled for resident tasks"))
     us_ext = app.get("upgradeStrategy")
