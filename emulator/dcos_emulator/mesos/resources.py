@@ -187,10 +187,11 @@ class Resource:
     def to_json(self, allocation_role: str | None = None) -> dict:
         """ENDPOINT format (`convertResourceFormat(..., ENDPOINT)`). Resources are immutable, so the
         rendering is cached; the returned dict (and what it contains) is shared: never modify it."""
+        if allocation_role is None:
+            # Endpoint renderings are cached per agent as bytes (render.py): keep no second copy here.
+            return self._json if self._json is not None else self._render()
         if self._json is None:
             self._json = self._render()
-        if allocation_role is None:
-            return self._json
         out = dict(self._json)
         out["allocation_info"] = {"role": allocation_role}
         return out
