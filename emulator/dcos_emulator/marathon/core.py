@@ -147,7 +147,7 @@ class Marathon(SchedulerMixin):
     def _check_dvdi_conflicts(self, definition: dict) -> None:
         mine = [v["external"] for v in (definition.get("container") or {}).get("volumes") or [] if "external" in v]
         out = []
-        for i, ext in enumerate(mine):
+        for ext in mine:
             if ext.get("shared") or not ext.get("name"):
                 continue
             others = sorted(r.app_id for r in self.repo.apps.values() if r.app_id != definition["id"] and any(
@@ -411,9 +411,9 @@ class Marathon(SchedulerMixin):
         with self.lock:
             now = self.clock.now()
             changes = {}
-            for i, raw in enumerate(updates):
+            for index, raw in enumerate(updates):
                 if "id" not in raw:
-                    raise invalid_json([(f"({i})/id", "error.path.missing")])
+                    raise invalid_json([(f"({index})/id", "error.path.missing")])
                 app_id = canonical_path(raw["id"])
                 if not (partial or patch):
                     raw = read_app(dict(raw, id=app_id), update=False)
@@ -511,7 +511,7 @@ class Marathon(SchedulerMixin):
         locking = self._locking(changes)
         if locking and not force:
             raise app_locked([x.id for x in locking])
-        for app_id, insts in groups.items():
+        for insts in groups.values():
             for inst in insts:
                 if inst.active and not inst.task.kill_requested:
                     inst.goal = STOPPED if inst.resident else DECOMMISSIONED
@@ -707,11 +707,11 @@ def _label_selector(text: str):
             preds.append(lambda L, k=key, o=op, v=vals: (L.get(k) in v) if o == "in" else (k in L and L[k] not in v))
             continue
         if "!=" in term:
-            k, v = term.split("!=", 1)
-            preds.append(lambda L, k=k.strip(), v=v.strip(): k in L and L[k] != v)
+            key, val = (x.strip() for x in term.split("!=", 1))
+            preds.append(lambda L, k=key, v=val: k in L and L[k] != v)
         elif "==" in term:
-            k, v = term.split("==", 1)
-            preds.append(lambda L, k=k.strip(), v=v.strip(): L.get(k) == v)
+            key, val = (x.strip() for x in term.split("==", 1))
+            preds.append(lambda L, k=key, v=val: L.get(k) == v)
         else:
             preds.append(lambda L, k=term: k in L)
     return lambda labels: all(p(labels) for p in preds)

@@ -125,7 +125,8 @@ class Instance:
 
     def to_state(self) -> dict:
         return {"instance_id": self.instance_id, "app_id": self.app_id, "role": self.role, "goal": self.goal,
-                "agent_id": self.agent_id, "hostname": self.hostname, "incarnation": self.incarnation, "config_version": self.config_version, "since": self.since,
+                "agent_id": self.agent_id, "hostname": self.hostname, "incarnation": self.incarnation,
+                "config_version": self.config_version, "since": self.since,
                 "task": self.task.to_state() if self.task else None, "reservation": self.reservation}
 
     @classmethod

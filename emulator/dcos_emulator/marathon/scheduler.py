@@ -302,7 +302,6 @@ class SchedulerMixin:
         return pending
 
     def _place(self, rec, inst, offers, by_agent, stats, now) -> bool:
-        d = rec.definition
         candidates = [by_agent[inst.agent_id]] if inst.resident and inst.agent_id in by_agent else (
             [] if inst.resident else offers)
         if inst.resident and inst.agent_id not in by_agent:
@@ -335,7 +334,7 @@ class SchedulerMixin:
             field, op = c[0], c[1].upper()
             value = c[2] if len(c) > 2 else None
 
-            def attr(agent_host, agent_attrs):
+            def attr(agent_host, agent_attrs, field=field):
                 return agent_host if field == "hostname" else (agent_attrs or {}).get(field)
             mine = attr(offer.hostname, offer.attributes)
             theirs = [attr(i.hostname, {}) for i in others]
