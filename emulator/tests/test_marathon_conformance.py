@@ -269,3 +269,42 @@ def test_resident_update_rules(api):
     assert api.get("/v2/apps/conf/upd").json["app"]["role"] == "conf"
     api.deploy("DELETE", "/v2/apps/conf/upd")
     wait_for(lambda: not api.tasks("/conf/upd") if api.get("/v2/apps/conf/upd").status == 200 else True)
+
+
+def test_dvdi_name_conflicts_across_apps(api):
+    app = fixture("external-volume-mesos-app.json")
+    app.update(id="/conf/ext-a", cmd="sleep 100")
+    assert api.call("POST", "/v2/apps", app).status == 201
+    other = dict(app, id="/conf/ext-b")
+    ans = api.call("POST", "/v2/apps", other)
+    assert ans.status == 422
+    assert ans.json["details"] == [{"path": "/", "errors": [
+        "Volume name 'marathon-si-test-vol' in /conf/ext-b conflicts with volume(s) of same name in app(s): /conf/ext-a"]}]
+    shared = copy.deepcopy(other)
+    shared["container"]["volumes"][0]["external"]["shared"] = True
+    assert api.call("POST", "/v2/apps", shared).status == 201
+    for a in ("ext-a", "ext-b"):
+        api.call("DELETE", f"/v2/apps/conf/{a}")
+
+
+def test_docker_resident_app_without_command_runs_without_a_process(api):
+    app = fixture("resident-docker-app.json")
+    created = api.call("POST", "/v2/apps", app)
+    assert created.status == 201, created.raw
+    body = created.json
+    # deprecated docker.network USER + ipAddress become a container network; docker.network is dropped
+    assert body["networks"] == [{"name": "dcos", "mode": "container"}]
+    assert "network" not in body["container"]["docker"] and "ipAddress" not in body
+    assert "portDefinitions" not in body and body["container"]["portMappings"][0]["containerPort"] == 0
+    task = wait_for(lambda: [t for t in api.tasks("/resident-docker-app") if t["state"] == "TASK_RUNNING"])[0]
+    assert task["localVolumes"][0]["containerPath"] == "data"
+    # the HTTP health check on port 80 cannot pass: the deployment waits (as Marathon's would)
+    assert api.get("/v2/apps/resident-docker-app").json["app"]["deployments"] == [
+        {"id": created.headers["Marathon-Deployment-Id"]}]
+    api.deploy("DELETE", "/v2/apps/resident-docker-app")
+
+
+def test_out_of_range_integers_do_not_read(api):
+    ans = api.call("POST", "/v2/apps", {"id": "/big", "cmd": "sleep 1", "instances": 1e20})
+    assert ans.status == 422
+    assert ans.json == {"message": "Invalid JSON", "details": [{"path": "/instances", "errors": ["error.expected.int"]}]}

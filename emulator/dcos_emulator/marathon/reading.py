@@ -41,7 +41,8 @@ class Reader:
         if isinstance(v, bool) or not isinstance(v, (int, float)):
             self.err(path, "error.expected.jsnumber")
             return None
-        if integer and not float(v).is_integer():
+        if integer and (not float(v).is_integer() or abs(v) > 2**31 - 1):
+            # RAML integers are Scala Ints: fractions and values beyond 32 bits do not read
             self.err(path, "error.expected.int")
             return None
         if minimum is not None and v < minimum:

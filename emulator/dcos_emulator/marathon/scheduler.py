@@ -22,6 +22,9 @@ from .normalize import has_persistent
 
 log = logging.getLogger(__name__)
 RETRY_UNPLACED_SECONDS = 2.0   # re-match waiting instances even without a wake-up (offers are cheap here)
+# Instances created per app and tick. Real Marathon schedules the whole difference at once; the emulator
+# spreads a huge scale-up (e.g. instances: 1000000) over ticks so one request cannot stall the scheduler.
+MAX_NEW_INSTANCES_PER_TICK = 2000
 
 
 def is_resident_def(definition: dict) -> bool:
@@ -155,7 +158,7 @@ class SchedulerMixin:
                     running_goal.append(inst)
                     current.append(inst)
                     self.dirty = True
-                for _ in range(target - len(running_goal)):
+                for _ in range(min(target - len(running_goal), MAX_NEW_INSTANCES_PER_TICK)):
                     inst = self._new_instance(rec, now)
                     running_goal.append(inst)
                     current.append(inst)
@@ -172,7 +175,7 @@ class SchedulerMixin:
         # non-resident
         if not outdated:
             if len(running_goal) < target:
-                for _ in range(target - len(running_goal)):
+                for _ in range(min(target - len(running_goal), MAX_NEW_INSTANCES_PER_TICK)):
                     self._new_instance(rec, now)
             elif len(running_goal) > target:
                 for inst in self._victims(rec, running_goal, len(running_goal) - target):
