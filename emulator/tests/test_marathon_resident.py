@@ -200,3 +200,21 @@ def test_walkthrough_script(env):
                           capture_output=True, text=True, timeout=180, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "walkthrough OK" in proc.stdout
+
+
+def test_wipe_moves_a_resident_task_off_a_dead_agent(env):
+    cluster, api = env
+    api.deploy("POST", "/v2/apps", dict(APP, id="/db/move"))
+    [task] = api.tasks("/db/move")
+    old_dir = _volume_dir(cluster, task)
+    cluster.stop_agent(task["slaveId"])
+    wait_for(lambda: api.tasks("/db/move")[0]["state"] == "TASK_UNREACHABLE", what="unreachable")
+    assert api.call("DELETE", f"/v2/apps/db/move/tasks/{task['id']}?wipe=true").status == 200
+    moved = wait_for(lambda: [t for t in api.tasks("/db/move") if "startedAt" in t], what="replacement")[0]
+    assert moved["slaveId"] != task["slaveId"] and moved["localVolumes"] != task["localVolumes"]
+    # the old reservation and directory linger until the dead agent comes back, then are released
+    assert os.path.isdir(old_dir)
+    cluster.start_agent(task["slaveId"])
+    wait_for(lambda: not os.path.exists(old_dir), what="old volume released once its agent is back")
+    assert [t["id"] for t in api.tasks("/db/move")] == [moved["id"]]
+    api.deploy("DELETE", "/v2/apps/db/move")

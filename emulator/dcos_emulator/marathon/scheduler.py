@@ -670,8 +670,7 @@ class SchedulerMixin:
                 "reason": cause or "", "host": inst.hostname, "slaveId": inst.agent_id})
             self._add_delay(inst.app_id, now)
             self._kill(inst)
-        self.dirty = True
-        self.wake()
+        self.wake()   # health results are not persisted: no save needed
 
     # ------------------------------------------------------------------------------------------
     # deployments
