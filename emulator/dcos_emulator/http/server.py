@@ -39,8 +39,14 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = do_GET
 
-    def version_string(self) -> str:
-        return self.server.owner.server_header or super().version_string()
+    def send_response(self, code, message=None):
+        # Like BaseHTTPRequestHandler, but the Server header only where the real service sends one
+        # (Marathon's Jetty does; libprocess, behind Mesos, does not).
+        self.log_request(code)
+        self.send_response_only(code, message)
+        if self.server.owner.server_header:
+            self.send_header("Server", self.server.owner.server_header)
+        self.send_header("Date", self.date_time_string())
 
     def log_message(self, fmt, *args):  # route access logs to logging, not stderr
         log.debug("%s %s", self.server.owner.name, fmt % args)
