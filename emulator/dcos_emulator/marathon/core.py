@@ -238,7 +238,7 @@ class Marathon(SchedulerMixin):
         staged = running = healthy = unhealthy = 0
         for inst in self.by_app.get(app_id, {}).values():
             t = inst.task
-            if t is None or not t.active:
+            if t is None or not t.active or inst.expunged:
                 continue
             if t.state == "TASK_RUNNING":
                 running += 1
@@ -353,6 +353,9 @@ class Marathon(SchedulerMixin):
             rec = self._new_record(definition, None, now)
             dep = self._deploy({app_id: rec}, force, now)
             info = self._app_info(rec, set(), single=False)
+            # AppsResource.create renders the app with VersionInfo.OnlyVersion: no versionInfo yet
+            info.pop("versionInfo", None)
+            info.update(tasksStaged=0, tasksRunning=0, tasksHealthy=0, tasksUnhealthy=0)
             info["deployments"] = [{"id": dep.id}]
             # JAX-RS Response.created(new URI(app.id)): the absolute path resolved against the base URI
             headers = {"Location": f"http://{self.config.leader}{app_id}", "Marathon-Deployment-Id": dep.id}
@@ -485,13 +488,14 @@ class Marathon(SchedulerMixin):
             if t is not None:
                 out.append(t)
             if wipe:
+                # TaskKiller.kill(wipe): goal Decommissioned, then force-expunge: the instance is gone from
+                # the API at once; its task is killed and its reservation released when next offered.
                 inst.goal = DECOMMISSIONED
+                inst.expunged = True
                 if inst.active:
                     self._kill(inst)
-                else:
-                    inst.expunged = True
-                    if not inst.resident:
-                        self._remove_instance(inst)
+                elif not inst.resident:
+                    self._remove_instance(inst)
                 self.check_orphans = True
             elif inst.active:
                 self._kill(inst)
