@@ -148,11 +148,11 @@ class Agent:
             os.symlink(os.path.basename(sandbox), latest)
         except OSError:
             log.warning("cannot update %s", latest)
-        # Emulator: a persistent volume is a symlink at containerPath inside the sandbox (Mesos bind-mounts it).
+        # Real Mesos bind-mounts a persistent volume at containerPath; here it is a symlink in the sandbox.
         for role, persistence_id, container_path in mounts:
             self._link(_inside(sandbox, container_path), self.volume_path(role, persistence_id))
-        # Emulator: host volumes are symlinks too. A relative hostPath names a path in the sandbox
-        # (Mesos "sandbox path" volume); an absolute one is the host directory itself.
+        # Real Mesos bind-mounts host volumes too; here they are symlinks. A relative hostPath names a
+        # path in the sandbox (Mesos "sandbox path" volume); an absolute one is the host directory itself.
         for volume in spec.host_volumes:
             target = volume.host_path if os.path.isabs(volume.host_path) else _inside(sandbox, volume.host_path)
             self._link(_inside(sandbox, volume.container_path), target)

@@ -117,7 +117,11 @@ class Master:
                 if tasks and agent_id in self.agents}
 
     def stop_agent(self, agent_id: str) -> None:
-        """Admin: the agent goes away; its tasks become TASK_LOST; its reservations and volumes stay."""
+        """Admin: the agent goes away; its tasks become TASK_LOST; its reservations and volumes stay.
+
+        Real Mesos: a disconnected agent is marked unreachable after its health checks time out and a
+        partition-aware framework such as Marathon 1.10 gets TASK_UNREACHABLE; here it is immediate and
+        TASK_LOST (what the Marathon core expects), and the agent stays listed with `active: false`."""
         agent = self.agents[agent_id]
         if not agent.active:
             return
@@ -149,7 +153,10 @@ class Master:
 
     def offers(self, role: str, framework_id: str | None = None) -> list[Offer]:
         """One offer per active agent: unreserved resources and those reserved for `role`, minus what
-        tasks use. Ports used by any task on any agent are left out (all agents share one kernel)."""
+        tasks use. Ports used by any task on any agent are left out (all agents share one kernel).
+
+        Real Mesos: offers are outstanding until accepted, declined or rescinded; here they are a
+        snapshot taken under the cluster lock and `accept` re-checks everything, so nothing is held."""
         used_ports = self._ports_in_use()
         offers = []
         for agent in self.agents.values():
