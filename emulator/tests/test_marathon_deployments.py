@@ -41,6 +41,10 @@ def test_deployment_steps_lock_force_and_cancel(env):
     entry = wait_for(lambda: [q for q in api.get("/v2/queue").json["queue"] if q["app"]["id"] == "/dep/huge"])[0]
     reasons = {r["reason"]: r["declined"] for r in entry["processedOffersSummary"]["rejectSummaryLastOffers"]}
     assert reasons["InsufficientCpus"] > 0 and entry["role"] == "slave_public" and entry["count"] == 1
+    unused = next(q for q in api.get("/v2/queue?embed=lastUnusedOffers").json["queue"]
+                  if q["app"]["id"] == "/dep/huge")["lastUnusedOffers"]
+    assert unused and unused[0]["reason"] == ["InsufficientCpus"]
+    assert {"id", "hostname", "agentId", "resources", "attributes"} <= set(unused[0]["offer"])
     # locked
     locked = api.call("PUT", "/v2/apps/dep/huge", {"cpus": 99})
     assert locked.status == 409

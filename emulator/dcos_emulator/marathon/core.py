@@ -642,7 +642,7 @@ class Marathon(SchedulerMixin):
                          "since": iso(min(i.since for i in waiting) or now),
                          "processedOffersSummary": summary}
                 if embed_offers:
-                    entry["lastUnusedOffers"] = []
+                    entry["lastUnusedOffers"] = list(stats.get("last_offers", [])) if stats else []
                 entry["app"] = rec.rendered()
                 out.append(entry)
             return 200, {"queue": out}, {}

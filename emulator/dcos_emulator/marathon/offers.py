@@ -103,3 +103,20 @@ def volume_json(size: float, reservation: dict, persistence_id: str, principal: 
     out["disk"] = {"persistence": {"id": persistence_id, "principal": principal},
                    "volume": {"container_path": container_path, "mode": "RW"}}
     return out
+
+
+def offer_raml(offer) -> dict:
+    """raml.Offer (OfferConversion): id, hostname, agentId, resources {name, role, scalar|ranges|set}, attributes."""
+    resources = []
+    for r in offer.resources:
+        out = {"name": r.get("name"), "role": r.get("role", "*")}
+        if r.get("type") == "SCALAR":
+            out["scalar"] = r["scalar"]["value"]
+        elif r.get("type") == "RANGES":
+            out["ranges"] = [{"begin": x["begin"], "end": x["end"]} for x in r["ranges"]["range"]]
+        elif r.get("type") == "SET":
+            out["set"] = list(r["set"]["item"])
+        resources.append(out)
+    attributes = [{"name": k, "text": str(v)} for k, v in (offer.attributes or {}).items()]
+    return {"id": offer.id, "hostname": offer.hostname, "agentId": offer.agent_id, "resources": resources,
+            "attributes": attributes}

@@ -323,6 +323,9 @@ class SchedulerMixin:
             stats["unused"] += 1
             stats["last_unused"] = now
             stats["reasons"][reason] += 1
+            last = stats.setdefault("last_offers", [])
+            last.append({"offer": ofs.offer_raml(offer.offer), "timestamp": iso(now), "reason": [reason]})
+            del last[:-10]   # Marathon keeps the last few unused offers per run spec
         if not candidates:
             stats["reasons"]["InsufficientResources"] += 0
         return False
