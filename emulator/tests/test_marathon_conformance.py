@@ -308,3 +308,15 @@ def test_out_of_range_integers_do_not_read(api):
     ans = api.call("POST", "/v2/apps", {"id": "/big", "cmd": "sleep 1", "instances": 1e20})
     assert ans.status == 422
     assert ans.json == {"message": "Invalid JSON", "details": [{"path": "/instances", "errors": ["error.expected.int"]}]}
+
+
+def test_groups_are_derived_from_app_ids(api):
+    api.deploy("POST", "/v2/apps", {"id": "/grp/sub/a", "cmd": "sleep 9", "instances": 0})
+    root = api.get("/v2/groups").json
+    assert root["id"] == "/" and {"apps", "groups", "pods", "dependencies", "version", "enforceRole"} <= set(root)
+    grp = next(g for g in root["groups"] if g["id"] == "/grp")
+    assert grp["groups"][0]["id"] == "/grp/sub" and grp["groups"][0]["apps"][0]["id"] == "/grp/sub/a"
+    assert api.get("/v2/groups/grp/sub").json["apps"][0]["id"] == "/grp/sub/a"
+    missing = api.get("/v2/groups/nope")
+    assert missing.status == 404 and missing.json == {"message": "Group '/nope' does not exist"}
+    api.deploy("DELETE", "/v2/apps/grp/sub/a")

@@ -125,6 +125,15 @@ def register(router, marathon) -> None:
         # DELETE /v2/apps/{id}: force defaults to true
         return _call(m.delete_app, app_id, _flag(request, "force", True))
 
+    # -- groups (read-only) ---------------------------------------------------------------------
+    @router.route("GET", "/v2/groups")
+    def root_group(request, **_):
+        return _call(m.get_group, "/", request.query)
+
+    @router.route("GET", "/v2/groups/{group_id:path}")
+    def group(request, group_id, **_):
+        return _call(m.get_group, group_id, request.query)
+
     # -- tasks --------------------------------------------------------------------------------
     @router.route("GET", "/v2/tasks")
     def list_tasks(request, **_):

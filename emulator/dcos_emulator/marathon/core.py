@@ -93,9 +93,10 @@ class Marathon(SchedulerMixin):
                 if inst.app_id not in self.repo.apps and not inst.resident:
                     continue
                 if inst.task is not None and inst.task.active:
-                    inst.task.state = "TASK_LOST" if not inst.resident or inst.goal != RUNNING else "TASK_FAILED"
-                    if inst.goal == RUNNING:
-                        inst.task.state = "TASK_LOST"
+                    # the process died with the previous emulator: relaunch wanted ones, the rest are killed
+                    inst.task.state = "TASK_LOST" if inst.goal == RUNNING else "TASK_KILLED"
+                if not inst.resident and inst.goal != RUNNING:
+                    continue
                 if inst.goal == DECOMMISSIONED or inst.app_id not in self.repo.apps:
                     inst.goal, inst.expunged = DECOMMISSIONED, True
                 self._add_instance(inst)
@@ -658,6 +659,35 @@ class Marathon(SchedulerMixin):
             self.reset_delay(app_id)
             self.wake()
             return 204, None, {}
+
+    # ==========================================================================================
+    # groups (read-only: the emulator derives groups from app ids; group writes are not emulated)
+    def get_group(self, raw_id: str, query: dict):
+        group_id = canonical_path(raw_id or "/")
+        with self.lock:
+            tree: dict = {}
+            for rec in self.repo.apps.values():
+                node = tree
+                for seg in path_segments(rec.app_id)[:-1]:
+                    node = node.setdefault(seg, {})
+                node.setdefault("\0apps", []).append(rec)
+            node = tree
+            for seg in path_segments(group_id):
+                if seg not in node or seg.startswith("\0"):
+                    raise ApiError(404, {"message": f"Group '{group_id}' does not exist"})
+                node = node[seg]
+            version = iso(max((r.version for r in self.repo.apps.values()), default=time.time()))
+            return 200, self._group_json(group_id, node, version), {}
+
+    def _group_json(self, group_id: str, node: dict, version: str) -> dict:
+        prefix = group_id.rstrip("/")
+        return {
+            "id": group_id,
+            "apps": [self._app_info(r, set(), False) for r in node.get("\0apps", [])],
+            "groups": [self._group_json(f"{prefix}/{k}", v, version) for k, v in sorted(node.items())
+                       if not k.startswith("\0")],
+            "pods": [], "dependencies": [], "version": version, "enforceRole": False,
+        }
 
     # ==========================================================================================
     # info
