@@ -222,3 +222,24 @@ def test_tasks_endpoints(env):
     version = api.get("/v2/apps/t/a").json["app"]["version"]
     assert all(t["version"] == version for t in api.tasks("/t/a"))
     api.deploy("DELETE", "/v2/apps/t/a")
+
+
+@pytest.mark.parametrize("app,reason", [
+    ({"id": "/why/role", "acceptedResourceRoles": ["slave_public"]}, "UnfulfilledRole"),
+    ({"id": "/why/unique", "instances": 3, "constraints": [["hostname", "UNIQUE"]]}, "UnfulfilledConstraint"),
+    ({"id": "/why/mem", "mem": 10 ** 7}, "InsufficientMemory"),
+])
+def test_queue_says_why_an_instance_cannot_be_placed(env, app, reason):
+    _, api = env
+    body = dict({"cmd": "sleep 100", "cpus": 0.01, "mem": 8}, **app)
+    assert api.call("POST", "/v2/apps", body).status == 201
+
+    def declined():
+        entry = next((q for q in api.get("/v2/queue").json["queue"] if q["app"]["id"] == app["id"]), None)
+        if entry is None:
+            return 0
+        return {r["reason"]: r["declined"] for r in entry["processedOffersSummary"]["rejectSummaryLastOffers"]}[reason]
+    wait_for(declined, what=reason)
+    if app["id"] == "/why/unique":   # one instance per agent was placed, the third waits
+        assert len(api.tasks("/why/unique")) == 2
+    api.deploy("DELETE", f"/v2/apps{app['id']}")
