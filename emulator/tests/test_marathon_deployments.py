@@ -243,3 +243,20 @@ def test_queue_says_why_an_instance_cannot_be_placed(env, app, reason):
     if app["id"] == "/why/unique":   # one instance per agent was placed, the third waits
         assert len(api.tasks("/why/unique")) == 2
     api.deploy("DELETE", f"/v2/apps{app['id']}")
+
+
+def test_args_app_runs_with_the_usual_environment(env):
+    cluster, api = env
+    api.deploy("POST", "/v2/apps", {"id": "/envs/app", "args": ["sleep", "100"], "cpus": 0.01, "mem": 8,
+                                    "env": {"GREETING": "hi"}, "labels": {"team": "db"},
+                                    "portDefinitions": [{"port": 0, "name": "http"}, {"port": 0}]})
+    [task] = api.tasks("/envs/app")
+    env_vars = cluster.master.task_env(task["id"])
+    assert env_vars["MARATHON_APP_ID"] == "/envs/app" and env_vars["GREETING"] == "hi"
+    assert env_vars["MARATHON_APP_VERSION"] == task["version"] and env_vars["MESOS_TASK_ID"] == task["id"]
+    assert env_vars["MARATHON_APP_LABEL_TEAM"] == "db"
+    assert env_vars["PORT0"] == str(task["ports"][0]) and env_vars["PORT1"] == str(task["ports"][1])
+    assert env_vars["PORT_HTTP"] == str(task["ports"][0]) and env_vars["HOST"] == task["host"]
+    assert env_vars["MESOS_SANDBOX"] == cluster.master.sandbox(task["id"])
+    assert cluster.master.task_pid(task["id"]) is not None
+    api.deploy("DELETE", "/v2/apps/envs/app")
