@@ -262,11 +262,15 @@ class AppRunner:
         if external_volumes(current):
             parts.append('external volumes (%s)' % ', '.join(
                 str((v.get('external') or {}).get('name')) for v in external_volumes(current)))
+        consequences = []
+        if persistent_volumes(current):
+            consequences.append('Marathon releases its reservations and Mesos destroys its local volumes (their data is lost)')
+        if external_volumes(current):
+            consequences.append('the app gives up its external volumes (the provider keeps them, but nothing uses them any more)')
         self.describe_current(current)
         self.mm.fail(
-            'App %s has %s. Deleting it makes Marathon release its reservations and destroy its local volumes '
-            '(their data is lost). Nothing was changed. Set remove_volumes=true to delete the app and its volumes, '
-            'or set instances=0 to stop it and keep the data.' % (self.app_id, ' and '.join(parts)),
+            'App %s has %s. Deleting it: %s. Nothing was changed. Set remove_volumes=true to delete the app anyway, '
+            'or set instances=0 to stop it and keep the data.' % (self.app_id, ' and '.join(parts), '; '.join(consequences)),
             changed=False, **self.partial())
 
     # restarted --------------------------------------------------
