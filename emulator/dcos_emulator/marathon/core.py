@@ -569,10 +569,13 @@ class Marathon(SchedulerMixin):
             raise ApiError(400, {"message": "You cannot use scale and wipe at the same time."})
         if not isinstance(body, dict) or not isinstance(body.get("ids"), list):
             raise invalid_json([("/ids", "error.path.missing")])
+        wrong = [(f"/ids({i})", "error.expected.jsstring") for i, t in enumerate(body["ids"]) if not isinstance(t, str)]
+        if wrong:
+            raise invalid_json(wrong)
         with self.lock:
             groups: dict = {}
             for tid in body["ids"]:
-                parsed = parse_task_id(tid) if isinstance(tid, str) else None
+                parsed = parse_task_id(tid)
                 if parsed is None:
                     raise ApiError(400, {"message": f"Invalid task id '{tid}'. [{tid} (of class java.lang.String)]"})
                 inst = self.instances.get(parsed["instance"])
