@@ -22,7 +22,8 @@ def atomic_write_json(path: str, data, fsync: bool = False) -> None:
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=directory)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, separators=(",", ":"))
+            # dumps (C encoder) then one write: json.dump streams through the slow pure-Python encoder.
+            handle.write(json.dumps(data, separators=(",", ":")))
             if fsync:
                 handle.flush()
                 os.fsync(handle.fileno())
