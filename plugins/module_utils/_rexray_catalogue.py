@@ -134,6 +134,15 @@ KEYS_LIBSTORAGE = (
 
 CATALOGUES = {FORMAT_03: KEYS_03, FORMAT_LIBSTORAGE: KEYS_LIBSTORAGE}
 
+# Storage drivers each format knows (0.3.x calls the EBS driver "ec2").
+DRIVERS = {
+    FORMAT_03: ('ec2', 'gce', 'isilon', 'openstack', 'rackspace', 'scaleio', 'virtualbox', 'vmax', 'xtremio'),
+    FORMAT_LIBSTORAGE: ('azureud', 'cinder', 'dobs', 'ebs', 'efs', 'fittedcloud', 'gcepd', 'isilon', 'rbd', 's3fs',
+                        'scaleio', 'vbox', 'virtualbox', 'vfs'),
+}
+# Drivers the region and credential options apply to.
+AWS_DRIVERS = ('ec2', 'ebs', 'efs')
+
 # Leaf names that carry credentials in any section.
 SECRET_LEAVES = ('secretkey', 'accesskey', 'password', 'token')
 

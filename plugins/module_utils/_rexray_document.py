@@ -18,7 +18,9 @@ import copy
 import difflib
 
 from ansible_collections.dcos.stateful.plugins.module_utils._rexray_catalogue import (
+    AWS_DRIVERS,
     BACKCOMPAT_LIBSTORAGE,
+    DRIVERS,
     FORMAT_03,
     FORMAT_LIBSTORAGE,
     MISPLACED,
@@ -167,12 +169,34 @@ def settings_to_pairs(fmt, settings):
     return pairs
 
 
+def check_settings(fmt, settings):
+    """Problems with the structured options themselves (service and what applies to it)."""
+    errors = []
+    service = settings.get('service')
+    if service is None:
+        return errors
+    driver = service
+    if fmt == FORMAT_03 and service == 'ebs':
+        driver = 'ec2'
+    elif fmt == FORMAT_LIBSTORAGE and service == 'ec2':
+        driver = 'ebs'
+    if driver not in DRIVERS[fmt]:
+        errors.append('service %s is not a %s storage driver; choose one of %s'
+                      % (service, 'REX-Ray 0.3.x' if fmt == FORMAT_03 else 'libStorage', ', '.join(DRIVERS[fmt])))
+    elif driver not in AWS_DRIVERS:
+        for option in ('region', 'access_key', 'secret_key'):
+            if settings.get(option) is not None:
+                errors.append('%s applies to the AWS drivers (ebs, efs) only, not to %s; set the driver\'s own '
+                              'keys in extra_config' % (option, service))
+    return errors
+
+
 def build_document(fmt, settings, extra_config=None, unchecked_keys=None):
     """Return ``(document, warnings)``; raise RexrayConfigError listing every problem."""
     exact = canonical_spelling(fmt)
     wildcards = wildcard_patterns(fmt)
     unchecked = [u.lower().strip('.') for u in (unchecked_keys or [])]
-    errors, warnings = [], []
+    errors, warnings = check_settings(fmt, settings), []
     chosen = {}  # lower-cased key -> (canonical key, value, source)
     order = []
 

@@ -118,6 +118,24 @@ def test_settings_to_pairs(fmt, given, expected):
     assert [(k, v) for k, v, _option in settings_to_pairs(fmt, given)] == expected
 
 
+@pytest.mark.parametrize('fmt, given, message', [
+    ('0.3', settings(service='efs'), 'service efs is not a REX-Ray 0.3.x storage driver'),
+    ('libstorage', settings(service='gce'), 'service gce is not a libStorage storage driver'),
+    ('libstorage', settings(service='scaleio', region='us-east-1'), 'region applies to the AWS drivers'),
+    ('0.3', settings(service='virtualbox', access_key='A', secret_key='S'), 'access_key applies to the AWS drivers'),
+])
+def test_settings_errors(fmt, given, message):
+    with pytest.raises(RexrayConfigError) as caught:
+        build_document(fmt, given)
+    assert any(message in e for e in caught.value.errors), caught.value.errors
+
+
+@pytest.mark.parametrize('fmt, service', [('0.3', 'ebs'), ('0.3', 'ec2'), ('0.3', 'scaleio'), ('libstorage', 'ec2'),
+                                          ('libstorage', 'efs'), ('libstorage', 'rbd')])
+def test_settings_accepted(fmt, service):
+    build_document(fmt, settings(service=service))
+
+
 def test_build_document_merges_options_and_extra_config():
     document, warnings = build_document('libstorage', settings(service='ebs', unmount_ignore_used_count=True), {
         'libstorage': {'server': {'tasks': {'logTimeout': '5m'}}},
