@@ -260,3 +260,35 @@ def test_args_app_runs_with_the_usual_environment(env):
     assert env_vars["MESOS_SANDBOX"] == cluster.master.sandbox(task["id"])
     assert cluster.master.task_pid(task["id"]) is not None
     api.deploy("DELETE", "/v2/apps/envs/app")
+
+
+def test_readiness_checks_gate_the_deployment(env):
+    _, api = env
+    server = f"exec {sys.executable} -m http.server $PORT_HTTP --bind $HOST"
+    app = {"id": "/ready/web", "cmd": server, "cpus": 0.01, "mem": 32,
+           "portDefinitions": [{"port": 0, "name": "http"}],
+           "readinessChecks": [{"name": "web", "portName": "http", "path": "/", "intervalSeconds": 2,
+                                "timeoutSeconds": 1, "httpStatusCodesForReady": [204], "preserveLastResponse": True}]}
+    created = api.call("POST", "/v2/apps", app)
+    assert created.status == 201, created.raw
+    assert created.json["readinessChecks"] == [{
+        "name": "web", "protocol": "HTTP", "path": "/", "portName": "http", "intervalSeconds": 2,
+        "timeoutSeconds": 1, "httpStatusCodesForReady": [204], "preserveLastResponse": True}]
+    dep_id = created.headers["Marathon-Deployment-Id"]
+
+    def results():
+        dep = _deployment(api, dep_id)
+        return dep and dep["currentActions"][0]["readinessCheckResults"]
+    result = wait_for(lambda: (results() or [{}])[0].get("lastResponse"), what="a readiness result")
+    assert result["status"] == 200
+    [entry] = results()
+    assert entry["name"] == "web" and entry["ready"] is False and entry["taskId"].startswith("ready_web.instance-")
+    # 200 is not in [204]: the deployment waits; accepting 200 lets it finish
+    fixed = api.call("PUT", "/v2/apps/ready/web?force=true", {"readinessChecks": [dict(
+        app["readinessChecks"][0], httpStatusCodesForReady=[200])]})
+    assert fixed.status == 200
+    api.wait_deployment(fixed.json["deploymentId"])
+    bad = api.call("POST", "/v2/apps", dict(app, id="/ready/bad", readinessChecks=[{"portName": "nope"}]))
+    assert bad.status == 422 and {"path": "/readinessChecks(0)/portName",
+                                  "errors": ["No port definition reference for portName nope"]} in bad.json["details"]
+    api.deploy("DELETE", "/v2/apps/ready/web")

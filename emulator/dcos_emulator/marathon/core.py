@@ -65,9 +65,9 @@ class Marathon(SchedulerMixin):
             pending = self._match_offers(now)
             self._progress_deployments(now)
             deadlines = []
-            nxt = self._health_checks(now)
-            if nxt is not None:
-                deadlines.append(nxt)
+            for nxt in (self._health_checks(now), self._readiness_checks(now)):
+                if nxt is not None:
+                    deadlines.append(nxt)
             for d in self.delays.values():
                 if d["until"] > now:
                     deadlines.append(d["until"])
@@ -285,7 +285,7 @@ class Marathon(SchedulerMixin):
         if wants_failure and rec.app_id in self.last_failure:
             info["lastTaskFailure"] = self.last_failure[rec.app_id]
         if p + "readiness" in embed:
-            info["readinessCheckResults"] = []
+            info["readinessCheckResults"] = self.readiness_results(rec.app_id)
         if p + "taskStats" in embed:
             info["tasksStats"] = self._task_stats(rec)
 
@@ -590,7 +590,13 @@ class Marathon(SchedulerMixin):
     # deployments
     def list_deployments(self):
         with self.lock:
-            return 200, [d.render() for d in self.deployments.values()], {}
+            out = []
+            for d in self.deployments.values():
+                rendered = d.render()
+                for action in rendered["currentActions"]:
+                    action["readinessCheckResults"] = self.readiness_results(action["app"])
+                out.append(rendered)
+            return 200, out, {}
 
     def delete_deployment(self, dep_id: str, force: bool):
         with self.lock:

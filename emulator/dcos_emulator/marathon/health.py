@@ -56,3 +56,25 @@ def start_check(hc: dict, host: str, ports: list, sandbox, env, on_result) -> No
         ok, cause = run_check(hc, host, ports, sandbox, env)
         on_result(ok, cause)
     threading.Thread(target=work, name="marathon-health", daemon=True).start()
+
+
+def run_readiness(rc: dict, host: str, port: int) -> tuple[bool, dict | None]:
+    """HttpReadinessCheckExecutor: ready iff the status is one of httpStatusCodesForReady."""
+    conn_cls = http.client.HTTPSConnection if rc.get("protocol") == "HTTPS" else http.client.HTTPConnection
+    try:
+        conn = conn_cls(host, port, timeout=max(0.1, float(rc["timeoutSeconds"])))
+        conn.request("GET", rc.get("path") or "/")
+        resp = conn.getresponse()
+        body = resp.read(64 * 1024).decode("utf-8", errors="replace")
+        conn.close()
+    except (OSError, http.client.HTTPException):
+        return False, None
+    last = {"status": resp.status, "contentType": resp.getheader("Content-Type") or "", "body": body}
+    return resp.status in rc["httpStatusCodesForReady"], last
+
+
+def start_readiness(rc: dict, host: str, port: int, on_result) -> None:
+    def work():
+        ready, last = run_readiness(rc, host, port)
+        on_result(ready, last)
+    threading.Thread(target=work, name="marathon-readiness", daemon=True).start()

@@ -48,6 +48,8 @@ class Task:
     next_check: list = field(default_factory=list)
     kill_requested: bool = False
     message: str = ""
+    # readiness (core/readiness): {"ready": bool, "next": due time, "last": lastResponse dict | None}
+    readiness: dict | None = None
 
     @property
     def active(self) -> bool:

@@ -184,7 +184,7 @@ def post_validation(app: dict) -> dict:
     if host:
         out["portDefinitions"] = [_port_definition(p) for p in app.get("portDefinitions") or []]
     if app.get("readinessChecks"):
-        out["readinessChecks"] = app["readinessChecks"]
+        out["readinessChecks"] = [_readiness_check(r) for r in app["readinessChecks"]]
     if resident:
         # AppConversion writes residency (defaults) for every resident app, nothing otherwise.
         out["residency"] = dict(DEFAULT_RESIDENCY)
@@ -302,6 +302,15 @@ def _container(c: dict | None, networks: list, host: bool, bridge: bool) -> dict
     if c.get("linuxInfo") is not None:
         out["linuxInfo"] = c["linuxInfo"]
     return out
+
+
+def _readiness_check(r: dict) -> dict:
+    """raml.ReadinessCheck defaults (normalizeReadinessCheck adds the [200] status codes)."""
+    return {"name": r.get("name", "readinessCheck"), "protocol": r.get("protocol", "HTTP"), "path": r.get("path", "/"),
+            "portName": r.get("portName", "http-api"), "intervalSeconds": r.get("intervalSeconds", 30),
+            "timeoutSeconds": r.get("timeoutSeconds", 10),
+            "httpStatusCodesForReady": list(r.get("httpStatusCodesForReady") or [200]),
+            "preserveLastResponse": r.get("preserveLastResponse", False)}
 
 
 def _health_check(h: dict) -> dict:

@@ -199,6 +199,20 @@ class Reader:
             "ignoreHttp1xx": self.boolean,
         })
 
+    def readiness_check(self, v, path):
+        if self.obj(v, path) is None:
+            return None
+        pos = lambda x, p: self.number(x, p, 1, integer=True)  # noqa: E731
+        return self.fields(v, path, {
+            "name": lambda x, p: self.string(x, p, min_len=1),
+            "protocol": lambda x, p: self.string(x, p, enum=("HTTP", "HTTPS")),
+            "path": self.string,
+            "portName": lambda x, p: self.string(x, p, min_len=1),
+            "intervalSeconds": pos, "timeoutSeconds": pos,
+            "httpStatusCodesForReady": lambda x, p: self.array(x, p, lambda y, q: self.number(y, q, 100, 999, integer=True)),
+            "preserveLastResponse": self.boolean,
+        })
+
     def artifact(self, v, path):
         if self.obj(v, path) is None:
             return None
@@ -322,7 +336,7 @@ def _app_spec(r: Reader) -> dict:
         "networks": lambda x, p: r.array(x, p, r.network),
         "ports": lambda x, p: r.array(x, p, lambda y, q: r.number(y, q, 0, 65535, integer=True)),
         "portDefinitions": lambda x, p: r.array(x, p, r.port_definition),
-        "readinessChecks": lambda x, p: r.array(x, p, r.obj),
+        "readinessChecks": lambda x, p: r.array(x, p, r.readiness_check),
         "residency": r.residency,
         "requirePorts": r.boolean,
         "secrets": r.obj,

@@ -256,9 +256,67 @@ class SchedulerMixin:
         t = inst.task
         if t is None or t.state != "TASK_RUNNING" or t.kill_requested:
             return False
-        if _marathon_health_checks(rec.definition):
-            return bool(t.health) and all(h.alive for h in t.health)
+        if _marathon_health_checks(rec.definition) and not (t.health and all(h.alive for h in t.health)):
+            return False
+        if rec.definition.get("readinessChecks"):
+            return bool(t.readiness and t.readiness["ready"])
         return True
+
+    # ------------------------------------------------------------------------------------------
+    # readiness checks (only while a task is not ready yet; deployments wait for them)
+    def _readiness_checks(self, now: float) -> float | None:
+        nxt = None
+        for inst in self.instances.values():
+            t = inst.task
+            if t is None or t.state != "TASK_RUNNING" or inst.expunged:
+                continue
+            rec = self.repo.get(inst.app_id)
+            checks = rec.definition.get("readinessChecks") if rec else None
+            if not checks:
+                continue
+            if t.readiness is None:
+                t.readiness = {"ready": False, "next": now, "last": None, "running": False}
+            r = t.readiness
+            if r["ready"] or r["running"]:
+                continue
+            if r["next"] <= now:
+                rc = checks[0]
+                names = self._port_names(rec.definition)
+                idx = names.index(rc["portName"]) if rc["portName"] in names else None
+                if idx is None or idx >= len(t.ports):
+                    continue
+                r["running"] = True
+                r["next"] = now + rc["intervalSeconds"]
+                task_id = t.task_id
+
+                def done(ready, last, inst=inst, task_id=task_id, rc=rc):
+                    with self.lock:
+                        task = inst.task
+                        if task is None or task.task_id != task_id or task.readiness is None:
+                            return
+                        task.readiness.update(ready=ready, running=False,
+                                              last=last if rc.get("preserveLastResponse") else None)
+                        self.wake()
+                hc_mod.start_readiness(rc, inst.hostname, t.ports[idx], done)
+            nxt = r["next"] if nxt is None else min(nxt, r["next"])
+        return nxt
+
+    def readiness_results(self, app_id: str) -> list:
+        """TaskReadinessCheckResult list of an app (deployment currentActions, apps.readiness embed)."""
+        rec = self.repo.get(app_id)
+        checks = rec.definition.get("readinessChecks") if rec else None
+        if not checks:
+            return []
+        out = []
+        for inst in self.by_app.get(app_id, {}).values():
+            t = inst.task
+            if t is None or t.readiness is None or inst.expunged:
+                continue
+            item = {"name": checks[0]["name"], "taskId": t.task_id, "ready": t.readiness["ready"]}
+            if t.readiness.get("last") is not None:
+                item["lastResponse"] = t.readiness["last"]
+            out.append(item)
+        return out
 
     # ------------------------------------------------------------------------------------------
     # offers

@@ -247,6 +247,18 @@ def validate_app(app: dict, *, valid_roles: set, features, previous_role: str | 
             "It is not possible to change the role for existing reservations. If you proceed with this change, all "
             f"existing instances will continue to run under the previous role, {previous_role}. Only new instances "
             f"will be allocated with the new role, {role}. In order to continue, retry your request with ?force=true")))
+    checks = app.get("readinessChecks") or []
+    if len(checks) > 1:
+        out.append(("/readinessChecks", f"got {len(checks)}, expected 1 or less"))
+    port_names = {m.get("name") for m in (container or {}).get("portMappings") or [] if m.get("name")} \
+        if (container or {}).get("portMappings") else {p.get("name") for p in pdefs if p.get("name")}
+    for i, rc in enumerate(checks):
+        name = rc.get("portName", "http-api")
+        if name not in port_names:
+            out.append((f"/readinessChecks({i})/portName", f"No port definition reference for portName {name}"))
+        timeout, interval = rc.get("timeoutSeconds", 10), rc.get("intervalSeconds", 30)
+        if not timeout < interval:
+            out.append((f"/readinessChecks({i})/timeoutSeconds", f"got {timeout}, expected less than {interval}"))
     labels = app.get("labels") or {}
     single = labels.get("MARATHON_SINGLE_INSTANCE_APP") == "true"
     if single and app.get("instances", 1) > 1:
