@@ -190,7 +190,10 @@ def main():
     try:
         mm.delete_tasks(result['task_ids'], wipe=True)
     except ApiError as e:
-        mm.fail_api(e, 'Wiping tasks of %s failed' % app_id, **result)
+        # A 5xx or a dropped connection leaves open whether Marathon applied it: say so, claim nothing.
+        maybe = ' (it may still have been applied; check with dcos.stateful.marathon_app_info)' if e.status is None or e.status >= 500 else ''
+        mm.fail_api(e, 'Wiping tasks of %s failed%s' % (app_id, maybe), changed=False, selected=result['wiped'],
+                    wiped=[], task_ids=[], persistence_ids=[])
     if p['mesos_url']:
         mesos = mm.http_client(p['mesos_url'].strip())
         instance_ids = [t['instance_id'] for t in selected]
