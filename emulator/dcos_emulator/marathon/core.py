@@ -278,15 +278,15 @@ class Marathon(SchedulerMixin):
         info["tasksStaged"], info["tasksRunning"] = staged, running
         info["tasksHealthy"], info["tasksUnhealthy"] = healthy, unhealthy
         info["deployments"] = self._deployments_of(rec.app_id)
-        p = "app." if single else "apps."
-        if single or p + "tasks" in embed:
+        wanted = _app_embeds(embed)
+        if single or "tasks" in wanted or "failures" in wanted:
             info["tasks"] = self._tasks_json(rec)
-        wants_failure = single or p + "lastTaskFailure" in embed or p + "failures" in embed
+        wants_failure = single or "lastTaskFailure" in wanted or "failures" in wanted
         if wants_failure and rec.app_id in self.last_failure:
             info["lastTaskFailure"] = self.last_failure[rec.app_id]
-        if p + "readiness" in embed:
+        if "readiness" in wanted:
             info["readinessCheckResults"] = self.readiness_results(rec.app_id)
-        if p + "taskStats" in embed:
+        if "taskStats" in wanted:
             info["tasksStats"] = self._task_stats(rec)
 
     def _task_stats(self, rec: AppRecord) -> dict:
@@ -715,6 +715,19 @@ class Marathon(SchedulerMixin):
 REJECT_REASONS = ("UnfulfilledRole", "UnfulfilledConstraint", "NoCorrespondingReservationFound", "AgentMaintenance",
                   "InsufficientCpus", "InsufficientMemory", "InsufficientDisk", "InsufficientGpus",
                   "InsufficientPorts", "DeclinedScarceResources")
+
+
+def _app_embeds(embed) -> set:
+    """Embed names without their prefix: InfoEmbedResolver.resolveApp accepts "group.apps.", "apps.", "app."
+    or none on every endpoint (marathon-python sends "app.tasks" to GET /v2/apps)."""
+    out = set()
+    for e in embed:
+        for prefix in ("group.apps.", "apps.", "app."):
+            if e.startswith(prefix):
+                e = e[len(prefix):]
+                break
+        out.add(e)
+    return out
 
 
 def _reject_summary(reasons: Counter, processed: int) -> list:
