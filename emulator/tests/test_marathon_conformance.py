@@ -213,7 +213,8 @@ def test_info_leader_ping(api):
     assert info["name"] == "marathon" and info["version"] == "1.10.26" and info["elected"] is True
     cfg = info["marathon_config"]
     assert cfg["mesos_role"] == "slave_public" and "external_volumes" in cfg["features"]
-    assert cfg["mesos_authentication_principal"] == "dcos_marathon" and info["frameworkId"].endswith("-0000")
+    assert "mesos_authentication_principal" not in cfg and cfg["new_group_enforce_role"] == "Off"
+    assert cfg["maintenance_mode"] is True and info["frameworkId"].endswith("-0000")
     assert api.get("/v2/leader").json == {"leader": info["leader"]}
     pong = api.get("/ping")
     assert pong.status == 200 and pong.raw == b"pong"

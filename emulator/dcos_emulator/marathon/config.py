@@ -75,7 +75,9 @@ class MarathonConfig:
                 "task_lost_expunge_interval": 30000,
                 "task_reservation_timeout": self.task_reservation_timeout_ms,
                 "webui_url": None,
-                "mesos_authentication_principal": self.principal,
+                # Real Marathon 1.10's InfoResource has no mesos_authentication_principal key
+                "maintenance_mode": True,
+                "new_group_enforce_role": "Off",
             },
             "zookeeper_config": {
                 "zk": "zk://zk-1.zk:2181,zk-2.zk:2181,zk-3.zk:2181/marathon",
