@@ -21,11 +21,16 @@ EMULATOR_PYPROJECT := $(wildcard emulator/pyproject.toml)
 export PATH := $(VBIN):$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_PYTHON_INTERPRETER := $(VPY)
-export ANSIBLE_NOCOLOR := $(if $(CI),1,)
 export ANSIBLE_GALAXY_DISABLE_GPG_VERIFY := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PIP_NO_INPUT := 1
 export PYTHONDONTWRITEBYTECODE := 1
+ifneq ($(CI),)
+# CI logs: no colour codes, and nothing may wait for input.
+export ANSIBLE_NOCOLOR := 1
+export PY_COLORS := 0
+export NO_COLOR := 1
+endif
 
 STAMP_REQS := $(VENV)/.stamp-requirements
 STAMP_EMU := $(VENV)/.stamp-emulator
@@ -83,7 +88,9 @@ collection: $(STAMP_REQS)
 
 # --- checks ---------------------------------------------------------------------------------------
 
-lint: ruff ansible-lint
+# Both linters always run, so one pass shows every finding.
+lint: venv collection
+	@rc=0; $(MAKE) --no-print-directory ruff || rc=1; $(MAKE) --no-print-directory ansible-lint || rc=1; exit $$rc
 
 ruff: $(STAMP_REQS)
 	$(VBIN)/ruff check .
@@ -126,13 +133,10 @@ molecule: venv collection
 changelog-lint: $(STAMP_REQS)
 	$(VBIN)/antsibull-changelog lint
 
+# Every stage runs and is timed; the summary lists what failed. FAIL_FAST=1 stops at the first.
+TEST_STAGES := lint sanity units emulator-test integration molecule
 test: venv collection
-	$(MAKE) --no-print-directory lint
-	$(MAKE) --no-print-directory sanity
-	$(MAKE) --no-print-directory units
-	$(MAKE) --no-print-directory emulator-test
-	$(MAKE) --no-print-directory integration
-	$(MAKE) --no-print-directory molecule
+	MAKE="$(MAKE)" scripts/run_stages.sh $(TEST_STAGES)
 
 # --- demo and bench -------------------------------------------------------------------------------
 
