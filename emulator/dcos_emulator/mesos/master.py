@@ -83,6 +83,7 @@ class Master:
         self.frameworks: dict[str, Framework] = {}
         self.tasks: dict[str, MasterTask] = {}
         self._agent_tasks: dict[str, dict[str, MasterTask]] = {}  # agent id -> live tasks (index)
+        self._agent_used: dict[str, res.Resources] = {}  # agent id -> sum of its live tasks' resources
         self.completed: collections.deque = collections.deque(maxlen=MAX_COMPLETED_TASKS)
         self._statuses: collections.deque = collections.deque()
         self.flags = {"authenticate_http_readwrite": "false", "work_dir": "", "port": str(port)}
@@ -95,15 +96,9 @@ class Master:
         return self.agents.get(agent_id)
 
     def used(self, agent: Agent) -> res.Resources:
-        """Resources of the agent's live tasks (a fresh copy; cached per agent revision)."""
-        hit = agent.render_cache.get("used")
-        if hit is None or hit[0] != agent.revision:
-            used = res.Resources()
-            for task in self._agent_tasks.get(agent.id, {}).values():
-                used.add_all(task.resources)
-            hit = (agent.revision, used)
-            agent.render_cache["used"] = hit
-        return hit[1].copy()
+        """Resources of the agent's live tasks (a copy of the running sum kept on launch and exit)."""
+        used = self._agent_used.get(agent.id)
+        return used.copy() if used is not None else res.Resources()
 
     def agent_tasks(self, agent_id: str) -> list:
         return list(self._agent_tasks.get(agent_id, {}).values())
@@ -300,6 +295,7 @@ class Master:
                           else DEFAULT_KILL_GRACE_SECONDS)
         self.tasks[spec.task_id] = task
         self._agent_tasks.setdefault(agent.id, {})[spec.task_id] = task
+        self._agent_used.setdefault(agent.id, res.Resources()).add_all(needed)
         agent.touch()
         try:
             proc = agent.launch(spec, framework_id, mounts,
@@ -386,7 +382,8 @@ class Master:
             return
         self._update(task, state, message, reason, source, exit_code)
         self.tasks.pop(task.task_id, None)
-        self._agent_tasks.get(task.agent_id, {}).pop(task.task_id, None)
+        if self._agent_tasks.get(task.agent_id, {}).pop(task.task_id, None) is not None:
+            self._agent_used[task.agent_id].subtract_all(task.resources)
         self.completed.append(task)
         agent = self.agents.get(task.agent_id)
         if agent is not None:
