@@ -65,6 +65,11 @@ def ensure_file(module, dest, content, default_mode, backup=False):
     dest = os.path.abspath(dest)
     directory = os.path.dirname(dest)
     if not os.path.isdir(directory):
+        if module.check_mode:
+            # An earlier task of the same check-mode run would have created it.
+            module.warn('directory %s does not exist yet; in a real run it must exist before %s is written'
+                        % (directory, dest))
+            return {'changed': True, 'backup_file': None, 'before': None}
         module.fail_json(msg='directory %s for %s does not exist' % (directory, dest))
     try:
         before = read_text(dest)

@@ -65,7 +65,8 @@ options:
     description:
       - Check that the files the configuration names (C(ip_detect_filename), C(ip_detect_public_filename),
         C(rexray_config_filename)) exist. Relative names are taken from the directory that holds C(genconf/),
-        as the installer does. Only done when O(dest) is set.
+        as the installer does. Only done when O(dest) is set; in check mode a missing file is a warning, as an
+        earlier task of the same run may create it.
     type: bool
     default: true
   enterprise:
@@ -243,7 +244,11 @@ def main():
     if params['dest']:
         if params['check_files']:
             missing = missing_files(config, params['dest'])
-            if missing:
+            if missing and module.check_mode:
+                # Earlier tasks of the same check-mode run (ip-detect, the REX-Ray file) write them for real.
+                for problem in missing:
+                    module.warn(problem)
+            elif missing:
                 module.fail_json(msg='files named in the configuration are missing: %s' % '; '.join(missing),
                                  errors=missing)
         mode = '0600' if any(config.get(k) for k in secrets) else '0644'

@@ -89,6 +89,9 @@ def test_missing_ip_detect(tmp_path, capsys):
     (tmp_path / 'genconf').mkdir()
     result = run(capsys, dcos_version='1.13.9', config=CONFIG, dest=str(tmp_path / 'genconf' / 'config.yaml'))
     assert result['failed'] is True and 'ip_detect_filename' in result['msg']
+    check = run(capsys, check_mode=True, dcos_version='1.13.9', config=CONFIG,
+                dest=str(tmp_path / 'genconf' / 'config.yaml'))
+    assert check['changed'] is True and 'ip-detect' in json.dumps(check['warnings'])
     ok = run(capsys, dcos_version='1.13.9', config=CONFIG, dest=str(tmp_path / 'genconf' / 'config.yaml'),
              check_files=False)
     assert ok['changed'] is True

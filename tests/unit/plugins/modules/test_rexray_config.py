@@ -144,3 +144,7 @@ def test_errors_name_the_key(tmp_path, capsys, args, message):
 def test_missing_directory(tmp_path, capsys):
     result = run(capsys, dest=str(tmp_path / 'nope' / 'config.yml'))
     assert result['failed'] is True and 'does not exist' in result['msg']
+    # in check mode an earlier task (the role's directory task) would have created it
+    check = run(capsys, check_mode=True, dest=str(tmp_path / 'nope' / 'config.yml'))
+    assert check['changed'] is True and 'does not exist yet' in json.dumps(check['warnings'])
+    assert not os.path.exists(tmp_path / 'nope')
