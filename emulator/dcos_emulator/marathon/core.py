@@ -175,7 +175,7 @@ class Marathon(SchedulerMixin):
         ids = set(app_ids)
         return [d for d in self.deployments.values() if ids & set(d.affected_apps)]
 
-    def _deploy(self, changes: dict, force: bool, now: float) -> Deployment:
+    def _deploy(self, changes: dict, force: bool, now: float, post_uri: str | None = None) -> Deployment:
         """changes: app id -> new AppRecord (or None to delete). Raises 409 when locked without force."""
         locking = self._locking(changes)
         if locking and not force:
@@ -202,12 +202,16 @@ class Marathon(SchedulerMixin):
                 self.offer_stats.pop(app_id, None)
             elif rec is not old:
                 self.repo.put(rec)
-                # ApiPostEvent: what marathon-lb and friends listen to
-                self.events.publish("api_post_event", {"clientIp": "127.0.0.1", "uri": f"/v2/apps{app_id}",
-                                                       "appDefinition": rec.rendered()})
                 if old is None or rec.last_config_change_at != old.last_config_change_at:
                     self.reset_delay(app_id)
         self.deployments[dep.id] = dep
+        if post_uri is not None:
+            # ApiPostEvent (what marathon-lb listens to): AppsResource sends it from create and from the
+            # single-app PUT/PATCH only, with the request URI, also when nothing changed
+            for rec in changes.values():
+                if rec is not None:
+                    self.events.publish("api_post_event", {"clientIp": "127.0.0.1", "uri": post_uri,
+                                                           "appDefinition": rec.rendered()})
         self.dirty = True
         self.wake()
         return dep
@@ -268,25 +272,26 @@ class Marathon(SchedulerMixin):
     def _deployments_of(self, app_id: str) -> list:
         return [{"id": d.id} for d in self.deployments.values() if app_id in d.affected_apps]
 
-    def _app_info(self, rec: AppRecord, embed: set, single: bool) -> dict:
+    def _app_info(self, rec: AppRecord, embed: set) -> dict:
         info = dict(rec.rendered())
-        self._add_info(info, rec, embed, single)
+        self._add_info(info, rec, embed)
         return info
 
-    def _add_info(self, info: dict, rec: AppRecord, embed: set, single: bool) -> None:
-        staged, running, healthy, unhealthy = self._counts(rec.app_id)
-        info["tasksStaged"], info["tasksRunning"] = staged, running
-        info["tasksHealthy"], info["tasksUnhealthy"] = healthy, unhealthy
-        info["deployments"] = self._deployments_of(rec.app_id)
-        wanted = _app_embeds(embed)
-        if single or "tasks" in wanted or "failures" in wanted:
-            info["tasks"] = self._tasks_json(rec)
-        wants_failure = single or "lastTaskFailure" in wanted or "failures" in wanted
-        if wants_failure and rec.app_id in self.last_failure:
-            info["lastTaskFailure"] = self.last_failure[rec.app_id]
-        if "readiness" in wanted:
+    def _add_info(self, info: dict, rec: AppRecord, embed: set) -> None:
+        """AppInfo fields for the resolved embeds (see resolve_embed)."""
+        if "counts" in embed:
+            staged, running, healthy, unhealthy = self._counts(rec.app_id)
+            info["tasksStaged"], info["tasksRunning"] = staged, running
+            info["tasksHealthy"], info["tasksUnhealthy"] = healthy, unhealthy
+        if "deployments" in embed:
+            info["deployments"] = self._deployments_of(rec.app_id)
+        if "readiness" in embed:
             info["readinessCheckResults"] = self.readiness_results(rec.app_id)
-        if "taskStats" in wanted:
+        if "tasks" in embed:
+            info["tasks"] = self._tasks_json(rec)
+        if "lastTaskFailure" in embed and rec.app_id in self.last_failure:
+            info["lastTaskFailure"] = self.last_failure[rec.app_id]
+        if "taskStats" in embed:
             info["tasksStats"] = self._task_stats(rec)
 
     def _task_stats(self, rec: AppRecord) -> dict:
@@ -309,7 +314,7 @@ class Marathon(SchedulerMixin):
     # /v2/apps
     def list_apps(self, query: dict) -> bytes:
         """GET /v2/apps, built from cached per-version JSON fragments (the hot path)."""
-        embed = set(query.get("embed", []))
+        embed = resolve_embed(query.get("embed", [])) | {"counts", "deployments"}
         cmd = (query.get("cmd") or [None])[0]
         ident = (query.get("id") or [None])[0]
         label = (query.get("label") or [None])[0]
@@ -325,22 +330,23 @@ class Marathon(SchedulerMixin):
                 if selector and not selector(d.get("labels") or {}):
                     continue
                 extra: dict = {}
-                self._add_info(extra, rec, embed, single=False)
+                self._add_info(extra, rec, embed)
                 parts.append(rec.fragment() + "," + json.dumps(extra, separators=(",", ":"))[1:])
         return ('{"apps":[' + ",".join(parts) + "]}").encode()
 
     def get_app(self, raw_id: str, query: dict):
-        app_id = canonical_path(raw_id)
-        embed = set(query.get("embed", []))
+        # show always embeds counts, tasks, lastTaskFailure and deployments ("deprecated. For compatibility.")
+        embed = resolve_embed(query.get("embed", [])) | {"counts", "tasks", "lastTaskFailure", "deployments"}
         with self.lock:
             if raw_id.endswith("/*") or raw_id == "*":
                 group = canonical_path(raw_id[:-1] or "/")
                 prefix = group.rstrip("/") + "/"
-                apps = [self._app_info(r, {"apps." + e.split(".", 1)[-1] for e in embed}, False)
-                        for r in self.repo.apps.values() if r.app_id.startswith(prefix)]
-                return 200, {"*": apps}, {}
-            rec = self._record(app_id)
-            return 200, {"app": self._app_info(rec, embed, single=True)}, {}
+                recs = [r for r in self.repo.apps.values() if r.app_id.startswith(prefix)]
+                if not recs and group != "/":
+                    raise ApiError(404, {"message": f"Group '{group}' does not exist"})
+                return 200, {"*": [self._app_info(r, embed) for r in recs]}, {}
+            rec = self._record(canonical_path(raw_id))
+            return 200, {"app": self._app_info(rec, embed)}, {}
 
     def create_app(self, body, force: bool):
         raw = read_app(body, update=False)
@@ -352,8 +358,8 @@ class Marathon(SchedulerMixin):
             if app_id in self.repo.apps:
                 raise ApiError(409, {"message": f"An app with id [{app_id}] already exists."})
             rec = self._new_record(definition, None, now)
-            dep = self._deploy({app_id: rec}, force, now)
-            info = self._app_info(rec, set(), single=False)
+            dep = self._deploy({app_id: rec}, force, now, post_uri="/v2/apps")
+            info = self._app_info(rec, {"counts"})
             # AppsResource.create renders the app with VersionInfo.OnlyVersion: no versionInfo yet
             info.pop("versionInfo", None)
             info.update(tasksStaged=0, tasksRunning=0, tasksHealthy=0, tasksUnhealthy=0)
@@ -405,7 +411,7 @@ class Marathon(SchedulerMixin):
             now = self.clock.now()
             rec, created = self._update_one(app_id, raw, partial=partial or patch, allow_create=not patch,
                                             force=force, now=now, body=None)
-            dep = self._deploy({app_id: rec}, force, now)
+            dep = self._deploy({app_id: rec}, force, now, post_uri="/v2/apps/" + raw_id.lstrip("/"))
             if created:
                 return self._result(dep, 201, {"Location": f"http://{self.config.leader}{app_id}"})
             return self._result(dep)
@@ -692,7 +698,7 @@ class Marathon(SchedulerMixin):
         prefix = group_id.rstrip("/")
         return {
             "id": group_id,
-            "apps": [self._app_info(r, set(), False) for r in node.get("\0apps", [])],
+            "apps": [self._app_info(r, {"counts", "deployments"}) for r in node.get("\0apps", [])],
             "groups": [self._group_json(f"{prefix}/{k}", v, version) for k, v in sorted(node.items())
                        if not k.startswith("\0")],
             "pods": [], "dependencies": [], "version": version, "enforceRole": False,
@@ -710,6 +716,22 @@ class Marathon(SchedulerMixin):
 
     def leader(self):
         return 200, {"leader": self.config.leader}, {}
+
+
+_EMBED_PREFIXES = ("group.apps.", "apps.", "app.")
+_EMBEDS = {"tasks": {"tasks", "deployments"}, "failures": {"tasks", "lastTaskFailure", "deployments"},
+           "deployments": {"deployments"}, "readiness": {"readiness"}, "lastTaskFailure": {"lastTaskFailure"},
+           "counts": {"counts"}, "taskStats": {"taskStats"}}
+
+
+def resolve_embed(values) -> set:
+    """InfoEmbedResolver.resolveApp: any of the prefixes "group.apps.", "apps.", "app." or none; unknown
+    arguments are ignored; "tasks" also embeds deployments, "failures" tasks + lastTaskFailure + deployments."""
+    out: set = set()
+    for value in values:
+        name = next((value[len(p):] for p in _EMBED_PREFIXES if value.startswith(p)), value)
+        out |= _EMBEDS.get(name, set())
+    return out
 
 
 REJECT_REASONS = ("UnfulfilledRole", "UnfulfilledConstraint", "NoCorrespondingReservationFound", "AgentMaintenance",
