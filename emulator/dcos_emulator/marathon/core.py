@@ -739,19 +739,6 @@ REJECT_REASONS = ("UnfulfilledRole", "UnfulfilledConstraint", "NoCorrespondingRe
                   "InsufficientPorts", "DeclinedScarceResources")
 
 
-def _app_embeds(embed) -> set:
-    """Embed names without their prefix: InfoEmbedResolver.resolveApp accepts "group.apps.", "apps.", "app."
-    or none on every endpoint (marathon-python sends "app.tasks" to GET /v2/apps)."""
-    out = set()
-    for e in embed:
-        for prefix in ("group.apps.", "apps.", "app."):
-            if e.startswith(prefix):
-                e = e[len(prefix):]
-                break
-        out.add(e)
-    return out
-
-
 def _reject_summary(reasons: Counter, processed: int) -> list:
     """Reasons in Marathon's filter order; `processed` shrinks by those declined earlier in the chain."""
     out, left = [], processed
