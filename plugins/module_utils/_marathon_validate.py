@@ -94,8 +94,8 @@ HEALTH_CHECK = {
         'ipProtocol': {'type': 'string', 'enum': ['IPv4', 'IPv6']},
     },
 }
-UPGRADE = {
-    'type': 'object', 'additionalProperties': False,
+UPGRADE = {  # both fields are required in Marathon's RAML (no defaults inside the object)
+    'type': 'object', 'additionalProperties': False, 'required': ['minimumHealthCapacity', 'maximumOverCapacity'],
     'properties': {'minimumHealthCapacity': {'type': 'number', 'minimum': 0, 'maximum': 1},
                    'maximumOverCapacity': {'type': 'number', 'minimum': 0, 'maximum': 1}},
 }
@@ -142,7 +142,8 @@ APP_SCHEMA = {
         'uris': STRLIST,
         'user': STR,
         'killSelection': {'type': 'string', 'enum': ['YOUNGEST_FIRST', 'OLDEST_FIRST']},
-        'unreachableStrategy': {'type': ['string', 'object']},
+        'unreachableStrategy': {'type': ['string', 'object'], 'properties': {
+            'inactiveAfterSeconds': INT0, 'expungeAfterSeconds': INT0}},
         'tty': BOOL,
         'role': NESTR,
     },
@@ -346,7 +347,14 @@ def semantic_errors(app):
             add('/role', 'Resident apps cannot have the role *')
         if isinstance(app.get('unreachableStrategy'), dict):
             add('/', 'unreachableStrategy must be disabled for resident tasks')
-    if isinstance(app.get('unreachableStrategy'), str) and app['unreachableStrategy'] != 'disabled':
+    us_unreach = app.get('unreachableStrategy')
+    if isinstance(us_unreach, dict):
+        inactive = us_unreach.get('inactiveAfterSeconds', 0)
+        expunge = us_unreach.get('expungeAfterSeconds', 0)
+        if isinstance(inactive, int) and isinstance(expunge, int) and inactive > expunge:
+            add('/unreachableStrategy', 'inactiveAfterSeconds (%s) must be less or equal to expungeAfterSeconds, which is %s'
+                % (inactive, expunge))
+    if isinstance(us_unreach, str) and us_unreach != 'disabled':
         add('/unreachableStrategy', 'error.unknown.enum.literal')
     if external_dvdi(app) and isinstance(app.get('instances'), int) and app['instances'] > 1:
         add('/', 'Number of instances is limited to 1 when declaring DVDI volumes in app [%s]' % app.get('id'))
