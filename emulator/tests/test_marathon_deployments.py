@@ -292,3 +292,27 @@ def test_readiness_checks_gate_the_deployment(env):
     assert bad.status == 422 and {"path": "/readinessChecks(0)/portName",
                                   "errors": ["No port definition reference for portName nope"]} in bad.json["details"]
     api.deploy("DELETE", "/v2/apps/ready/web")
+
+
+def test_bulk_update_orders_steps_by_dependencies(env):
+    _, api = env
+    apps = [dict(HUGE, id="/order/front", dependencies=["/order/db"]), dict(HUGE, id="/order/db")]
+    ans = api.call("PUT", "/v2/apps", apps)
+    assert ans.status == 200 and ans.headers["Marathon-Deployment-Id"] == ans.json["deploymentId"]
+    dep = _deployment(api, ans.json["deploymentId"])
+    assert dep["steps"] == [
+        {"actions": [{"action": "StartApplication", "app": "/order/db"},
+                     {"action": "StartApplication", "app": "/order/front"}]},
+        {"actions": [{"action": "ScaleApplication", "app": "/order/db"}]},
+        {"actions": [{"action": "ScaleApplication", "app": "/order/front"}]}]
+    # a config change scaled to zero is a ScaleApplication, not a restart (seen in the plan of its event)
+    events = _Sse(env[0].marathon_url + "/v2/events?event_type=deployment_success")
+    try:
+        time.sleep(0.2)
+        zero = api.call("PUT", "/v2/apps/order/front?force=true", {"cmd": "sleep 5", "instances": 0})
+        done = wait_for(lambda: [e for _, e in events.events if e["id"] == zero.json["deploymentId"]])[0]
+        assert done["plan"]["steps"] == [{"actions": [{"action": "ScaleApplication", "app": "/order/front"}]}]
+    finally:
+        events.close()
+    for app in ("front", "db"):
+        api.deploy("DELETE", f"/v2/apps/order/{app}")

@@ -192,7 +192,7 @@ class Marathon(SchedulerMixin):
         original = {a: self.repo.get(a) for a in changes}
         target = dict(changes)
         dep = Deployment({a: r for a, r in original.items() if r is not None},
-                         {a: r for a, r in target.items() if r is not None}, now)
+                         {a: r for a, r in target.items() if r is not None}, now, self._dependency_depth(changes))
         for app_id, rec in changes.items():
             old = original[app_id]
             if rec is None:
@@ -215,6 +215,36 @@ class Marathon(SchedulerMixin):
         self.dirty = True
         self.wake()
         return dep
+
+    def _dependency_depth(self, changes: dict):
+        """runSpecsGroupedByLongestPath: longest dependency chain of an app in the target state.
+        A dependency on a group counts as a dependency on its apps."""
+        def definition(app_id):
+            if app_id in changes:
+                return changes[app_id].definition if changes[app_id] is not None else None
+            rec = self.repo.get(app_id)
+            return rec.definition if rec else None
+
+        def deps(app_id):
+            d = definition(app_id)
+            out = []
+            for dep in (d or {}).get("dependencies") or []:
+                prefix = dep.rstrip("/") + "/"
+                out.extend(a for a in set(self.repo.apps) | set(changes)
+                           if (a == dep or a.startswith(prefix)) and definition(a) is not None)
+            return out
+
+        memo: dict = {}
+
+        def depth(app_id, seen=()):
+            if app_id in memo:
+                return memo[app_id]
+            if app_id in seen:
+                return 0   # cycles are rejected by real Marathon's group validation; do not loop here
+            value = max((1 + depth(d, seen + (app_id,)) for d in deps(app_id)), default=0)
+            memo[app_id] = value
+            return value
+        return depth
 
     def _stop_app(self, app_id: str) -> None:
         for inst in list(self.by_app.get(app_id, {}).values()):

@@ -16,13 +16,13 @@ def config_changed(old: dict, new: dict) -> bool:
 
 
 class Deployment:
-    def __init__(self, original: dict, target: dict, version: float) -> None:
-        """original/target: app id -> AppRecord | None (None = absent)."""
+    def __init__(self, original: dict, target: dict, version: float, depth=None) -> None:
+        """original/target: app id -> AppRecord (absent = no app). depth(app_id): longest dependency path."""
         self.id = str(uuid.uuid4())
         self.version = version
         self.original = original
         self.target = target
-        self.steps = compute_steps(original, target)
+        self.steps = compute_steps(original, target, depth)
         self.current_step = 0
         self.started = False
 
@@ -62,20 +62,28 @@ class Deployment:
                 "steps": [{"actions": [dict(a) for a in step]} for step in self.steps], "version": iso(self.version)}
 
 
-def compute_steps(original: dict, target: dict) -> list[list[dict]]:
-    """DeploymentPlan.apply for app changes: stop, start, then scale/restart (dependency order not modelled:
-    the emulator puts all scale/restart actions into one step)."""
-    stops, starts, scales = [], [], []
-    for app_id in sorted(set(original) | set(target)):
-        old, new = original.get(app_id), target.get(app_id)
-        if old is not None and new is None:
-            stops.append({"action": STOP, "app": app_id})
-        elif old is None and new is not None:
-            starts.append({"action": START, "app": app_id})
-            scales.append({"action": SCALE, "app": app_id})
-        elif old is not None and new is not None:
-            if config_changed(old.definition, new.definition) or new.last_config_change_at != old.last_config_change_at:
-                scales.append({"action": RESTART, "app": app_id})
-            elif old.definition["instances"] != new.definition["instances"]:
-                scales.append({"action": SCALE, "app": app_id})
-    return [s for s in (stops, starts, scales) if s]
+def compute_steps(original: dict, target: dict, depth=None) -> list[list[dict]]:
+    """DeploymentPlan.apply: stop removed apps, start new ones (at 0 instances), then one step per
+    dependency class (apps with the same longest dependency path), in ascending order:
+    new -> ScaleApplication; scale-only change or scaled to zero -> ScaleApplication;
+    other change -> RestartApplication. Empty steps are dropped."""
+    stops = [{"action": STOP, "app": a} for a in sorted(original) if a not in target]
+    starts = [{"action": START, "app": a} for a in sorted(target) if a not in original]
+    classes: dict[int, list] = {}
+    for app_id in sorted(target):
+        new, old = target[app_id], original.get(app_id)
+        if old is None:
+            action = SCALE
+        elif old is new:
+            continue
+        elif not config_changed(old.definition, new.definition) and \
+                new.last_config_change_at == old.last_config_change_at:
+            if old.definition["instances"] == new.definition["instances"]:
+                continue
+            action = SCALE
+        elif new.definition["instances"] == 0:
+            action = SCALE
+        else:
+            action = RESTART
+        classes.setdefault(depth(app_id) if depth else 0, []).append({"action": action, "app": app_id})
+    return [s for s in [stops, starts] + [classes[k] for k in sorted(classes)] if s]
