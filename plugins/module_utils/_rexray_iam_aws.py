@@ -20,6 +20,7 @@ from urllib.parse import unquote
 
 try:
     import boto3
+    import botocore.config
     import botocore.exceptions
     HAS_BOTO3 = True
     BOTO3_IMPORT_ERROR = None
@@ -56,7 +57,9 @@ class IamClient:
             aws_access_key_id=access_key, aws_secret_access_key=secret_key, aws_session_token=session_token,
             region_name=region,
         )
-        self.client = session.client('iam', endpoint_url=endpoint_url)
+        # botocore's standard mode: bounded, jittered retries of throttling and transient errors only.
+        config = botocore.config.Config(retries={'mode': 'standard', 'max_attempts': 5})
+        self.client = session.client('iam', endpoint_url=endpoint_url, config=config)
 
     def _call(self, action, **kwargs):
         try:

@@ -22,8 +22,9 @@ description:
     C(libstorage.integration.volume.mount.preempt), which lacks the C(operations) level. Keys are compared
     case-insensitively, as REX-Ray does.
   - Writes O(dest) atomically, with mode C(0600) when the document holds credentials and C(0644) otherwise,
-    unless O(mode) is given. Without O(dest) it only returns the document, for example to embed it as
-    C(rexray_config) in a DC/OS C(config.yaml).
+    unless O(mode) is given (a warning says so when that mode lets others read credentials).
+  - Without O(dest) it only returns the document, for example to embed it as C(rexray_config) in a DC/OS
+    C(config.yaml).
   - Credentials are never shown; they are masked in the diff and in the returned document.
 author:
   - dcos.stateful maintainers (@dcos-stateful)
@@ -191,6 +192,8 @@ backup_file:
   sample: /etc/rexray/config.yml.12345.2026-01-01@00:00:00~
 '''
 
+import re
+
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.dcos.stateful.plugins.module_utils._rexray_catalogue import LOG_LEVELS, format_for_version
@@ -231,6 +234,18 @@ def argument_spec():
     )
 
 
+def readable_by_others(mode):
+    """True for an octal mode (string or number) that grants group or other access."""
+    if mode is None:
+        return False
+    if isinstance(mode, int):
+        return bool(mode & 0o077)
+    text = str(mode)
+    if re.match(r'^0?[0-7]{3,4}$', text):
+        return bool(int(text, 8) & 0o077)
+    return 'g' in text or 'o' in text or 'a' in text
+
+
 def main():
     module = AnsibleModule(
         argument_spec=argument_spec(),
@@ -259,6 +274,9 @@ def main():
         module.warn(warning)
 
     secret = has_secrets(document)
+    if secret and params['dest'] and readable_by_others(params['mode']):
+        module.warn('%s holds credentials but mode %s lets other users read it; leave mode unset for 0600'
+                    % (params['dest'], params['mode']))
     content = to_yaml(document, header=HEADER)
     masked_content = to_yaml(mask_document(document), header=HEADER)
     result = dict(changed=False, config=mask_document(document), content=masked_content, format=fmt,

@@ -24,6 +24,9 @@ author:
   - dcos.stateful maintainers (@dcos-stateful)
 requirements:
   - boto3 (only when O(policy_name) is set)
+notes:
+  - IAM calls use botocore's C(standard) retry mode (at most 5 attempts, jittered, only for throttling and
+    transient errors).
 extends_documentation_fragment:
   - ansible.builtin.files
 attributes:
@@ -66,6 +69,7 @@ options:
     description:
       - With V(present) the managed policy named O(policy_name) is created or updated and attached.
       - With V(absent) it is detached from every role, user and group and deleted. O(dest) is left alone.
+        V(absent) requires O(policy_name).
     type: str
     choices: [present, absent]
     default: present
@@ -206,6 +210,7 @@ def main():
         argument_spec=argument_spec(),
         required_together=[('aws_access_key', 'aws_secret_key')],
         required_by={'role_names': 'policy_name'},
+        required_if=[('state', 'absent', ['policy_name'])],
         add_file_common_args=True,
         supports_check_mode=True,
     )

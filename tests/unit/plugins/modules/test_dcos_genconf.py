@@ -14,6 +14,7 @@ import stat
 
 import pytest
 import yaml
+from ansible.module_utils.common import warnings as module_warnings
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.dcos.stateful.plugins.modules import dcos_genconf
@@ -29,6 +30,8 @@ def run(capsys, check_mode=False, diff=False, **args):
         args['_ansible_check_mode'] = True
     if diff:
         args['_ansible_diff'] = True
+    # AnsibleModule keeps warnings in a process-wide registry; start each run clean.
+    module_warnings._global_warnings.clear()
     with patch_module_args(args):
         with pytest.raises(SystemExit):
             dcos_genconf.main()

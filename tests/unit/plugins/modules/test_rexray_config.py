@@ -14,6 +14,7 @@ import stat
 
 import pytest
 import yaml
+from ansible.module_utils.common import warnings as module_warnings
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.dcos.stateful.plugins.modules import rexray_config
@@ -24,6 +25,8 @@ def run(capsys, check_mode=False, diff=False, **args):
         args['_ansible_check_mode'] = True
     if diff:
         args['_ansible_diff'] = True
+    # AnsibleModule keeps warnings in a process-wide registry; start each run clean.
+    module_warnings._global_warnings.clear()
     with patch_module_args(args):
         with pytest.raises(SystemExit):
             rexray_config.main()
@@ -148,3 +151,10 @@ def test_missing_directory(tmp_path, capsys):
     check = run(capsys, check_mode=True, dest=str(tmp_path / 'nope' / 'config.yml'))
     assert check['changed'] is True and 'does not exist yet' in json.dumps(check['warnings'])
     assert not os.path.exists(tmp_path / 'nope')
+
+
+@pytest.mark.parametrize('mode, warned', [('0644', True), ('0600', False), ('u=rw,g=r', True), ('u=rw', False)])
+def test_warns_when_credentials_are_readable(tmp_path, capsys, mode, warned):
+    dest = str(tmp_path / 'config.yml')
+    result = run(capsys, dest=dest, mode=mode, access_key='AKIAEXAMPLE', secret_key='s3cr3t-value')
+    assert ('lets other users read it' in json.dumps(result.get('warnings', []))) is warned

@@ -12,6 +12,7 @@ import json
 
 import boto3
 import pytest
+from ansible.module_utils.common import warnings as module_warnings
 from ansible.module_utils.testing import patch_module_args
 from moto import mock_aws
 
@@ -26,6 +27,8 @@ def run(capsys, check_mode=False, diff=False, **args):
         args['_ansible_check_mode'] = True
     if diff:
         args['_ansible_diff'] = True
+    # AnsibleModule keeps warnings in a process-wide registry; start each run clean.
+    module_warnings._global_warnings.clear()
     with patch_module_args(args):
         with pytest.raises(SystemExit):
             rexray_iam_policy.main()
@@ -74,6 +77,7 @@ def test_policy_in_iam(tmp_path, capsys, aws):
     (dict(policy_name='p', policy_path='dcos'), 'policy_path must begin and end with /'),
     (dict(role_names=['agents']), 'missing parameter(s) required by \'role_names\''),
     (dict(profile='all'), 'value of profile must be one of'),
+    (dict(state='absent'), 'state is absent but all of the following are missing: policy_name'),
 ])
 def test_input_errors(capsys, args, message):
     result = run(capsys, **args)
