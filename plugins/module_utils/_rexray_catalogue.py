@@ -80,6 +80,8 @@ KEYS_LIBSTORAGE = (
     ('rexray.logLevel', 'str'),
     ('rexray.service', 'str'),
 ) + _MODULE_KEYS + (
+    # a Docker module bound to one service: rexray.modules.<name>.libstorage.service
+    ('rexray.modules.*.libstorage.**', 'any'),
     ('libstorage.service', 'str'),
     ('libstorage.host', 'str'),
     ('libstorage.embedded', 'bool'),
@@ -91,6 +93,7 @@ KEYS_LIBSTORAGE = (
     ('libstorage.server.services.*.driver', 'str'),
     ('libstorage.server.services.*.**', 'any'),
     ('libstorage.server.tasks.logTimeout', 'str'),
+    ('libstorage.server.auth.**', 'any'),
     ('libstorage.logging.level', 'str'),
     ('libstorage.logging.httpRequests', 'bool'),
     ('libstorage.logging.httpResponses', 'bool'),

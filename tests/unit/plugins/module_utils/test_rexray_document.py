@@ -60,6 +60,9 @@ CLASSIFY = [
     ('libstorage', 'rexray.modules.default-docker.disabled', True, 'ok', 'rexray.modules.default-docker.disabled', None),
     ('libstorage', 'libstorage.server.services.ebs.driver', 'ebs', 'ok', 'libstorage.server.services.ebs.driver', None),
     ('libstorage', 'scaleio.endpoint', 'https://x', 'ok', 'scaleio.endpoint', None),
+    ('libstorage', 'rexray.modules.ebs-docker.libstorage.service', 'ebs', 'ok',
+     'rexray.modules.ebs-docker.libstorage.service', None),
+    ('0.3', 'rexray.modules.ebs-docker.libstorage.service', 'ebs', 'error', None, 'unknown REX-Ray 0.3.x key'),
     ('0.3', 'rexray.modules.default-admin.host', 'tcp://127.0.0.1:61003', 'ok', 'rexray.modules.default-admin.host', None),
     # misplaced: silently ignored by REX-Ray, so refused with the right key
     ('libstorage', 'libstorage.integration.volume.mount.preempt', True, 'error', None, 'use ' + OPS + '.mount.preempt'),
