@@ -51,7 +51,10 @@ def secret_values(value, key=None, out=None):
     """Scalar values stored under secret-looking keys (registered as no_log values)."""
     out = set() if out is None else out
     if isinstance(value, dict):
+        is_reference = list(value) == ['secret']  # env var {"secret": "<name of a secrets entry>"}, not a value
         for k, v in value.items():
+            if is_reference:
+                continue
             if isinstance(k, str) and SECRET_KEY_RE.search(k) and isinstance(v, (str, int, float)) \
                     and not isinstance(v, bool) and str(v) not in ('', '0'):
                 out.add(str(v))

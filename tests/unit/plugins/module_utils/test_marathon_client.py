@@ -1,0 +1,68 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Tables for the client helpers: deployment ids, 409 locks, diagnostics text, URL paths."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import pytest
+
+from ansible_collections.dcos.stateful.plugins.module_utils._http import ApiError, Response
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon import (
+    app_path, deployment_id_of, describe_diagnostics, locking_deployments,
+)
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon_app_runner import secret_values
+
+
+@pytest.mark.parametrize('app_id, suffix, path', [
+    ('/db/pg', '', '/v2/apps/db/pg'),
+    ('pg', '/tasks', '/v2/apps/pg/tasks'),
+    ('/a/./b/', '/restart', '/v2/apps/a/b/restart'),
+])
+def test_app_path(app_id, suffix, path):
+    assert app_path(app_id, suffix) == path
+
+
+@pytest.mark.parametrize('body, headers, expected', [
+    ('{"version": "v", "deploymentId": "d1"}', {}, 'd1'),
+    ('{"id": "/a", "deployments": [{"id": "d2"}]}', {}, 'd2'),  # POST /v2/apps answers the app
+    ('', {'marathon-deployment-id': 'd3'}, 'd3'),  # 202 with an empty body, header only
+    ('{"version": "v"}', {}, None),
+])
+def test_deployment_id_of(body, headers, expected):
+    assert deployment_id_of(Response(200, headers, body)) == expected
+
+
+LOCKED = {'message': "App is locked by one or more deployments. Override with the option '?force=true'. "
+                     "View details at '/v2/deployments/<DEPLOYMENT_ID>'.", 'deployments': [{'id': 'd1'}, {'id': 'd2'}]}
+
+
+@pytest.mark.parametrize('err, expected', [
+    (ApiError('locked', status=409, body=LOCKED), ['d1', 'd2']),
+    (ApiError('An app with id [/a] already exists.', status=409, body={'message': 'x'}), []),
+    (ApiError('invalid', status=422, body={'message': 'x', 'deployments': [{'id': 'd1'}]}), []),
+    (ApiError('down', status=None), []),
+])
+def test_locking_deployments(err, expected):
+    assert locking_deployments(err) == expected
+
+
+@pytest.mark.parametrize('diag, text', [
+    ({}, 'no queue entry and no task failure reported'),
+    ({'queue': {'count': 1, 'declined_reasons': [{'reason': 'InsufficientMemory', 'declined': 3, 'processed': 3}]}},
+     '1 instance(s) waiting in the launch queue; offers declined for: InsufficientMemory (3 of 3 offers)'),
+    ({'last_task_failure': {'state': 'TASK_FAILED', 'host': 'h1', 'message': 'Command exited with status 1'}},
+     'last task failure: TASK_FAILED on h1: Command exited with status 1'),
+])
+def test_describe_diagnostics(diag, text):
+    assert describe_diagnostics(diag) == text
+
+
+@pytest.mark.parametrize('definition, values', [
+    ({'env': {'DB_PASSWORD': 'p', 'USER': 'u'}}, {'p'}),
+    ({'labels': {'api-token': 'x'}, 'env': {'SECRET': {'secret': 'ref'}}}, {'x'}),
+    ({'env': {'KEY_COUNT': 0, 'TOKEN': ''}}, set()),  # nothing worth hiding (and hiding "0" would mangle output)
+])
+def test_secret_values_registered_as_no_log(definition, values):
+    assert secret_values(definition) == values
