@@ -227,7 +227,7 @@ class AppRunner:
                 self.result['app'] = mask_secrets(predicted)
                 self.result['tasks'] = summarise_tasks((current or {}).get('tasks'))
                 return
-            if self.write(lambda: self.mm.put_app(self.app_id, body, force=p['force'])):
+            if self.write(lambda body=body: self.mm.put_app(self.app_id, body, force=p['force'])):
                 return
         self.mm.fail('App %s stayed locked by other deployments; gave up after %d attempts' % (self.app_id, MAX_LOCK_ROUNDS))
 
