@@ -22,6 +22,7 @@ import json
 from ansible.module_utils.basic import AnsibleModule, env_fallback
 
 from ansible_collections.dcos.stateful.plugins.module_utils._http import ApiError, HttpClient
+from ansible_collections.dcos.stateful.plugins.module_utils._mesos_json_stream import iter_object
 
 MESOS_COMMON_ARGS = dict(
     mesos_url=dict(type='str', required=True, fallback=(env_fallback, ['MESOS_URL'])),
@@ -83,6 +84,22 @@ class MesosClient:
             raise ApiError('unexpected /master/slaves body (no "slaves" key)', status=None,
                            method='GET', url=self.http.url('/master/slaves', query), reason='http')
         return body
+
+    def stream_slaves(self, agent_id=None):
+        """``GET /master/slaves`` read incrementally: yields ``("slaves", agent)`` per agent and the other
+        top-level members, so a large cluster's answer is never held as objects all at once."""
+        query = {'slave_id': agent_id} if agent_id else None
+        response = self.http.open_stream('/master/slaves', query=query)
+        url = self.http.url('/master/slaves', query)
+        try:
+            yield from iter_object(response.read, 'slaves')
+        except ValueError as error:
+            raise ApiError('unexpected /master/slaves body: %s' % error, method='GET', url=url, reason='http')
+        except (IOError, OSError) as error:
+            raise ApiError('connection error while reading: %s' % error, method='GET', url=url,
+                           reason='connection')
+        finally:
+            response.close()
 
     def agent_state(self, agent, url_template=None):
         """``GET <agent>/state`` of one agent (what the agent itself has applied).

@@ -164,80 +164,120 @@ def _in_use_ids(agent):
     return set(persistence_id(r) for r in agent.get('used_resources_full') or [] if is_volume(r))
 
 
-def audit(slaves_payload, apps_payload=None, framework_id=None, agent_ids=None, hostnames=None, roles=None,
-          include_resources=False):
-    """Return ``{"agents", "volumes", "reservations", "recovered_agents", "summary"}``."""
-    marathon = MarathonIndex(apps_payload) if apps_payload is not None else None
-    agents_out, volumes, reservations = [], [], []
-    wanted_ids = set(agent_ids or [])
-    wanted_hosts = set(hostnames or [])
-    wanted_roles = set(roles or [])
-    pending = []
-    for agent in (slaves_payload or {}).get('slaves') or []:
-        if wanted_ids and agent.get('id') not in wanted_ids:
-            continue
-        if wanted_hosts and agent.get('hostname') not in wanted_hosts:
-            continue
+class Auditor:
+    """Accumulates agents one at a time (so a streamed ``/master/slaves`` is never held whole)."""
+
+    def __init__(self, apps_payload=None, framework_id=None, agent_ids=None, hostnames=None, roles=None,
+                 include_resources=False):
+        self.marathon = MarathonIndex(apps_payload) if apps_payload is not None else None
+        self.framework_id = framework_id
+        self.wanted_ids = set(agent_ids or [])
+        self.wanted_hosts = set(hostnames or [])
+        self.wanted_roles = set(roles or [])
+        self.include_resources = include_resources
+        self.agents, self.volumes, self.reservations, self.recovered = [], [], [], []
+        self.pending = []
+
+    def add_recovered(self, slaves):
+        self.recovered.extend({'id': s.get('id'), 'hostname': s.get('hostname')} for s in slaves or [])
+
+    def add_agent(self, agent):
+        if self.wanted_ids and agent.get('id') not in self.wanted_ids:
+            return
+        if self.wanted_hosts and agent.get('hostname') not in self.wanted_hosts:
+            return
+        agent_id, hostname = agent.get('id'), agent.get('hostname')
         in_use = _in_use_ids(agent)
-        agent_volume_dirs = []
-        agent_reservations = {}
+        volume_dirs = []
+        groups = {}
         for role, resources in (agent.get('reserved_resources_full') or {}).items():
-            if wanted_roles and role not in wanted_roles:
+            if self.wanted_roles and role not in self.wanted_roles:
                 continue
             for resource in resources or []:
                 reservation = current_reservation(resource)
                 if reservation is None or reservation['type'] != 'DYNAMIC':
                     continue
                 labels = reservation['labels']
-                if is_volume(resource):
-                    pid = persistence_id(resource)
+                pid = persistence_id(resource) if is_volume(resource) else None
+                if pid is not None:
                     entry = {
-                        'agent_id': agent.get('id'), 'hostname': agent.get('hostname'),
+                        'agent_id': agent_id, 'hostname': hostname,
                         'role': reservation['role'], 'persistence_id': pid,
                         'container_path': container_path(resource), 'size': scalar(resource),
                         'principal': reservation['principal'], 'labels': labels,
                         'disk_source': disk_source(resource), 'in_use': pid in in_use,
                         'path': volume_dir(reservation['role'], pid),
                     }
-                    if include_resources:
+                    if self.include_resources:
                         entry['resource'] = resource
-                    volumes.append(entry)
-                    pending.append((entry, labels, pid))
-                    agent_volume_dirs.append(entry['path'])
+                    self.volumes.append(entry)
+                    self.pending.append((entry, labels, pid))
+                    volume_dirs.append(entry['path'])
+                else:
+                    entry = None
                 key = (reservation['role'], reservation['principal'], tuple(sorted(labels.items())))
-                group = agent_reservations.get(key)
+                group = groups.get(key)
                 if group is None:
-                    group = agent_reservations[key] = {
-                        'agent_id': agent.get('id'), 'hostname': agent.get('hostname'),
+                    group = groups[key] = {
+                        'agent_id': agent_id, 'hostname': hostname,
                         'role': reservation['role'], 'principal': reservation['principal'],
                         'labels': labels, 'resources': {}, 'volumes': [],
                     }
-                    reservations.append(group)
-                    pending.append((group, labels, None))
-                name = resource.get('name')
                 if resource.get('type', 'SCALAR') == 'SCALAR':
+                    name = resource.get('name')
                     group['resources'][name] = round_scalar(group['resources'].get(name, 0) + scalar(resource))
-                if is_volume(resource):
-                    group['volumes'].append(persistence_id(resource))
-        agents_out.append({
-            'id': agent.get('id'), 'hostname': agent.get('hostname'), 'port': agent.get('port'),
-            'pid': agent.get('pid'), 'active': agent.get('active'),
-            'volume_dirs': agent_volume_dirs,
+                if pid is not None:
+                    group['volumes'].append(entry)
+        for group in groups.values():
+            if group['volumes']:
+                # A reservation holding volumes is reported through its volumes (what it reserves in all).
+                for entry in group['volumes']:
+                    entry['reserved_resources'] = group['resources']
+                continue
+            del group['volumes']
+            self.reservations.append(group)
+            self.pending.append((group, group['labels'], None))
+        self.agents.append({
+            'id': agent_id, 'hostname': hostname, 'port': agent.get('port'), 'pid': agent.get('pid'),
+            'active': agent.get('active'), 'volume_dirs': volume_dirs,
         })
 
-    framework_ids = set([framework_id]) if framework_id else set()
-    if marathon is not None and not framework_ids:
-        # Learn this Marathon's framework id from the volumes its tasks own.
-        for entry, labels, pid in pending:
-            if MARATHON_FRAMEWORK_LABEL in labels and marathon.owner(pid, labels.get(MARATHON_TASK_LABEL)):
-                framework_ids.add(labels[MARATHON_FRAMEWORK_LABEL])
-    for entry, labels, pid in pending:
-        entry.update(classify(labels, pid, marathon, framework_ids))
+    def finish(self):
+        """Classify everything (this Marathon's framework ids are only known once all agents are read)."""
+        marathon = self.marathon
+        framework_ids = set([self.framework_id]) if self.framework_id else set()
+        if marathon is not None and not framework_ids:
+            # Learn this Marathon's framework id from the reservations its instances own.
+            for _entry, labels, pid in self.pending:
+                if MARATHON_FRAMEWORK_LABEL in labels and marathon.owner(pid, labels.get(MARATHON_TASK_LABEL)):
+                    framework_ids.add(labels[MARATHON_FRAMEWORK_LABEL])
+        for entry, labels, pid in self.pending:
+            entry.update(classify(labels, pid, marathon, framework_ids))
+        self.pending = []
+        summary = dict((status, 0) for status in STATUSES)
+        for entry in self.volumes:
+            summary[entry['status']] += 1
+        return {'agents': self.agents, 'volumes': self.volumes, 'reservations': self.reservations,
+                'recovered_agents': self.recovered, 'summary': summary}
 
-    summary = dict((status, 0) for status in STATUSES)
-    for entry in volumes:
-        summary[entry['status']] += 1
-    recovered = [{'id': s.get('id'), 'hostname': s.get('hostname')}
-                 for s in (slaves_payload or {}).get('recovered_slaves') or []]
-    return {'agents': agents_out, 'volumes': volumes, 'reservations': reservations,
-            'recovered_agents': recovered, 'summary': summary}
+
+def audit(slaves_payload, apps_payload=None, **options):
+    """Audit a parsed ``/master/slaves`` body; returns ``{"agents", "volumes", "reservations",
+    "recovered_agents", "summary"}``. ``options``: framework_id, agent_ids, hostnames, roles, include_resources."""
+    auditor = Auditor(apps_payload, **options)
+    for agent in (slaves_payload or {}).get('slaves') or []:
+        auditor.add_agent(agent)
+    auditor.add_recovered((slaves_payload or {}).get('recovered_slaves'))
+    return auditor.finish()
+
+
+def audit_members(members, apps_payload=None, **options):
+    """Same as :func:`audit` over ``(key, value)`` pairs streamed from ``/master/slaves``
+    (``("slaves", agent)`` once per agent, see ``_mesos_json_stream.iter_object``)."""
+    auditor = Auditor(apps_payload, **options)
+    for key, value in members:
+        if key == 'slaves':
+            auditor.add_agent(value)
+        elif key == 'recovered_slaves':
+            auditor.add_recovered(value)
+    return auditor.finish()

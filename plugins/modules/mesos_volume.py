@@ -388,7 +388,7 @@ class VolumeRunner:
         while True:
             status = self.send(op, observed)
             attempts += 1
-            outcome = wait_until(self._read_observation, lambda o: confirmed(op, before, o),
+            outcome = wait_until(self._read_observation, lambda o, sent=op: confirmed(sent, before, o),
                                  params['wait_timeout'], tolerate=_transient)
             waited += outcome.elapsed
             if outcome.done:
@@ -414,9 +414,12 @@ class VolumeRunner:
         outcome = wait_until(read_agent, lambda a: agent_agrees(master_observed, a),
                              self.client.params['wait_timeout'], tolerate=_transient)
         if not outcome.done:
-            reason = ('last read failed: %s' % outcome.error) if outcome.error is not None else (
-                'it still shows %s' % ('the volume' if outcome.value and outcome.value['volume'] else
-                                      'no volume' if outcome.value else 'nothing'))
+            if outcome.error is not None:
+                reason = 'last read failed: %s' % outcome.error
+            elif outcome.value is None:
+                reason = 'nothing was read'
+            else:
+                reason = 'it still shows %s' % ('the volume' if outcome.value['volume'] else 'no volume')
             msg = ('Mesos accepted the %s on agent %s (%s) with HTTP %s and the master lists the result, but the '
                    'agent did not show it on its /state within %ss (%s). The agent may be disconnected or the '
                    'operation may have failed on it.'

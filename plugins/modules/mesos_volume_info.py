@@ -13,7 +13,7 @@ module: mesos_volume_info
 short_description: Audit Mesos dynamic reservations and persistent volumes, joined with Marathon
 version_added: 0.1.0
 description:
-  - Lists every dynamic reservation and persistent volume per agent from one C(GET /master/slaves).
+  - Lists every persistent volume and every dynamic reservation per agent from one C(GET /master/slaves).
   - When O(marathon_url) is given, one C(GET /v2/apps?embed=apps.tasks) joins each volume and reservation to its
     Marathon app and instance, through the persistence id (listed in the tasks' C(localVolumes)) and the
     reservation labels C(marathon_framework_id) and C(marathon_task_id), and gives it a status.
@@ -74,7 +74,8 @@ options:
     type: bool
     default: false
 notes:
-  - Two requests at most, whatever the size of the cluster.
+  - Two requests at most, whatever the size of the cluster. The C(/master/slaves) answer is read one agent at a
+    time, so memory grows with the result, not with the size of the master's answer.
 seealso:
   - module: dcos.stateful.mesos_volume
 '''
@@ -184,11 +185,18 @@ volumes:
     task_state:
       description: State of that task.
       type: str
+    reserved_resources:
+      description: Scalar totals (for example C(cpus), C(mem), C(disk)) of the reservation the volume is on,
+        this volume's disk included.
+      type: dict
     resource:
       description: The volume exactly as Mesos lists it (with O(include_resources=true)).
       type: dict
 reservations:
-  description: Dynamic reservations grouped per agent, role, principal and labels, with the same Marathon fields.
+  description:
+    - Dynamic reservations that hold no persistent volume, grouped per agent, role, principal and labels, with the
+      same Marathon fields as volumes (for example what a wiped Marathon instance without volumes left behind).
+    - A reservation that holds volumes is reported through its volumes (RV(volumes[].reserved_resources)).
   returned: always
   type: list
   elements: dict
@@ -209,17 +217,31 @@ reservations:
       description: Labels.
       type: dict
     resources:
-      description: Scalar totals by resource name (volumes included).
+      description: Scalar totals by resource name.
       type: dict
-    volumes:
-      description: Persistence ids of the volumes on this reservation.
-      type: list
-      elements: str
     status:
       description: Same statuses as volumes.
       type: str
     reason:
       description: Why that status.
+      type: str
+    framework_id:
+      description: Label C(marathon_framework_id).
+      type: str
+    reservation_id:
+      description: Label C(marathon_task_id).
+      type: str
+    app_id:
+      description: Marathon app owning (or having owned) the reservation.
+      type: str
+    instance_id:
+      description: Marathon instance owning the reservation.
+      type: str
+    task_id:
+      description: Latest task of that instance.
+      type: str
+    task_state:
+      description: State of that task.
       type: str
 recovered_agents:
   description: Agents the master knows from its registry but that have not re-registered; their reservations are
@@ -243,7 +265,7 @@ from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.dcos.stateful.plugins.module_utils._http import ApiError
 from ansible_collections.dcos.stateful.plugins.module_utils._mesos import MesosClient
-from ansible_collections.dcos.stateful.plugins.module_utils._mesos_audit import audit
+from ansible_collections.dcos.stateful.plugins.module_utils._mesos_audit import audit_members
 
 ARGUMENT_SPEC = dict(
     agent_ids=dict(type='list', elements='str'),
@@ -264,11 +286,6 @@ def main():
                          mutually_exclusive=[['marathon_username', 'marathon_token']])
     params = client.params
     agent_ids = params.get('agent_ids') or []
-    try:
-        # One agent named: let the master narrow the answer.
-        slaves = client.slaves(agent_ids[0] if len(agent_ids) == 1 else None)
-    except ApiError as error:
-        client.fail_api(error, 'Reading /master/slaves failed')
     apps = None
     marathon = None
     if params.get('marathon_url'):
@@ -278,9 +295,14 @@ def main():
             apps = marathon.get_json('/v2/apps', query={'embed': 'apps.tasks'})
         except ApiError as error:
             client.fail_api(error, 'Reading Marathon apps failed')
-    result = audit(slaves, apps, framework_id=params.get('marathon_framework_id'), agent_ids=agent_ids,
-                   hostnames=params.get('agent_hostnames'), roles=params.get('roles'),
-                   include_resources=params['include_resources'])
+    try:
+        # Streamed, one agent at a time; one agent named: let the master narrow the answer.
+        members = client.stream_slaves(agent_ids[0] if len(agent_ids) == 1 else None)
+        result = audit_members(members, apps, framework_id=params.get('marathon_framework_id'),
+                               agent_ids=agent_ids, hostnames=params.get('agent_hostnames'),
+                               roles=params.get('roles'), include_resources=params['include_resources'])
+    except ApiError as error:
+        client.fail_api(error, 'Reading /master/slaves failed')
     result['requests'] = {'mesos': client.http.calls, 'marathon': marathon.calls if marathon else 0}
     client.module.exit_json(changed=False, **result)
 

@@ -128,19 +128,37 @@ def test_no_instances_at_all_judges_every_marathon_volume():
     assert set(v['status'] for k, v in volumes.items() if k != 'mine') == {'orphaned'}
 
 
-def test_reservations_grouped_and_classified():
+def test_reservations_with_volumes_are_reported_through_their_volumes():
     result = audit(SLAVES, APPS)
-    groups = dict(((r['agent_id'], r['labels'].get('marathon_task_id')), r) for r in result['reservations'])
-    run = groups[('S0', I_RUN)]
-    assert run['resources'] == {'cpus': 0.5, 'mem': 64.0, 'disk': 100.0}
-    assert run['volumes'] == [P_RUN]
-    assert run['status'] == 'attached'
-    assert groups[('S0', I_WIPED)]['status'] == 'orphaned'
-    assert groups[('S1', I_GONE)]['status'] == 'orphaned'
+    volumes = by_pid(result)
+    assert volumes[P_RUN]['reserved_resources'] == {'cpus': 0.5, 'mem': 64.0, 'disk': 100.0}
+    assert volumes['mine']['reserved_resources'] == {'disk': 10.0}
+    assert result['reservations'] == []
+
+
+def test_reservations_without_volumes_are_listed_and_classified():
+    wiped_leftover = [marathon_resources('cpus', 0.5, I_WIPED), marathon_resources('mem', 64, I_WIPED),
+                      marathon_resources('disk', 100, I_WIPED)]
+    running_extra = [marathon_resources('cpus', 1, 'db_pg.instance-%s' % U4)]
+    operator = {'name': 'disk', 'type': 'SCALAR', 'scalar': {'value': 5}, 'role': 'ops',
+                'reservation': {'principal': 'ops'}}
+    static = {'name': 'cpus', 'type': 'SCALAR', 'scalar': {'value': 1}, 'role': 'ops'}
+    slaves = {'slaves': [{'id': 'S0', 'hostname': 'h', 'reserved_resources_full': {
+        'slave_public': instance_resources(I_RUN, P_RUN) + wiped_leftover + running_extra,
+        'ops': [operator, static]}}]}
+    result = audit(slaves, APPS)
+    groups = dict((r['labels'].get('marathon_task_id', r['role']), r) for r in result['reservations'])
+    assert set(groups) == {I_WIPED, 'db_pg.instance-%s' % U4, 'ops'}   # static reservations are not listed
+    assert groups[I_WIPED]['resources'] == {'cpus': 0.5, 'mem': 64.0, 'disk': 100.0}
+    assert groups[I_WIPED]['status'] == 'orphaned'
+    assert groups[I_WIPED]['app_id'] == '/db/pg'
+    assert groups['ops']['status'] == 'not_marathon'
+    assert 'volumes' not in groups['ops']
 
 
 @pytest.mark.parametrize('filters, expected', [
     ({'agent_ids': ['S1']}, {P_SUSP, P_GONE, 'x#data#9'}),
+    ({'agent_ids': ['S1'], 'roles': ['ops']}, set()),
     ({'hostnames': ['127.0.0.1']}, {P_RUN, P_WIPED, 'mine'}),
     ({'roles': ['ops']}, {'mine'}),
 ])
