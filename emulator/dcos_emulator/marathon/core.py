@@ -60,8 +60,10 @@ class Marathon(SchedulerMixin):
         """One scheduler round; returns the absolute time of the next deadline or None."""
         now = time.time() if now is None else now
         with self.lock:
+            held = self._held_apps()
             for rec in list(self.repo.apps.values()):
-                self._reconcile_app(rec, now)
+                if rec.app_id not in held:
+                    self._reconcile_app(rec, now)
             pending = self._match_offers(now)
             self._progress_deployments(now)
             deadlines = []
@@ -215,6 +217,16 @@ class Marathon(SchedulerMixin):
         self.dirty = True
         self.wake()
         return dep
+
+    def _held_apps(self) -> set:
+        """Apps whose scale/restart action sits in a later step of a running deployment: they wait
+        (a new app stays at 0 instances after StartApplication until its ScaleApplication step)."""
+        held = set()
+        for dep in self.deployments.values():
+            for index, step in enumerate(dep.steps):
+                if index > dep.current_step:
+                    held.update(a["app"] for a in step if a["action"] in ("ScaleApplication", "RestartApplication"))
+        return held
 
     def _dependency_depth(self, changes: dict):
         """runSpecsGroupedByLongestPath: longest dependency chain of an app in the target state.

@@ -764,6 +764,7 @@ class SchedulerMixin:
                 self.events.publish("deployment_step_success", {"plan": dep.event_plan(), "currentStep": _step(dep)})
                 dep.current_step += 1
                 self._after_step(dep)
+                self.wake()   # apps held for the next step may start now
                 if dep.current_step < len(dep.steps):
                     self.events.publish("deployment_info", {"plan": dep.event_plan(), "currentStep": _step(dep)})
             if dep.current_step >= len(dep.steps):
