@@ -316,3 +316,21 @@ def test_bulk_update_orders_steps_by_dependencies(env):
         events.close()
     for app in ("front", "db"):
         api.deploy("DELETE", f"/v2/apps/order/{app}")
+
+
+def test_dependent_app_waits_for_its_dependency(env):
+    cluster, api = env
+    db = {"id": "/chain/db", "cmd": "sleep 100", "cpus": 0.01, "mem": 8,
+          "healthChecks": [{"protocol": "COMMAND", "command": {"value": "test -f $MESOS_SANDBOX/ok"},
+                            "intervalSeconds": 1, "gracePeriodSeconds": 300, "maxConsecutiveFailures": 0}]}
+    front = {"id": "/chain/front", "cmd": "sleep 100", "cpus": 0.01, "mem": 8, "dependencies": ["/chain/db"]}
+    ans = api.call("PUT", "/v2/apps", [front, db])
+    assert ans.status == 200
+    [db_task] = wait_for(lambda: api.tasks("/chain/db"), what="db task")
+    time.sleep(1.5)
+    assert api.tasks("/chain/front") == []          # held until the db step is done (db not healthy yet)
+    open(f"{cluster.master.sandbox(db_task['id'])}/ok", "w").close()
+    api.wait_deployment(ans.json["deploymentId"])
+    assert len(api.tasks("/chain/front")) == 1
+    for app in ("front", "db"):
+        api.deploy("DELETE", f"/v2/apps/chain/{app}")
