@@ -21,7 +21,7 @@ import json
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback
 
-from ansible_collections.dcos.stateful.plugins.module_utils._http import ApiError, HttpClient
+from ansible_collections.dcos.stateful.plugins.module_utils._http import ApiError, HttpClient, backoff_delay, is_retryable
 from ansible_collections.dcos.stateful.plugins.module_utils._mesos_json_stream import iter_object
 
 MESOS_COMMON_ARGS = dict(
@@ -76,21 +76,22 @@ class MesosClient:
         return self._http_client(url, username, password, token)
 
     # -- reads -----------------------------------------------------------------------------------------
-    def slaves(self, agent_id=None):
-        """``GET /master/slaves`` (narrowed to one agent with ``slave_id`` when given)."""
-        query = {'slave_id': agent_id} if agent_id else None
-        body = self.http.get_json('/master/slaves', query=query)
-        if not isinstance(body, dict) or 'slaves' not in body:
-            raise ApiError('unexpected /master/slaves body (no "slaves" key)', status=None,
-                           method='GET', url=self.http.url('/master/slaves', query), reason='http')
-        return body
-
     def stream_slaves(self, agent_id=None):
         """``GET /master/slaves`` read incrementally: yields ``("slaves", agent)`` per agent and the other
         top-level members, so a large cluster's answer is never held as objects all at once."""
         query = {'slave_id': agent_id} if agent_id else None
-        response = self.http.open_stream('/master/slaves', query=query)
         url = self.http.url('/master/slaves', query)
+        attempt = 0
+        while True:
+            # Opening is retried like any idempotent read; nothing has been read yet.
+            try:
+                response = self.http.open_stream('/master/slaves', query=query)
+                break
+            except ApiError as error:
+                if attempt >= self.http.retries or not is_retryable(error):
+                    raise
+                self.http.sleep(backoff_delay(attempt, self.http.backoff, self.http.max_backoff))
+                attempt += 1
         try:
             yield from iter_object(response.read, 'slaves')
         except ValueError as error:
@@ -100,6 +101,16 @@ class MesosClient:
                            reason='connection')
         finally:
             response.close()
+
+    def matching_slaves(self, agent_id=None, hostname=None):
+        """``/master/slaves`` narrowed to the agents with that id (or hostname), read as a stream so that only
+        those agents are kept (older masters ignore ``slave_id`` and send every agent)."""
+        matches = []
+        for key, value in self.stream_slaves(agent_id):
+            if key == 'slaves' and isinstance(value, dict) and (
+                    value.get('id') == agent_id if agent_id else value.get('hostname') == hostname):
+                matches.append(value)
+        return {'slaves': matches}
 
     def agent_state(self, agent, url_template=None):
         """``GET <agent>/state`` of one agent (what the agent itself has applied).

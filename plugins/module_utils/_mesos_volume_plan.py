@@ -59,15 +59,14 @@ def find_agent(payload, agent_id=None, hostname=None):
         for slave in slaves:
             if slave.get('id') == agent_id:
                 return slave
-        raise PlanError('No agent with id %r is registered with the Mesos master (%d agents listed)'
-                        % (agent_id, len(slaves)), field='agent_id')
+        raise PlanError('No agent with id %r is registered with the Mesos master' % agent_id, field='agent_id')
     matches = [s for s in slaves if s.get('hostname') == hostname]
     if len(matches) > 1:
         active = [s for s in matches if s.get('active', True)]
         matches = active if active else matches
     if not matches:
-        raise PlanError('No agent with hostname %r is registered with the Mesos master (%d agents listed)'
-                        % (hostname, len(slaves)), field='agent_hostname')
+        raise PlanError('No agent with hostname %r is registered with the Mesos master' % hostname,
+                        field='agent_hostname')
     if len(matches) > 1:
         raise PlanError('Hostname %r matches several active agents (%s); name one with agent_id'
                         % (hostname, ', '.join(s.get('id') for s in matches)), field='agent_hostname')

@@ -337,9 +337,9 @@ class VolumeRunner:
         self.done = []
 
     def read(self):
-        payload = self.client.slaves(self.agent['id'] if self.agent else None)
-        agent = find_agent(payload, self.agent['id'] if self.agent else self.client.params['agent_id'],
-                           None if self.agent else self.client.params['agent_hostname'])
+        agent_id = self.agent['id'] if self.agent else self.client.params['agent_id']
+        hostname = None if agent_id else self.client.params['agent_hostname']
+        agent = find_agent(self.client.matching_slaves(agent_id, hostname), agent_id, hostname)
         observed = observe(agent, self.params, self.key)
         self.key = observed['key']
         return agent, observed
@@ -466,6 +466,9 @@ class VolumeRunner:
             if observed['volume'] is not None and observed['in_use']:
                 module.warn('Volume %r is in use by a task; Mesos would refuse to destroy it.'
                             % self.params['persistence_id'])
+            if ops[0]['action'] == 'reserve' and ops[0]['size'] > observed['unreserved_disk']:
+                module.warn('The agent lists %s MiB of unreserved disk for a %s MiB reservation; Mesos would '
+                            'likely refuse it (409).' % (observed['unreserved_disk'], ops[0]['size']))
             module.exit_json(**self.result(predict(observed, ops), True, before))
         if self.client.params['state'] == 'absent' and observed['in_use']:
             module.warn('Volume %r is in use by a task; Mesos refuses to destroy volumes in use.'

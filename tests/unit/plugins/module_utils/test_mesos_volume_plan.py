@@ -210,7 +210,7 @@ def test_find_agent(agent_id, hostname, expected):
 
 
 @pytest.mark.parametrize('agent_id, hostname, field, text', [
-    ('nope', None, 'agent_id', "No agent with id 'nope'"),
+    ('nope', None, 'agent_id', "No agent with id 'nope' is registered"),
     (None, 'nope', 'agent_hostname', "No agent with hostname 'nope'"),
     (None, 'h3', 'agent_hostname', 'matches several active agents (S3, S4)'),
 ])
