@@ -185,12 +185,19 @@ def test_http_and_command_health_checks_on_the_real_process(env):
 def test_backoff_of_a_failing_task_and_delay_reset(env):
     _, api = env
     api.call("POST", "/v2/apps", {"id": "/bo/crash", "cmd": "exit 3", "cpus": 0.01, "mem": 8,
-                                  "backoffSeconds": 2, "backoffFactor": 2, "maxLaunchDelaySeconds": 60})
-    entry = wait_for(lambda: [q for q in api.get("/v2/queue").json["queue"] if q["delay"]["timeLeftSeconds"] > 0],
-                     what="delayed queue entry")[0]
-    assert entry["app"]["id"] == "/bo/crash" and entry["delay"]["overdue"] is False and entry["count"] == 1
+                                  "backoffSeconds": 1, "backoffFactor": 3, "maxLaunchDelaySeconds": 60})
+
+    def delay():
+        entry = [q for q in api.get("/v2/queue").json["queue"] if q["app"]["id"] == "/bo/crash"]
+        return entry[0]["delay"]["timeLeftSeconds"] if entry else 0
+    wait_for(lambda: delay() > 0, what="delayed queue entry")
+    # delays grow by backoffFactor: 1 s, 3 s, 9 s ...
+    wait_for(lambda: delay() > 3, timeout=30, what="the delay grown by the backoff factor")
+    entry = [q for q in api.get("/v2/queue").json["queue"] if q["app"]["id"] == "/bo/crash"][0]
+    assert entry["delay"]["overdue"] is False and entry["count"] == 1
     failure = api.get("/v2/apps/bo/crash").json["app"]["lastTaskFailure"]
     assert failure["state"] == "TASK_FAILED" and failure["message"] == "Command exited with status 3"
+    assert failure["appId"] == "/bo/crash" and failure["taskId"].startswith("bo_crash.instance-")
     assert api.call("DELETE", "/v2/queue/bo/crash/delay").status == 204
     assert api.call("DELETE", "/v2/queue/nothere/delay").json == {
         "message": "Application /nothere not found in tasks queue."}
