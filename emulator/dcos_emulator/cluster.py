@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 
 from dcos_emulator import ids
-from dcos_emulator.agents.agent import Agent
+from dcos_emulator.agents.agent import AGENT_PORT, Agent
 from dcos_emulator.http import admin_routes, mesos_routes
 from dcos_emulator.http.auth import MarathonAuth, MesosAuth, split_credentials
 from dcos_emulator.http.counters import RequestCounters
@@ -90,7 +90,7 @@ class Cluster:
     def _add_agent(self, index: int) -> Agent:
         agent_id = ids.agent_id(self.master.id, index)
         agent = Agent(agent_id, index, ids.agent_hostname(index), self.store.agent_dir(agent_id),
-                      self.config.agent_resources())
+                      self.config.agent_resources(), self.config.agent_port or AGENT_PORT)
         agent.load_checkpoint()
         self.master.add_agent(agent)
         return agent

@@ -115,9 +115,12 @@ def test_agent_state_endpoint(cluster_factory):
     import json
 
     assert mesos.post("/master/reserve", form={"slaveId": agent.id, "resources": json.dumps(reserve)}).status == 202
+    listed = {s["id"]: s for s in mesos.get("/master/slaves").json()["slaves"]}[agent.id]
+    assert (listed["port"], listed["pid"]) == (port, f"slave(1)@{agent.hostname}:{port}")
     for path in ("/state", "/slave(1)/state"):
         state = client.get(path).json()
         assert state["id"] == agent.id
+        assert state["pid"] == listed["pid"]
         assert state["hostname"] == agent.hostname
         assert state["flags"]["work_dir"] == agent.work_dir
         assert state["reserved_resources_full"]["r1"][0]["scalar"]["value"] == 5.0

@@ -42,11 +42,12 @@ def _base_environment() -> dict:
 
 
 class Agent:
-    def __init__(self, agent_id: str, index: int, hostname: str, work_dir: str, configured: res.Resources):
+    def __init__(self, agent_id: str, index: int, hostname: str, work_dir: str, configured: res.Resources,
+                 port: int = AGENT_PORT):
         self.id = agent_id
         self.index = index
         self.hostname = hostname
-        self.port = AGENT_PORT
+        self.port = port  # --agent-port when agents serve /state, else the real default (nothing listens)
         self.work_dir = work_dir
         self.configured = configured          # what the agent was started with (all unreserved)
         # Bumped on every change the master endpoints render (cache key of their JSON).
