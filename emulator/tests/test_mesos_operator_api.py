@@ -329,4 +329,7 @@ def test_state_frameworks_and_tasks_endpoints(cluster, mesos):
     assert marathon["role"] == "slave_public"
     assert marathon["principal"] == "dcos_marathon"
     assert mesos.get("/master/tasks").json() == {"tasks": []}
+    summary = mesos.get("/master/state-summary").json()
+    assert len(summary["slaves"]) == 3 and summary["slaves"][0]["TASK_RUNNING"] == 0
+    assert [f["id"] for f in summary["frameworks"]] == [cluster.framework_id]
     assert mesos.get("/no/such/endpoint").status == 404

@@ -17,6 +17,7 @@ from dcos_emulator.mesos.operations import OperationError
 
 TEXT = "text/plain; charset=utf-8"
 READONLY_PATHS = ("/master/state", "/master/state.json", "/state", "/state.json", "/master/slaves",
+                  "/master/state-summary",
                   "/master/frameworks", "/master/tasks", "/master/tasks.json", "/master/health", "/health",
                   "/version", "/master/flags", "/master/roles")
 
@@ -99,6 +100,11 @@ def register(router, cluster) -> None:
                                       request.param("framework_id")))
 
     @get_only
+    def state_summary(request: Request):
+        with lock:
+            return _json(render.state_summary(master()))
+
+    @get_only
     def health(request: Request):
         return Response(200, None, None, None)
 
@@ -116,6 +122,7 @@ def register(router, cluster) -> None:
     for path in ("/master/state", "/master/state.json", "/state", "/state.json"):
         router.add(any_method, path, state)
     router.add(any_method, "/master/slaves", slaves)
+    router.add(any_method, "/master/state-summary", state_summary)
     router.add(any_method, "/master/frameworks", frameworks)
     router.add(any_method, "/master/tasks", tasks)
     router.add(any_method, "/master/tasks.json", tasks)

@@ -177,6 +177,34 @@ def state_bytes(master: Master) -> bytes:
     return _dumps(out).replace(b'"@SLAVES@"', b"[" + b",".join(parts) + b"]", 1)
 
 
+_SUMMARY_STATES = ("TASK_STAGING", "TASK_STARTING", "TASK_RUNNING", "TASK_KILLING", "TASK_FINISHED", "TASK_KILLED",
+                   "TASK_FAILED", "TASK_LOST", "TASK_ERROR", "TASK_UNREACHABLE")
+
+
+def state_summary(master: Master) -> dict:
+    """`/master/state-summary` (the DC/OS UI and `dcos node` read it): summaries plus task state counts."""
+    tasks = list(master.tasks.values()) + list(master.completed)
+    used = master.used_by_agent()
+    slaves_out = []
+    for agent in master.agents.values():
+        entry = agent_summary(agent, used.get(agent.id, res.Resources()))
+        mine = [t for t in tasks if t.agent_id == agent.id]
+        entry.update({state: sum(1 for t in mine if t.state == state) for state in _SUMMARY_STATES})
+        entry["framework_ids"] = sorted({t.framework_id for t in mine})
+        slaves_out.append(entry)
+    frameworks_out = []
+    for framework in master.frameworks.values():
+        full = framework_json(master, framework)
+        entry = {key: full[key] for key in ("id", "name", "pid", "used_resources", "offered_resources",
+                                            "capabilities", "hostname", "webui_url", "active", "connected",
+                                            "recovered")}
+        mine = [t for t in tasks if t.framework_id == framework.id]
+        entry.update({state: sum(1 for t in mine if t.state == state) for state in _SUMMARY_STATES})
+        entry["slave_ids"] = sorted({t.agent_id for t in mine})
+        frameworks_out.append(entry)
+    return {"hostname": master.hostname, "slaves": slaves_out, "frameworks": frameworks_out}
+
+
 def v1_resources(resources) -> list:
     return [r.to_json() for r in resources]
 
