@@ -124,10 +124,12 @@ integration: venv collection
 	  echo "integration: no targets yet"; exit 0; fi; \
 	scripts/with-emulator.sh scripts/run_integration.sh $(COPY) $(INTEGRATION_ARGS)
 
+# Molecule's scratch dirs (~/.ansible/tmp/molecule.<hash>.<scenario>) are shared by every run
+# from a checkout of the same name, so runs take turns (flock).
 molecule: venv collection
 	@if [ -z "$$(find extensions/molecule -name molecule.yml 2>/dev/null | head -1)" ]; then \
 	  echo "molecule: no scenarios yet"; exit 0; fi; \
-	cd extensions && $(VBIN)/molecule test --all
+	mkdir -p $(BUILD_DIR) && cd extensions && flock $(BUILD_DIR)/.molecule.lock $(VBIN)/molecule test --all
 
 changelog-lint: $(STAMP_REQS)
 	$(VBIN)/antsibull-changelog lint
