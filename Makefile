@@ -21,10 +21,8 @@ EMULATOR_PYPROJECT := $(wildcard emulator/pyproject.toml)
 export PATH := $(VBIN):$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_PYTHON_INTERPRETER := $(VPY)
-export ANSIBLE_GALAXY_DISABLE_GPG_VERIFY := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PIP_NO_INPUT := 1
-export PYTHONDONTWRITEBYTECODE := 1
 ifneq ($(CI),)
 # CI logs: no colour codes, and nothing may wait for input.
 export ANSIBLE_NOCOLOR := 1
@@ -41,7 +39,7 @@ pytest = rc=0; $(VPY) -m pytest -p no:cacheprovider -n $(PYTEST_JOBS) $(1) || rc
 	if [ $$rc = 5 ]; then echo "pytest: no tests collected"; rc=0; fi; exit $$rc
 
 .PHONY: help venv seed-ansible-test collection lint ruff ansible-lint sanity units emulator-test integration \
-        molecule test demo bench changelog-lint clean
+        molecule test demo bench changelog-lint clean clean-all
 
 help:
 	@echo "make venv          create .venv from requirements-dev.txt and install the emulator"
@@ -53,7 +51,7 @@ help:
 	@echo "make integration   ansible-test integration against a fresh dcos-emulator"
 	@echo "make molecule      molecule test --all in extensions/"
 	@echo "make test          all of the above, in that order"
-	@echo "make demo          walkthrough against a fresh dcos-emulator"
+	@echo "make demo          scripts/demo.sh (else the emulator walkthrough) against a fresh dcos-emulator"
 	@echo "make bench         every bench/bench_*.py"
 	@echo "make clean         remove build output (keeps .venv; 'make clean-all' removes it too)"
 
