@@ -67,6 +67,7 @@ except ImportError:  # pragma: no cover
 
 RETRYABLE_STATUS = frozenset([500, 502, 503, 504])
 IDEMPOTENT_METHODS = frozenset(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS'])
+MAX_TEXT_MESSAGE = 500
 
 
 class ApiError(Exception):
@@ -239,7 +240,10 @@ class HttpClient:
             message = body.get('message') or text
             details = body.get('details')
         else:
+            # plain-text bodies (Mesos) are the message; HTML pages (a proxy's or Jetty's 401) are cut short
             message = (text or '').strip() or to_text(reason) or 'HTTP error'
+            if len(message) > MAX_TEXT_MESSAGE:
+                message = message[:MAX_TEXT_MESSAGE] + '... (%d characters)' % len(message)
         return ApiError(to_text(message), status=status, details=details, body=body,
                         method=method, url=url, reason='http')
 

@@ -174,3 +174,10 @@ def test_connection_refused_is_an_api_error_without_status():
         c.get_json('/v2/apps')
     assert err.value.status is None and err.value.reason == 'connection'
     assert 'GET http://127.0.0.1:1/v2/apps failed' in str(err.value)
+
+
+def test_long_html_error_page_is_cut_short(server):
+    server.replies.append((401, '<html>' + 'x' * 2000 + '</html>'))
+    with pytest.raises(ApiError) as err:
+        client(server.url).request('GET', '/v2/apps')
+    assert err.value.status == 401 and len(err.value.message) < 600 and err.value.message.endswith('(2013 characters)')
