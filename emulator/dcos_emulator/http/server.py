@@ -185,7 +185,10 @@ class EmulatorServer:
         self.faults = faults
         self.auth = auth
         self.server_header = server_header
-        self._server = _Server((host, port), _Handler, self)
+        try:
+            self._server = _Server((host, port), _Handler, self)
+        except OSError as exc:
+            raise OSError(exc.errno, f"{name} API cannot listen on {host}:{port}: {exc.strerror}") from None
         self.host = host
         self.port = self._server.server_address[1]
         self._thread: threading.Thread | None = None
