@@ -223,9 +223,10 @@ class AppRunner:
             if self.mm.module._diff:
                 self.result['diff'] = build_diff(desired, current, changed_keys) if current is not None else \
                     {'before': {}, 'after': mask_secrets(body)}
+            # the prediction is the result in check mode and with wait=false; waiting replaces it with the real state
+            self.result['app'] = mask_secrets(predicted)
+            self.result['tasks'] = summarise_tasks((current or {}).get('tasks'))
             if self.mm.check_mode:
-                self.result['app'] = mask_secrets(predicted)
-                self.result['tasks'] = summarise_tasks((current or {}).get('tasks'))
                 return
             if self.write(lambda body=body: self.mm.put_app(self.app_id, body, force=p['force'])):
                 return
