@@ -50,6 +50,7 @@ class Task:
     message: str = ""
     # readiness (core/readiness): {"ready": bool, "next": due time, "last": lastResponse dict | None}
     readiness: dict | None = None
+    no_process: bool = False       # Docker-only task modelled without a process
 
     @property
     def active(self) -> bool:
@@ -61,12 +62,13 @@ class Task:
 
     def to_state(self) -> dict:
         return {"task_id": self.task_id, "state": self.state, "staged_at": self.staged_at,
-                "started_at": self.started_at, "version": self.version, "ports": self.ports}
+                "started_at": self.started_at, "version": self.version, "ports": self.ports,
+                "no_process": self.no_process}
 
     @classmethod
     def from_state(cls, d: dict) -> "Task":
         return cls(task_id=d["task_id"], state=d["state"], staged_at=d["staged_at"], started_at=d["started_at"],
-                   version=d["version"], ports=d["ports"])
+                   version=d["version"], ports=d["ports"], no_process=d.get("no_process", False))
 
 
 @dataclass
