@@ -38,13 +38,13 @@ PYTEST_JOBS ?= auto
 pytest = rc=0; $(VPY) -m pytest -p no:cacheprovider -n $(PYTEST_JOBS) $(1) || rc=$$?; \
 	if [ $$rc = 5 ]; then echo "pytest: no tests collected"; rc=0; fi; exit $$rc
 
-.PHONY: help venv seed-ansible-test collection lint ruff ansible-lint sanity units emulator-test integration \
+.PHONY: help venv seed-ansible-test collection lint ruff shellcheck ansible-lint sanity units emulator-test integration \
         molecule test demo bench changelog-lint clean clean-all
 
 help:
 	@echo "make venv          create .venv from requirements-dev.txt and install the emulator"
 	@echo "make collection    sync the working tree into $(COPY:$(CURDIR)/%=%)"
-	@echo "make lint          ruff + ansible-lint (production profile)"
+	@echo "make lint          ruff + shellcheck + ansible-lint (production profile)"
 	@echo "make sanity        ansible-test sanity (python 3.11) on the collection copy"
 	@echo "make units         pytest tests/unit against the collection copy"
 	@echo "make emulator-test pytest emulator/tests"
@@ -85,9 +85,15 @@ collection: $(STAMP_REQS)
 
 # --- checks ---------------------------------------------------------------------------------------
 
-# Both linters always run, so one pass shows every finding.
+# Every linter runs, so one pass shows every finding.
 lint: venv collection
-	@rc=0; $(MAKE) --no-print-directory ruff || rc=1; $(MAKE) --no-print-directory ansible-lint || rc=1; exit $$rc
+	@rc=0; for l in ruff shellcheck ansible-lint; do $(MAKE) --no-print-directory $$l || rc=1; done; exit $$rc
+
+# Shell scripts git knows about (by shebang), warnings and errors (style notes are not failures).
+shellcheck: $(STAMP_REQS)
+	@files=$$(git ls-files -co --exclude-standard -z | xargs -0 grep -lIE '^#!(/usr)?/bin/(env )?(ba)?sh' 2>/dev/null | grep -v '\.py$$' || true); \
+	if [ -z "$$files" ]; then echo "shellcheck: no shell scripts"; exit 0; fi; \
+	echo "shellcheck -S warning $$(echo $$files | wc -w) scripts"; $(VBIN)/shellcheck -S warning $$files
 
 ruff: $(STAMP_REQS)
 	$(VBIN)/ruff check .
