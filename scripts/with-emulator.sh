@@ -60,6 +60,10 @@ stop() {
         kill -KILL "$pid" 2>/dev/null || true
         wait "$pid" 2>/dev/null || true
     fi
+    if [ "$status" -ne 0 ] && [ -s "$log" ]; then
+        echo "with-emulator: exit status $status; the emulator log ends with:" >&2
+        tail -n 20 "$log" | sed 's/^/  | /' >&2
+    fi
     if [ "${EMULATOR_KEEP_STATE:-0}" = 1 ]; then
         echo "with-emulator: state kept in $state_dir (log $log)" >&2
     else
