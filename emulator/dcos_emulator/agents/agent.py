@@ -114,8 +114,8 @@ class Agent:
                             "runs", container)
 
     def task_environment(self, spec: LaunchSpec, framework_id: str, sandbox: str) -> dict:
-        env = dict(_base_environment())
-        env.update({
+        """What the task adds to the inherited environment (kept per task; see `environment()`)."""
+        env = {
             "MESOS_SANDBOX": sandbox,
             "MESOS_DIRECTORY": sandbox,
             "MESOS_TASK_ID": spec.task_id,
@@ -125,7 +125,7 @@ class Agent:
             "MESOS_SLAVE_ID": self.id,
             "HOST": self.hostname,
             "LIBPROCESS_IP": self.hostname,
-        })
+        }
         ports = [str(p) for p in spec.ports]
         if ports:
             env["PORTS"] = ",".join(ports)
@@ -172,19 +172,32 @@ class Agent:
     def launch(self, spec: LaunchSpec, framework_id: str, mounts: list, on_exit) -> TaskProcess | None:
         """Start the task; returns None for a task without a process. Raises LaunchError / OSError."""
         sandbox = self.prepare_sandbox(spec, framework_id, mounts)
-        env = self.task_environment(spec, framework_id, sandbox)
         self.sandboxes[spec.task_id] = sandbox
-        self.envs[spec.task_id] = env
+        self.envs[spec.task_id] = self.task_environment(spec, framework_id, sandbox)
         if spec.no_process:
             return None
         if spec.command is None and not spec.args:
             raise LaunchError("neither a command nor args to run")
-        proc = TaskProcess(spec.task_id, env, sandbox, on_exit, shell=spec.command,
+        proc = TaskProcess(spec.task_id, self.environment(spec.task_id), sandbox, on_exit, shell=spec.command,
                            argv=None if spec.command is not None else [str(a) for a in spec.args])
         proc.start()
         self.processes[spec.task_id] = proc
         self.save_checkpoint()
         return proc
+
+    def environment(self, task_id: str) -> dict | None:
+        """The full environment the task's process gets (inherited + task variables)."""
+        own = self.envs.get(task_id)
+        if own is None:
+            return None
+        env = dict(_base_environment())
+        env.update(own)
+        return env
+
+    def drop_records(self, task_id: str) -> None:
+        """The master no longer lists the task: forget its sandbox path and variables (the files stay)."""
+        self.sandboxes.pop(task_id, None)
+        self.envs.pop(task_id, None)
 
     def forget(self, task_id: str) -> None:
         """The task is terminal: drop the process handle (the sandbox stays, as on Mesos until GC)."""

@@ -337,7 +337,7 @@ class Master:
         if task is None:
             return None
         agent = self.agents.get(task.agent_id)
-        return agent.envs.get(task_id) if agent else None
+        return agent.environment(task_id) if agent else None
 
     def task_pid(self, task_id: str) -> int | None:
         task = self.tasks.get(task_id)
@@ -381,6 +381,10 @@ class Master:
         if task.state in TERMINAL_STATES:
             return
         self._update(task, state, message, reason, source, exit_code)
+        if len(self.completed) == self.completed.maxlen:
+            oldest = self.completed[0]
+            if oldest.agent_id in self.agents:
+                self.agents[oldest.agent_id].drop_records(oldest.task_id)
         self.tasks.pop(task.task_id, None)
         if self._agent_tasks.get(task.agent_id, {}).pop(task.task_id, None) is not None:
             self._agent_used[task.agent_id].subtract_all(task.resources)
