@@ -26,7 +26,7 @@ from ansible_collections.dcos.stateful.plugins.module_utils._marathon import (
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon_app_spec import (
     SECRET_KEY_RE, SERVER_FIELDS, RESIDENT_HINT, app_id_errors, body_for_put, build_diff, canonical_app_id, differences,
     external_volumes, has_stateful_volumes, mask_secrets, persistent_volumes, predict_app,
-    resident_update_violations,
+    resident_update_violations, role_change_violation,
 )
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon_tasks import summarise_tasks
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon_validate import (
@@ -215,6 +215,10 @@ class AppRunner:
                 if violations:
                     self.mm.fail('App %s has local persistent volumes; Marathon rejects this change: %s %s' % (
                         self.app_id, render(violations), RESIDENT_HINT), details=violations, changed_keys=changed_keys)
+                role_change = role_change_violation(desired, current)
+                if role_change and not p['force']:
+                    self.mm.fail('App %s: %s. Set force=true to accept that.' % (self.app_id, role_change['errors'][0]),
+                                 details=[role_change], changed_keys=changed_keys)
                 predicted = predict_app(desired, current)
                 self.validate_merged(predicted)
                 body = body_for_put(desired)

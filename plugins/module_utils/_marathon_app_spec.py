@@ -349,8 +349,10 @@ def mask_secrets(value, _key=None):
     """Copy of `value` with the values of secret-looking keys replaced by a mask."""
     if isinstance(value, dict):
         out = {}
+        is_reference = list(value) == ['secret']  # env var {"secret": "<name of a secrets entry>"}
         for k, v in value.items():
-            if isinstance(k, str) and SECRET_KEY_RE.search(k) and not isinstance(v, (dict, list)) and v not in (None, ''):
+            if isinstance(k, str) and SECRET_KEY_RE.search(k) and not isinstance(v, (dict, list)) \
+                    and v not in (None, '') and not is_reference:
                 out[k] = MASK
             else:
                 out[k] = mask_secrets(v, k)
@@ -417,3 +419,16 @@ def resident_update_violations(desired, current):
                 'Services with persistent volumes configured may not change host ports. '
                 'If you need to make this change, please create a new service.']})
     return out
+
+
+def role_change_violation(desired, current):
+    """Marathon 1.9+: a resident app's role may only change with force=true (existing reservations keep the old role)."""
+    if not is_resident(current) or 'role' not in desired or not current.get('role'):
+        return None
+    old, new = current['role'], desired['role']
+    if old == new:
+        return None
+    return {'path': '/role', 'errors': [
+        'It is not possible to change the role for existing reservations. If you proceed with this change, all existing '
+        'instances will continue to run under the previous role, %s. Only new instances will be allocated with the new '
+        'role, %s. In order to continue, retry your request with ?force=true' % (old, new)]}

@@ -79,6 +79,8 @@ options:
       - Pass C(force=true) to Marathon, which cancels a deployment that is running for this app.
       - Without it, a write that Marathon refuses because the app is locked by a deployment (HTTP 409)
         waits for that deployment within O(wait_timeout) and is then decided again.
+      - Also needed to change the C(role) of an app with local persistent volumes (existing instances keep
+        their reservations under the old role).
     type: bool
     default: false
   wait:

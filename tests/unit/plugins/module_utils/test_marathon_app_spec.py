@@ -10,7 +10,7 @@ import pytest
 
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon_app_spec import (
     MASK, build_diff, canonical_app_id, differences, mask_secrets, normalise_app, predict_app,
-    resident_update_violations, safe_app_id, values_equal,
+    resident_update_violations, role_change_violation, safe_app_id, values_equal,
 )
 
 PV = {'containerPath': 'data', 'mode': 'RW', 'persistent': {'size': 10}}
@@ -167,3 +167,16 @@ def test_adding_a_first_persistent_volume_is_a_violation():
     plain = with_(RESIDENT_SERVER, container={'type': 'MESOS', 'volumes': []})
     assert resident_update_violations(RESIDENT_USER, plain) == [
         {'path': '/', 'errors': ['Persistent volumes can not be changed!']}]
+
+
+@pytest.mark.parametrize('desired, current, changed', [
+    ({'id': '/pv', 'role': 'slave_public'}, with_(RESIDENT_SERVER, role='slave_public'), False),
+    ({'id': '/pv', 'role': 'db'}, with_(RESIDENT_SERVER, role='slave_public'), True),
+    ({'id': '/pv', 'instances': 2}, with_(RESIDENT_SERVER, role='slave_public'), False),
+    ({'id': '/pv', 'role': 'db'}, with_(RESIDENT_SERVER, role='slave_public', container={'type': 'MESOS', 'volumes': []}), False),
+])
+def test_role_change_violation(desired, current, changed):
+    got = role_change_violation(desired, current)
+    assert (got is not None) is changed
+    if changed:
+        assert got['path'] == '/role' and 'previous role, slave_public' in got['errors'][0] and 'new role, db' in got['errors'][0]
