@@ -54,12 +54,10 @@ class Deployment:
         }
 
     def event_plan(self) -> dict:
-        """Plan JSON in deployment events (Formats DeploymentPlanWrites), groups reduced to their apps."""
-        def group(side):
-            return {"id": "/", "apps": [r.rendered() for r in side.values() if r is not None],
-                    "groups": [], "pods": [], "dependencies": [], "version": iso(self.version)}
-        return {"id": self.id, "original": group(self.original), "target": group(self.target),
-                "steps": [{"actions": [dict(a) for a in step]} for step in self.steps], "version": iso(self.version)}
+        """Plan JSON in deployment events: raml.DeploymentPlan (id, steps, version). Marathon 1.10's
+        DeploymentStatus/DeploymentSuccess carry no original/target groups (Marathon <= 1.4 did)."""
+        return {"id": self.id, "steps": [{"actions": [dict(a) for a in step]} for step in self.steps],
+                "version": iso(self.version)}
 
 
 def compute_steps(original: dict, target: dict, depth=None) -> list[list[dict]]:
