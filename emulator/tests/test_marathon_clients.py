@@ -106,3 +106,12 @@ def test_dcos_cli_stop_start_shapes(api):
                                 "&embed=apps.lastTaskFailure&embed=apps.taskStats").raw)
     assert any(a["id"] == "/cli/app" for a in listed["apps"])
     api.deploy("DELETE", "/v2/apps/cli/app?force=true")
+
+
+def test_plugins_pods_probe_and_metrics(api):
+    assert api.get("/v2/plugins").json == {"plugins": []}
+    assert api.call("HEAD", "/v2/pods").status == 200
+    assert api.get("/v2/pods").json == []
+    metrics = api.get("/metrics").json
+    assert {"version", "counters", "gauges", "histograms", "meters", "timers"} <= set(metrics)
+    assert "value" in metrics["gauges"]["marathon.apps.active.gauge"]

@@ -61,6 +61,24 @@ def register(router, marathon) -> None:
     def leader(request, **_):
         return _call(m.leader)
 
+    @router.route("GET", "/metrics")
+    def metrics(request, **_):
+        return _call(m.metrics)
+
+    # Pods are not emulated; the listing exists (empty) so that clients probing HEAD /v2/pods see a 1.10
+    @router.route("GET", "/v2/pods")
+    def pods(request, **_):
+        return Response(200, [])
+
+    @router.route("GET", "/v2/pods/::status")
+    def pods_status(request, **_):
+        return Response(200, [])
+
+    @router.route("GET", "/v2/plugins")
+    def plugins(request, **_):
+        # PluginsResource: the emulated Marathon runs without plugins
+        return Response(200, {"plugins": []})
+
     @router.route("DELETE", "/v2/leader")
     def abdicate(request, **_):
         # Real Marathon abdicates and another master takes over; the emulator stays leader.

@@ -20,7 +20,7 @@ from .events import EventBus
 from .ids import VersionClock, canonical_path, iso, parse_task_id, path_segments
 from .instances import DECOMMISSIONED, RUNNING, STOPPED
 from .reading import read_app, read_app_list
-from .scheduler import RETRY_UNPLACED_SECONDS, SchedulerMixin
+from .scheduler import REASON_FUNNEL, RETRY_UNPLACED_SECONDS, SchedulerMixin, _new_stats
 from .validation import resident_update_violations, validate_app
 
 log = logging.getLogger(__name__)
@@ -685,22 +685,23 @@ class Marathon(SchedulerMixin):
                 if not waiting:
                     continue
                 left = self._delay_left(app_id, now)
-                stats = self.offer_stats.get(app_id)
-                summary = {"processedOffersCount": stats["processed"] if stats else 0,
-                           "unusedOffersCount": stats["unused"] if stats else 0}
-                if stats and stats["last_unused"]:
+                stats = self.offer_stats.get(app_id) or _new_stats()
+                last = list(stats["last_no_match"].values())
+                summary = {"processedOffersCount": stats["processed"], "unusedOffersCount": stats["unused"]}
+                if stats["last_unused"]:
                     summary["lastUnusedOfferAt"] = iso(stats["last_unused"])
-                if stats and stats["last_used"]:
+                if stats["last_used"]:
                     summary["lastUsedOfferAt"] = iso(stats["last_used"])
-                if stats:
-                    summary["rejectSummaryLastOffers"] = _reject_summary(stats["reasons"], stats["processed"])
-                    summary["rejectSummaryLaunchAttempt"] = _reject_summary(stats["reasons"], stats["processed"])
+                # QueueInfoConversion.declinedOfferSteps: last offers = the last NoMatch of each agent
+                summary["rejectSummaryLastOffers"] = _reject_summary(Counter(n["reason"][0] for n in last if n["reason"]),
+                                                                     len(last))
+                summary["rejectSummaryLaunchAttempt"] = _reject_summary(stats["launch_reasons"], stats["processed"])
                 entry = {"count": len(waiting), "role": rec.definition["role"],
                          "delay": {"timeLeftSeconds": int(math.ceil(left)), "overdue": left <= 0},
                          "since": iso(min(i.since for i in waiting) or now),
                          "processedOffersSummary": summary}
                 if embed_offers:
-                    entry["lastUnusedOffers"] = list(stats.get("last_offers", [])) if stats else []
+                    entry["lastUnusedOffers"] = last
                 entry["app"] = rec.rendered()
                 out.append(entry)
             return 200, {"queue": out}, {}
@@ -756,6 +757,23 @@ class Marathon(SchedulerMixin):
     def info(self):
         return 200, self.config.info(), {}
 
+    def metrics(self):
+        """GET /metrics in Marathon 1.10's (Dropwizard JSON) format; a few gauges of the emulated state."""
+        with self.lock:
+            running = sum(1 for i in self.instances.values() if i.task is not None and i.task.state == "TASK_RUNNING")
+            staged = sum(1 for i in self.instances.values() if i.task is not None and i.task.state in (
+                "TASK_STAGING", "TASK_STARTING"))
+            gauges = {
+                "marathon.apps.active.gauge": {"value": len(self.repo.apps)},
+                "marathon.deployments.active.gauge": {"value": len(self.deployments)},
+                "marathon.instances.running.gauge": {"value": running},
+                "marathon.instances.staged.gauge": {"value": staged},
+                "marathon.instances.launch-overdue.gauge": {"value": sum(
+                    1 for i in self.instances.values() if i.goal == RUNNING and not i.active and not i.expunged)},
+            }
+            return 200, {"version": "4.0.0", "counters": {}, "gauges": gauges, "histograms": {}, "meters": {},
+                         "timers": {}}, {}
+
     def leader(self):
         return 200, {"leader": self.config.leader}, {}
 
@@ -776,15 +794,12 @@ def resolve_embed(values) -> set:
     return out
 
 
-REJECT_REASONS = ("UnfulfilledRole", "UnfulfilledConstraint", "NoCorrespondingReservationFound", "AgentMaintenance",
-                  "InsufficientCpus", "InsufficientMemory", "InsufficientDisk", "InsufficientGpus",
-                  "InsufficientPorts", "DeclinedScarceResources")
 
 
 def _reject_summary(reasons: Counter, processed: int) -> list:
     """Reasons in Marathon's filter order; `processed` shrinks by those declined earlier in the chain."""
     out, left = [], processed
-    for r in REJECT_REASONS:
+    for r in REASON_FUNNEL:
         declined = reasons.get(r, 0)
         out.append({"reason": r, "declined": declined, "processed": left})
         left -= declined

@@ -344,7 +344,7 @@ class SchedulerMixin:
         by_agent = {o.agent_id: o for o in offers}
         self._release_reservations(offers, by_agent, releases)
         pending = False
-        stats_touched = set()
+        per_app: dict = {}
         for rec, inst in sorted(waiting, key=lambda x: x[1].since):
             if self._delay_left(rec.app_id, now) > 0:
                 pending = True
@@ -355,41 +355,50 @@ class SchedulerMixin:
                     pending = True
                     continue
                 inst.task.state = "TASK_LOST"
-            stats = self.offer_stats.setdefault(rec.app_id, _new_stats())
-            if rec.app_id not in stats_touched:
-                stats["reasons"] = Counter()
-                stats["processed_reasons"] = Counter()
-                stats_touched.add(rec.app_id)
-            launched = self._place(rec, inst, offers, by_agent, stats, now)
-            if not launched:
+            per_app.setdefault(rec.app_id, (rec, []))[1].append(inst)
+        for app_id, (rec, insts) in per_app.items():
+            if not self._match_app(rec, insts, offers, self.offer_stats.setdefault(app_id, _new_stats()), now):
                 pending = True
+        # LaunchFinished: statistics of run specs with nothing left to launch are dropped
+        waiting_apps = {rec.app_id for rec, _ in waiting}
+        for app_id in [a for a in self.offer_stats if a not in waiting_apps]:
+            del self.offer_stats[app_id]
         return pending
 
-    def _place(self, rec, inst, offers, by_agent, stats, now) -> bool:
-        candidates = [by_agent[inst.agent_id]] if inst.resident and inst.agent_id in by_agent else (
-            [] if inst.resident else offers)
-        if inst.resident and inst.agent_id not in by_agent:
-            # the agent holding the reservation is not offering (down): Marathon says no reservation found
-            stats["processed"] += max(1, len(offers))
-            stats["unused"] += max(1, len(offers))
-            stats["last_unused"] = now
-            stats["reasons"]["NoCorrespondingReservationFound"] += max(1, len(offers))
-            return False
-        for offer in candidates:
+    def _match_app(self, rec, insts: list, offers: list, stats: dict, now: float) -> bool:
+        """Offer every offer to the run spec once (OfferMatcher): place as many waiting instances as fit;
+        an offer placing none is a NoMatch with its first reason in Marathon's funnel order
+        (OfferMatchStatistics). Returns True when every instance was placed."""
+        left = list(insts)
+        for offer in offers:
+            if not left:
+                break
             stats["processed"] += 1
-            reason = self._try_launch(rec, inst, offer, now)
-            if reason is None:
+            reasons = set()
+            placed = False
+            for inst in list(left):
+                if inst.resident and inst.agent_id != offer.agent_id:
+                    reasons.add("NoCorrespondingReservationFound")
+                    continue
+                reason = self._try_launch(rec, inst, offer, now)
+                if reason is None:
+                    placed = True
+                    left.remove(inst)
+                    continue
+                reasons.add(reason)
+                if not inst.resident:
+                    break   # the next new instance would be refused for the same reason
+            if placed:
                 stats["last_used"] = now
-                return True
+                continue
             stats["unused"] += 1
             stats["last_unused"] = now
-            stats["reasons"][reason] += 1
-            last = stats.setdefault("last_offers", [])
-            last.append({"offer": ofs.offer_raml(offer.offer), "timestamp": iso(now), "reason": [reason]})
-            del last[:-10]   # Marathon keeps the last few unused offers per run spec
-        if not candidates:
-            stats["reasons"]["InsufficientResources"] += 0
-        return False
+            first = min(reasons or {"DeclinedScarceResources"}, key=_funnel_rank)
+            stats["launch_reasons"][first] += 1
+            stats["last_no_match"][offer.agent_id] = {
+                "offer": ofs.offer_raml(offer.offer), "timestamp": iso(now),
+                "reason": sorted(reasons, key=_funnel_rank)}
+        return not left
 
     def _constraint_ok(self, rec, inst, offer) -> bool:
         cons = rec.definition.get("constraints") or []
@@ -809,8 +818,18 @@ def _condition(state: str) -> str:
 
 
 def _new_stats() -> dict:
-    return {"processed": 0, "unused": 0, "last_unused": None, "last_used": None, "reasons": Counter(),
-            "since": time.time(), "processed_reasons": Counter()}
+    """RunSpecOfferStatistics + the last NoMatch per agent (OfferMatchStatistics)."""
+    return {"processed": 0, "unused": 0, "last_unused": None, "last_used": None, "launch_reasons": Counter(),
+            "last_no_match": {}}
+
+
+REASON_FUNNEL = ("UnfulfilledRole", "UnfulfilledConstraint", "NoCorrespondingReservationFound", "AgentMaintenance",
+                 "InsufficientCpus", "InsufficientMemory", "InsufficientDisk", "InsufficientGpus",
+                 "InsufficientPorts", "DeclinedScarceResources")
+
+
+def _funnel_rank(reason: str) -> int:
+    return REASON_FUNNEL.index(reason) if reason in REASON_FUNNEL else len(REASON_FUNNEL)
 
 
 __all__ = ["SchedulerMixin", "time_uuid"]
