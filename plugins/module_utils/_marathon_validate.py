@@ -358,12 +358,27 @@ def semantic_errors(app):
         add('/unreachableStrategy', 'error.unknown.enum.literal')
     if external_dvdi(app) and isinstance(app.get('instances'), int) and app['instances'] > 1:
         add('/', 'Number of instances is limited to 1 when declaring DVDI volumes in app [%s]' % app.get('id'))
+    checks = [h for h in app.get('healthChecks') or [] if isinstance(h, dict)]
+    if len([h for h in checks if str(h.get('protocol', 'HTTP')).startswith('MESOS_')]) > 1:
+        add('/', 'AppDefinition can contain at most one Mesos health check')
+    ports = _port_count(app)
+    if any(isinstance(h.get('portIndex'), int) and h['portIndex'] >= ports for h in checks):
+        add('/', 'Health check port indices must address an element of the ports array or container port mappings.')
     for j, c in enumerate(app.get('constraints') or []):
         if not isinstance(c, list) or len(c) not in (2, 3):
             add('/constraints(%d)' % j, 'Each constraint must have either 2 or 3 fields')
         elif c[1] not in CONSTRAINT_OPS:
             add('/constraints(%d)' % j, 'operator must be one of the following UNIQUE, CLUSTER, GROUP_BY, LIKE, MAX_PER, UNLIKE or IS')
     return out
+
+
+def _port_count(app):
+    """Ports a health check can address: the explicit list, else Marathon's single default port."""
+    container = app.get('container') or {}
+    for ports in (app.get('portDefinitions'), container.get('portMappings'), (container.get('docker') or {}).get('portMappings')):
+        if isinstance(ports, list):
+            return len(ports)
+    return 1
 
 
 def external_dvdi(app):

@@ -94,6 +94,12 @@ VOL0 = '/container/volumes(0)'
      [{'path': '/unreachableStrategy', 'errors': ['inactiveAfterSeconds (60) must be less or equal to expungeAfterSeconds, which is 0']}]),
     (change(BASE, 'unreachableStrategy', {'inactiveAfterSeconds': -1}), 'Invalid JSON',
      [{'path': '/unreachableStrategy/inactiveAfterSeconds', 'errors': ['error.min']}]),
+    (change(BASE, 'healthChecks', [{'protocol': 'MESOS_HTTP'}, {'protocol': 'MESOS_TCP'}]), 'Object is not valid',
+     [{'path': '/', 'errors': ['AppDefinition can contain at most one Mesos health check']}]),
+    (change(BASE, 'healthChecks', [{'protocol': 'HTTP', 'portIndex': 1}]), 'Object is not valid',
+     [{'path': '/', 'errors': ['Health check port indices must address an element of the ports array or container port mappings.']}]),
+    (change(change(BASE, 'portDefinitions', [{'port': 0}, {'port': 0}]), 'healthChecks', [{'protocol': 'HTTP', 'portIndex': 1}]),
+     None, []),
     (change(BASE, 'cmd', None), 'Object is not valid',
      [{'path': '/', 'errors': []}]),  # container alone is allowed: see the next case
     (change(change(BASE, 'cmd', None), 'container', None), 'Object is not valid',
