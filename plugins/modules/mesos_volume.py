@@ -249,6 +249,7 @@ import re
 
 from ansible_collections.dcos.stateful.plugins.module_utils._http import ApiError
 from ansible_collections.dcos.stateful.plugins.module_utils._mesos import MesosClient
+from ansible_collections.dcos.stateful.plugins.module_utils._mesos_resources import MARATHON_TASK_LABEL
 from ansible_collections.dcos.stateful.plugins.module_utils._mesos_volume_plan import (
     ENDPOINTS,
     agent_agrees,
@@ -459,6 +460,11 @@ class VolumeRunner:
         except PlanError as error:
             self.client.fail(error.message, field=error.field, **error.extra)
         before = view(observed)
+        labels = (before['reservation'] or {}).get('labels') or {}
+        if ops and self.client.params['state'] == 'absent' and MARATHON_TASK_LABEL in labels:
+            module.warn('Volume %r was reserved by Marathon for %s; destroy it only if mesos_volume_info reports it '
+                        'orphaned, or Marathon cannot relaunch that instance.'
+                        % (self.params['persistence_id'], labels[MARATHON_TASK_LABEL]))
         if not ops:
             module.exit_json(**self.result(observed, False, before))
         if self.client.check_mode:
