@@ -234,6 +234,9 @@ operations:
       description: The resource JSON sent.
       type: list
       elements: dict
+    size:
+      description: MiB of disk the operation reserves, turns into a volume, frees or releases.
+      type: float
     status:
       description: HTTP status of the master's answer (absent in check mode).
       type: int
