@@ -51,6 +51,7 @@ class Task:
     # readiness (core/readiness): {"ready": bool, "next": due time, "last": lastResponse dict | None}
     readiness: dict | None = None
     no_process: bool = False       # Docker-only task modelled without a process
+    _isos: tuple = (None, None, "", "")  # (staged_at, started_at, their ISO strings): render cache
 
     @property
     def active(self) -> bool:
@@ -59,6 +60,13 @@ class Task:
     @property
     def terminal(self) -> bool:
         return self.state in TERMINAL_STATES
+
+    def iso_times(self) -> tuple[str, str]:
+        """ISO strings of stagedAt/startedAt, formatted once (GET /v2/apps?embed=apps.tasks is a hot path)."""
+        if self._isos[0] != self.staged_at or self._isos[1] != self.started_at:
+            self._isos = (self.staged_at, self.started_at, iso(self.staged_at),
+                          iso(self.started_at) if self.started_at is not None else "")
+        return self._isos[2], self._isos[3]
 
     def to_state(self) -> dict:
         return {"task_id": self.task_id, "state": self.state, "staged_at": self.staged_at,
@@ -115,9 +123,10 @@ class Instance:
                "ports": list(t.ports) if t.active else [], "servicePorts": service_ports,
                "slaveId": self.agent_id, "state": t.state}
         if t.active:
-            out["stagedAt"] = iso(t.staged_at)
+            staged, started = t.iso_times()
+            out["stagedAt"] = staged
             if t.started_at is not None:
-                out["startedAt"] = iso(t.started_at)
+                out["startedAt"] = started
             out["version"] = t.version
         out["localVolumes"] = [
             {"runSpecId": self.app_id, "containerPath": v["containerPath"], "uuid": v["uuid"],
