@@ -14,7 +14,7 @@ import subprocess
 
 import pytest
 
-from conftest import wait_for
+from conftest import HttpClient, free_port, wait_for
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 CLI = os.environ.get("DCOS_CLI") or os.path.join(REPO, ".venv-clients", "bin", "dcos")
@@ -79,6 +79,10 @@ class Dcos:
 
 @pytest.fixture
 def dcos(cluster, marathon, tmp_path) -> Dcos:
+    return cli_for(cluster, marathon, tmp_path)
+
+
+def cli_for(cluster, marathon, tmp_path) -> Dcos:
     home = tmp_path / "home"
     cluster_dir = home / ".dcos" / "clusters" / "emulator"
     cluster_dir.mkdir(parents=True)
@@ -246,18 +250,46 @@ def test_deployment_list_watch_rollback_stop_and_debug(dcos, cluster):
     assert missing.returncode == 1 and f"DeploymentPlan {dep_id} does not exist" in missing.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="emulator: rejectSummaryLastOffers must count the last offer of each agent "
-                   "(QueueInfoConversion.scala: processed = lastNoMatches.size); see NOTES-client-compat.md")
 def test_debug_summary_counts_the_last_offer_of_each_agent(dcos, cluster):
     add(dcos, STUCK_APP)
     # the default cluster has 3 agents: after a few offer rounds each has one last unused offer, none fits
     wait_for(lambda: len({o["offer"]["agentId"] for q in dcos.http.get("/v2/queue?embed=lastUnusedOffers").json()["queue"]
                           for o in q.get("lastUnusedOffers", [])}) == 3, message="an offer from each agent")
+    # rejectSummaryLastOffers: the last unmatched offer of each agent (QueueInfoConversion.scala), none fits
     summary = dcos.run("marathon", "debug", "summary", "/big").stdout
+    assert re.search(r"^ROLE\s+\[\*\]\s+3 / 3\s", summary, re.M), summary
     assert re.search(r"^CPUS\s+5\s+0 / 3\s", summary, re.M), summary
 
 
-@pytest.mark.xfail(strict=True, reason="emulator: GET /v2/plugins is 404; Marathon 1.10 answers "
-                   "{\"plugins\": []} without plugins (PluginsResource.scala); see NOTES-client-compat.md")
-def test_plugin_list(dcos):
-    assert dcos.run("marathon", "plugin", "list").returncode == 0
+def test_plugin_and_pod_lists_are_empty(dcos):
+    # Marathon 1.10 without plugins answers {"plugins": []}; pods are not emulated but listed (none)
+    assert dcos.json("marathon", "plugin", "list", "--json") == {"plugins": []}
+    assert dcos.run("marathon", "plugin", "list").stdout == ""
+    assert dcos.json("marathon", "pod", "list", "--json") == []
+
+
+def test_mesos_task_and_service_views(dcos, cluster):
+    # `dcos task` and `dcos service` read the Mesos master state (core.mesos_master_url)
+    add(dcos, RESIDENT_APP)
+    [task] = dcos.tasks("/db/pg", running=1)
+    table = dcos.run("task").stdout.splitlines()
+    assert table[0].split() == ["NAME", "HOST", "USER", "STATE", "ID", "MESOS", "ID", "REGION", "ZONE"]
+    assert table[1].split()[:6] == ["db.pg", task["host"], "root", "R", task["id"], task["slaveId"]]
+    [mesos_task] = dcos.json("task", "--json")
+    assert mesos_task["framework_id"] == cluster.framework_id and mesos_task["state"] == "TASK_RUNNING"
+    assert mesos_task["resources"]["disk"] == 16.0   # the persistent volume's disk
+    services = dcos.run("service").stdout.splitlines()
+    assert services[0].split() == ["NAME", "HOST", "ACTIVE", "TASKS", "CPU", "MEM", "DISK", "ID"]
+    assert services[1].split()[0] == "marathon" and services[1].split()[2:4] == ["True", "1"]
+
+
+@pytest.mark.xfail(strict=True, reason="emulator: agents serve no Mesos files API (/files/browse, /files/read), "
+                   "so `dcos task ls/log` find no files; see NOTES-client-compat.md")
+def test_task_log_reads_the_sandbox(cluster_factory, tmp_path):
+    # with --agent-port the CLI finds the task's sandbox through the agent's /state, then browses it
+    cluster = cluster_factory(agent_port=free_port())
+    dcos = cli_for(cluster, HttpClient(cluster.marathon_url), tmp_path)
+    add(dcos, dict(RESIDENT_APP, cmd="echo hello-from-the-task; sleep 600"))
+    dcos.tasks("/db/pg", running=1)
+    assert {"stdout", "stderr", "data"} <= set(dcos.run("task", "ls", "db_pg").stdout.split())
+    assert "hello-from-the-task" in dcos.run("task", "log", "db_pg").stdout

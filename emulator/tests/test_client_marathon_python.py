@@ -252,6 +252,8 @@ def test_info_leader_ping_and_errors(cluster, client):
     assert cfg.master == cluster.mesos_url and cfg.new_group_enforce_role == "Off"
     assert info.zookeeper_config.zk.startswith("zk://") and info.http_config.http_port
     assert client.ping() == b'"pong"'   # marathon-python asks for JSON (Accept: application/json)
+    metrics = client.get_metrics()   # Dropwizard-style registry (general/metrics.raml)
+    assert {"counters", "gauges", "histograms", "meters", "timers"} <= set(metrics)
 
     with pytest.raises(NotFoundError) as err:
         client.get_app("/nope")
