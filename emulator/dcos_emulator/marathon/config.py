@@ -16,6 +16,7 @@ class MarathonConfig:
     features: tuple = ("vips", "task_killing", "external_volumes", "gpu_resources")
     local_port_min: int = 10000
     local_port_max: int = 20000
+    # Reported by /v2/info only: the emulator's RESERVE+CREATE+LAUNCH is one atomic accept, never unconfirmed.
     task_reservation_timeout_ms: int = 20000
     max_running_deployments: int = 100
     # Real Marathon waits for task_launch_timeout etc.; kill escalation for the emulator's processes:

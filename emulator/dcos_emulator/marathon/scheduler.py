@@ -181,6 +181,9 @@ class SchedulerMixin:
                 for inst in self._victims(rec, running_goal, len(running_goal) - target):
                     self._decommission(inst)
             return
+        # Restart (TaskReplaceActor, simplified): with over-capacity start new instances up to
+        # floor(instances * (1 + maximumOverCapacity)) and kill old ones while ceil(instances *
+        # minimumHealthCapacity) stay ready; without it kill first, at least one at a time.
         us = d["upgradeStrategy"]
         if us["maximumOverCapacity"] == 0:
             self._restart_in_place(rec, outdated, running_goal, target, replace=True)
@@ -280,7 +283,7 @@ class SchedulerMixin:
             if r["ready"] or r["running"]:
                 continue
             if r["next"] <= now:
-                rc = checks[0]
+                rc = checks[0]   # validation allows at most one readiness check per app
                 names = self._port_names(rec.definition)
                 idx = names.index(rc["portName"]) if rc["portName"] in names else None
                 if idx is None or idx >= len(t.ports):
@@ -492,6 +495,8 @@ class SchedulerMixin:
                 return "NoPrincipal"
             reservation = ofs.reservation_json(d["role"], self.config.principal, self.config.framework_id,
                                                inst.instance_id)
+            # Simplification: real Marathon also reserves a resident task's host ports; the emulator takes them
+            # unreserved at every launch (ports are unique on the shared loopback kernel anyway).
             reserved = [ofs.scalar("cpus", need["cpus"], reservation), ofs.scalar("mem", need["mem"], reservation)]
             if d["disk"]:
                 reserved.append(ofs.scalar("disk", d["disk"], reservation))
@@ -693,6 +698,8 @@ class SchedulerMixin:
         return nxt
 
     def _start_health_check(self, inst, task, idx, hc) -> None:
+        # Probes go to the agent's loopback address and the task's host ports, also for container networks
+        # (real Marathon uses the container IP and port there); MESOS_* checks run the same way here.
         if task.no_process:
             # Simplification: a Docker-only task has no process to probe; it is reported healthy so that
             # image-based apps from seed documents deploy (real Marathon probes the container).
