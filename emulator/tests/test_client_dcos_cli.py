@@ -293,3 +293,23 @@ def test_task_log_reads_the_sandbox(cluster_factory, tmp_path):
     dcos.tasks("/db/pg", running=1)
     assert {"stdout", "stderr", "data"} <= set(dcos.run("task", "ls", "db_pg").stdout.split())
     assert "hello-from-the-task" in dcos.run("task", "log", "db_pg").stdout
+
+
+def test_errors_are_reported_as_marathon_words_them(dcos):
+    invalid = dcos.run("marathon", "app", "add", stdin=json.dumps(dict(STUCK_APP, cpus=-1)), ok=False)
+    assert invalid.returncode == 1 and '"details":[{"path":"/cpus","errors":["error.min"]}]' in invalid.stderr
+    bad_volume = dict(RESIDENT_APP, id="/bad")
+    bad_volume["container"] = {"type": "MESOS", "volumes": [
+        {"containerPath": "/abs", "mode": "RW", "persistent": {"size": 8}}]}
+    refused = dcos.run("marathon", "app", "add", stdin=json.dumps(bad_volume), ok=False)
+    assert refused.returncode == 1 and "/container/volumes(0)/containerPath" in refused.stderr
+
+    add(dcos, STUCK_APP)
+    dcos.deploying()
+    again = dcos.run("marathon", "app", "add", stdin=json.dumps(STUCK_APP), ok=False)
+    assert again.returncode == 1 and again.stderr.strip() == "Application '/big' already exists"
+    locked = dcos.run("marathon", "app", "update", "/big", stdin='{"cpus": 6}', ok=False)   # 409: the CLI's words
+    assert locked.returncode == 1 and locked.stderr.strip() == "Changes blocked: deployment already in progress for app."
+    dcos.run("marathon", "app", "update", "--force", "/big", stdin='{"cpus": 6}')
+    unknown = dcos.run("marathon", "task", "show", "nope", ok=False)
+    assert unknown.returncode == 1 and unknown.stderr.strip() == "Task 'nope' does not exist"

@@ -27,7 +27,12 @@ from marathon import MarathonClient  # noqa: E402
 from marathon.exceptions import ConflictError, MarathonHttpError, NotFoundError  # noqa: E402
 from marathon.models import MarathonApp, MarathonDeployment, MarathonInfo, MarathonQueueItem  # noqa: E402
 from marathon.models.app import MarathonUpgradeStrategy  # noqa: E402
-from marathon.models.container import MarathonContainer, MarathonContainerVolume  # noqa: E402
+from marathon.models.container import (  # noqa: E402
+    MarathonContainer,
+    MarathonContainerPortMapping,
+    MarathonContainerVolume,
+    MarathonDockerContainer,
+)
 from marathon.models.events import (  # noqa: E402
     MarathonApiPostEvent,
     MarathonDeploymentInfo,
@@ -311,6 +316,39 @@ def test_event_stream_yields_typed_events(client):
     assert info["eventType"] == "deployment_info" and set(info["plan"]) == {"id", "steps", "version"}
     assert info["currentStep"]["actions"] == [{"action": "StartApplication", "app": "/events/app"}]
     assert seen["deployment_success"].id == info["plan"]["id"]
+
+
+def test_docker_resident_and_external_volume_apps(client):
+    # the MySQL/Postgres pattern: a persistent volume plus a host volume that maps it into the image's data path
+    docker = MarathonApp(
+        cpus=0.1, mem=32, networks=[{"mode": "container/bridge"}],
+        container=MarathonContainer(
+            type="DOCKER", docker=MarathonDockerContainer(image="postgres:12"),
+            port_mappings=[MarathonContainerPortMapping(container_port=5432, host_port=0)],
+            volumes=[MarathonContainerVolume(container_path="pgdata", mode="RW", persistent={"size": 8}),
+                     MarathonContainerVolume(container_path="/var/lib/postgresql/data", host_path="pgdata", mode="RW")]),
+        upgrade_strategy=MarathonUpgradeStrategy(minimum_health_capacity=0, maximum_over_capacity=0))
+    client.create_app("/db/docker", docker)
+    [task] = running_tasks(client, "/db/docker", 1)
+    app = client.get_app("/db/docker")
+    persistent, host = app.container.volumes
+    assert persistent.persistent == {"type": "root", "size": 8, "constraints": []}   # normalised by Marathon
+    assert (host.host_path, host.container_path, host.persistent) == ("pgdata", "/var/lib/postgresql/data", None)
+    assert app.container.docker.image == "postgres:12" and app.networks == [{"mode": "container/bridge"}]
+    [mapping] = app.container.port_mappings
+    assert mapping.container_port == 5432 and mapping.service_port >= 10000 and task.local_volumes
+
+    external = MarathonApp(
+        cmd="sleep 600", cpus=0.1, mem=16,
+        container=MarathonContainer(type="MESOS", volumes=[MarathonContainerVolume(
+            container_path="data", mode="RW",
+            external={"name": "pgdata", "provider": "dvdi", "size": 1, "options": {"dvdi/driver": "rexray"}})]),
+        upgrade_strategy=MarathonUpgradeStrategy(minimum_health_capacity=0, maximum_over_capacity=0))
+    created = client.create_app("/db/ebs", external)
+    assert created.container.volumes[0].external == {
+        "name": "pgdata", "provider": "dvdi", "size": 1, "options": {"dvdi/driver": "rexray"}, "shared": False}
+    [ext_task] = running_tasks(client, "/db/ebs", 1)
+    assert ext_task.local_volumes == [] and client.get_app("/db/ebs").residency is None
 
 
 def test_delete_app_removes_it_and_its_reservation(cluster, client):
