@@ -89,8 +89,9 @@ def app_id_errors(app_id):
 # ---------------------------------------------------------------- volume helpers
 
 def volumes_of(app):
-    container = app.get('container') or {}
-    return container.get('volumes') or []
+    container = app.get('container') if isinstance(app, dict) else None
+    volumes = container.get('volumes') if isinstance(container, dict) else None
+    return volumes if isinstance(volumes, list) else []
 
 
 def persistent_volumes(app):

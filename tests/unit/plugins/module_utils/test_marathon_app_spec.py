@@ -180,3 +180,36 @@ def test_role_change_violation(desired, current, changed):
     assert (got is not None) is changed
     if changed:
         assert got['path'] == '/role' and 'previous role, slave_public' in got['errors'][0] and 'new role, db' in got['errors'][0]
+
+
+# ---------------------------------------------------------------- properties
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_scalars = st.one_of(st.none(), st.booleans(), st.integers(-3, 3), st.floats(-2, 2, allow_nan=False), st.text(max_size=4))
+_values = st.recursive(_scalars, lambda inner: st.one_of(st.lists(inner, max_size=3),
+                                                         st.dictionaries(st.text(max_size=4), inner, max_size=3)), max_leaves=6)
+_keys = st.sampled_from(['cmd', 'cpus', 'mem', 'instances', 'env', 'labels', 'container', 'constraints', 'healthChecks',
+                         'portDefinitions', 'upgradeStrategy', 'acceptedResourceRoles', 'fetch', 'args', 'user'])
+_apps = st.dictionaries(_keys, _values, max_size=6).map(lambda d: dict(d, id='/p'))
+
+
+@settings(max_examples=300, deadline=None)
+@given(desired=_apps, current=_apps)
+def test_after_the_update_nothing_is_left_to_change(desired, current):
+    """Idempotency: once Marathon holds the partial update of `desired`, comparing again finds no difference."""
+    assert differences(desired, predict_app(desired, current)) == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(app=_apps, secret=st.text(min_size=6, max_size=12).filter(lambda s: s.strip() and s.isprintable()))
+def test_masking_hides_secret_values_everywhere(app, secret):
+    app = dict(app, env={'DB_PASSWORD': secret}, labels={'api_token': secret})
+    masked = mask_secrets(app)
+    assert masked['env']['DB_PASSWORD'] == MASK and masked['labels']['api_token'] == MASK
+    assert mask_secrets(masked) == masked
+    current = dict(app, env={'DB_PASSWORD': secret + 'x'})
+    keys = differences(app, current)
+    diff = build_diff(app, current, keys)
+    assert secret not in repr(diff['after']) and secret not in repr(diff['before'])
