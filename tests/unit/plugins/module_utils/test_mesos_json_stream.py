@@ -61,3 +61,28 @@ def test_numbers_split_across_chunks_are_whole():
     text = b'{"slaves": [123456789, 0.000001, -5e10]}'
     for chunk in range(1, len(text) + 1):
         assert [v for k, v in iter_object(io.BytesIO(text).read, 'slaves', chunk=chunk)] == [123456789, 1e-06, -5e10]
+
+
+try:
+    from hypothesis import given, settings, strategies as st
+except ImportError:  # pragma: no cover - hypothesis is in requirements-dev.txt
+    given = None
+
+if given is not None:
+    _scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=8),
+                         st.floats(allow_nan=False, allow_infinity=False))
+    _values = st.recursive(_scalars, lambda inner: st.one_of(st.lists(inner, max_size=4),
+                                                              st.dictionaries(st.text(max_size=5), inner, max_size=4)),
+                           max_leaves=20)
+
+    @settings(max_examples=200, deadline=None)
+    @given(agents=st.lists(_values, max_size=6), other=st.dictionaries(st.text(max_size=5), _values, max_size=3),
+           chunk=st.integers(min_value=1, max_value=40), indent=st.sampled_from([None, 1]))
+    def test_any_document_streams_like_a_full_parse(agents, other, chunk, indent):
+        other.pop('slaves', None)
+        document = dict(other)
+        document['slaves'] = agents
+        text = json.dumps(document, indent=indent).encode('utf-8')
+        got = list(iter_object(io.BytesIO(text).read, 'slaves', chunk=chunk))
+        assert [v for k, v in got if k == 'slaves'] == agents
+        assert dict((k, v) for k, v in got if k != 'slaves') == other
