@@ -71,9 +71,10 @@ except ImportError:  # pragma: no cover - hypothesis is in requirements-dev.txt
 if given is not None:
     _scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=8),
                          st.floats(allow_nan=False, allow_infinity=False))
-    _values = st.recursive(_scalars, lambda inner: st.one_of(st.lists(inner, max_size=4),
-                                                              st.dictionaries(st.text(max_size=5), inner, max_size=4)),
-                           max_leaves=20)
+    def _containers(inner):
+        return st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=5), inner, max_size=4))
+
+    _values = st.recursive(_scalars, _containers, max_leaves=20)
 
     @settings(max_examples=200, deadline=None)
     @given(agents=st.lists(_values, max_size=6), other=st.dictionaries(st.text(max_size=5), _values, max_size=3),
