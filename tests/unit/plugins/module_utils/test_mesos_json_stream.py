@@ -71,6 +71,7 @@ except ImportError:  # pragma: no cover - hypothesis is in requirements-dev.txt
 if given is not None:
     _scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=8),
                          st.floats(allow_nan=False, allow_infinity=False))
+
     def _containers(inner):
         return st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=5), inner, max_size=4))
 
