@@ -115,3 +115,11 @@ def test_plugins_pods_probe_and_metrics(api):
     metrics = api.get("/metrics").json
     assert {"version", "counters", "gauges", "histograms", "meters", "timers"} <= set(metrics)
     assert "value" in metrics["gauges"]["marathon.apps.active.gauge"]
+
+
+def test_unknown_routes_answer_as_marathon_1_10(api):
+    # MarathonExceptionMapper maps JAX-RS NotFoundException to 500 {"message": "URI not found"} (sic)
+    unknown = api.get("/v2/nothing-here")
+    assert unknown.status == 500 and unknown.json == {"message": "URI not found"}
+    wrong = api.call("POST", "/v2/deployments")
+    assert wrong.status == 405 and wrong.json == {"message": "Method Not Allowed"}

@@ -43,8 +43,20 @@ def _call(fn, *args, **kwargs) -> Response:
         raise HttpError(exc.status, exc.body, exc.headers or None) from None
 
 
+def _not_found(request) -> Response:
+    # MarathonExceptionMapper (1.10): JAX-RS NotFoundException (no such route) -> 500 {"message": "URI not found"}
+    return Response(500, {"message": "URI not found"})
+
+
+def _method_not_allowed(request, allowed) -> Response:
+    # WebApplicationException -> its status with the reason phrase as message
+    return Response(405, {"message": "Method Not Allowed"}, {"Allow": ", ".join(allowed)})
+
+
 def register(router, marathon) -> None:
     m = marathon
+    router.not_found = _not_found
+    router.method_not_allowed = _method_not_allowed
 
     @router.route("GET", "/ping")
     def ping(request, **_):
@@ -128,7 +140,7 @@ def register(router, marathon) -> None:
         parts = app_id.rstrip("/").split("/")
         if parts[-1] == "restart" and len(parts) > 1:
             return _call(m.restart_app, "/".join(parts[:-1]), _flag(request, "force", False))
-        raise HttpError(405, {"message": "HTTP 405 Method Not Allowed"})
+        raise HttpError(405, {"message": "Method Not Allowed"}, {"Allow": "DELETE, GET, PATCH, PUT"})
 
     @router.route("DELETE", "/v2/apps/{app_id:path}")
     def delete_app(request, app_id, **_):
