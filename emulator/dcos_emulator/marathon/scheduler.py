@@ -68,19 +68,19 @@ class SchedulerMixin:
     def _task_terminated(self, inst: Instance, status) -> None:
         now = time.time()
         if inst.goal == RUNNING:
-            if not inst.task.kill_requested and status.state in ("TASK_FAILED", "TASK_FINISHED", "TASK_ERROR",
-                                                                 "TASK_LOST", "TASK_DROPPED", "TASK_GONE"):
-                self._add_delay(inst.app_id, now)
+            if not inst.task.kill_requested and status.state != "TASK_KILLED":
+                if status.state not in ("TASK_LOST", "TASK_GONE", "TASK_GONE_BY_OPERATOR", "TASK_UNREACHABLE"):
+                    # RateLimiter: the run spec's launch delay grows on failures (a lost agent is no failure)
+                    self._add_delay(inst.app_id, now)
                 app = self.repo.get(inst.app_id)
                 if status.state in ("TASK_FAILED", "TASK_ERROR", "TASK_LOST"):
                     self.last_failure[inst.app_id] = {
                         "appId": inst.app_id, "host": inst.hostname, "message": status.message or "",
                         "state": status.state, "taskId": inst.task.task_id, "timestamp": iso(status.timestamp or now),
                         "version": inst.task.version or (app.version_iso if app else ""), "slaveId": inst.agent_id}
+            # rescheduled (a new incarnation of the same instance: InstanceOpFactoryImpl nextIncarnationFor);
+            # non-resident ones may land on any agent, resident ones wait for their reservation
             inst.since = now
-            if not inst.resident:
-                # Non-resident instances are rescheduled anywhere (a new incarnation of the instance).
-                inst.agent_id = inst.agent_id if inst.task else None
         elif inst.goal == STOPPED and not inst.resident:
             self._remove_instance(inst)
         elif inst.goal == DECOMMISSIONED:
