@@ -336,8 +336,9 @@ def _health_check(h: dict) -> dict:
             out["path"] = h["path"]
     if proto in ("HTTP", "HTTPS"):
         out["ignoreHttp1xx"] = h.get("ignoreHttp1xx", False)
-    if proto != "COMMAND":
-        out["ipProtocol"] = h.get("ipProtocol", "IPv4")
+    # every app health check carries ipProtocol, COMMAND too (HealthCheckConversion.create; Marathon's own
+    # MesosHealthCheckTest "Write COMMAND health check")
+    out["ipProtocol"] = h.get("ipProtocol", "IPv4")
     return out
 
 
