@@ -26,7 +26,7 @@ marathon = pytest.importorskip(
 from marathon import MarathonClient  # noqa: E402
 from marathon.exceptions import ConflictError, MarathonHttpError, NotFoundError  # noqa: E402
 from marathon.models import MarathonApp, MarathonDeployment, MarathonInfo, MarathonQueueItem  # noqa: E402
-from marathon.models.app import MarathonUpgradeStrategy  # noqa: E402
+from marathon.models.app import MarathonHealthCheck, MarathonUpgradeStrategy  # noqa: E402
 from marathon.models.container import (  # noqa: E402
     MarathonContainer,
     MarathonContainerPortMapping,
@@ -316,6 +316,38 @@ def test_event_stream_yields_typed_events(client):
     assert info["eventType"] == "deployment_info" and set(info["plan"]) == {"id", "steps", "version"}
     assert info["currentStep"]["actions"] == [{"action": "StartApplication", "app": "/events/app"}]
     assert seen["deployment_success"].id == info["plan"]["id"]
+
+
+def test_health_checks_and_suspended_resident_instances(client):
+    app = resident_app(cmd="python3 -m http.server $PORT0 --bind $HOST")
+    app.health_checks = [
+        MarathonHealthCheck(protocol="HTTP", path="/", port_index=0, grace_period_seconds=30, interval_seconds=1,
+                            timeout_seconds=1, max_consecutive_failures=3),
+        MarathonHealthCheck(protocol="COMMAND", command="test -d data", interval_seconds=1, timeout_seconds=1)]
+    client.create_app("/db/pg", app)
+    healthy = wait_for(lambda: client.get_app("/db/pg").tasks_healthy == 1, message="healthy task")
+    assert healthy
+    got = client.get_app("/db/pg")
+    http_check, command_check = got.health_checks
+    assert (http_check.protocol, http_check.path, http_check.ignore_http1xx, http_check.ip_protocol) == (
+        "HTTP", "/", False, "IPv4")
+    assert command_check.command == {"value": "test -d data"} and command_check.ip_protocol == "IPv4"
+    [task] = got.tasks
+    results = task.health_check_results
+    assert len(results) == 2 and all(r.alive and r.consecutive_failures == 0 for r in results)
+    assert all(r.first_success.tzinfo is not None and r.last_failure is None for r in results)
+    assert {r.instance_id for r in results} == {task.id.rsplit(".", 2)[0]}
+
+    # scale to 0: the resident instance is suspended, its task still listed with its volume, not started
+    client.scale_app("/db/pg", instances=0)
+    wait_for(lambda: no_deployments(client), message="scaled down")
+    [suspended] = client.list_tasks("/db/pg")
+    assert suspended.state == "TASK_KILLED" and suspended.started_at is None and suspended.staged_at is None
+    assert suspended.local_volumes == task.local_volumes and suspended.slave_id == task.slave_id
+    assert suspended.health_check_results == [] and suspended.ports == []
+    client.scale_app("/db/pg", instances=1)   # relaunched on the same agent with the same volume
+    [back] = running_tasks(client, "/db/pg", 1)
+    assert back.local_volumes == task.local_volumes and back.slave_id == task.slave_id and back.id != task.id
 
 
 def test_docker_resident_and_external_volume_apps(client):
