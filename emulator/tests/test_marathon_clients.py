@@ -123,3 +123,14 @@ def test_unknown_routes_answer_as_marathon_1_10(api):
     assert unknown.status == 500 and unknown.json == {"message": "URI not found"}
     wrong = api.call("POST", "/v2/deployments")
     assert wrong.status == 405 and wrong.json == {"message": "Method Not Allowed"}
+
+
+def test_huge_scale_up_is_bounded(api):
+    # unplaceable (cpus) Docker app asking for a million instances: the emulator keeps at most 2000 waiting
+    ans = api.call("POST", "/v2/apps", {"id": "/huge/scale", "instances": 1000000, "cpus": 64, "mem": 8,
+                                        "container": {"type": "DOCKER", "docker": {"image": "nginx"}}})
+    assert ans.status == 201
+    entry = wait_for(lambda: [q for q in api.get("/v2/queue").json["queue"] if q["app"]["id"] == "/huge/scale"])[0]
+    assert entry["count"] == 2000
+    assert api.get("/v2/apps/huge/scale").json["app"]["instances"] == 1000000
+    api.deploy("DELETE", "/v2/apps/huge/scale")

@@ -22,9 +22,10 @@ from .normalize import has_persistent
 
 log = logging.getLogger(__name__)
 RETRY_UNPLACED_SECONDS = 2.0   # re-match waiting instances even without a wake-up (offers are cheap here)
-# Instances created per app and tick. Real Marathon schedules the whole difference at once; the emulator
-# spreads a huge scale-up (e.g. instances: 1000000) over ticks so one request cannot stall the scheduler.
-MAX_NEW_INSTANCES_PER_TICK = 2000
+# Never-launched instances kept per app. Real Marathon schedules the whole difference at once; the emulator
+# creates at most this many waiting instances (more as they launch), so a huge scale-up (instances: 1000000)
+# cannot stall the scheduler or eat the memory. The queue's count is capped the same way.
+MAX_WAITING_NEW_INSTANCES = 2000
 
 
 def is_resident_def(definition: dict) -> bool:
@@ -158,7 +159,7 @@ class SchedulerMixin:
                     running_goal.append(inst)
                     current.append(inst)
                     self.dirty = True
-                for _ in range(min(target - len(running_goal), MAX_NEW_INSTANCES_PER_TICK)):
+                for _ in range(min(target - len(running_goal), self._new_budget(insts))):
                     inst = self._new_instance(rec, now)
                     running_goal.append(inst)
                     current.append(inst)
@@ -175,7 +176,7 @@ class SchedulerMixin:
         # non-resident
         if not outdated:
             if len(running_goal) < target:
-                for _ in range(min(target - len(running_goal), MAX_NEW_INSTANCES_PER_TICK)):
+                for _ in range(min(target - len(running_goal), self._new_budget(insts))):
                     self._new_instance(rec, now)
             elif len(running_goal) > target:
                 for inst in self._victims(rec, running_goal, len(running_goal) - target):
@@ -203,6 +204,10 @@ class SchedulerMixin:
                 self._decommission(inst)
                 if self._is_ready(rec, inst):
                     healthy_old -= 1
+
+    @staticmethod
+    def _new_budget(insts: list) -> int:
+        return max(0, MAX_WAITING_NEW_INSTANCES - sum(1 for i in insts if i.task is None))
 
     def _restart_in_place(self, rec, outdated, running_goal, target, replace=False) -> None:
         """maximumOverCapacity 0 (always for resident apps): kill old tasks first, keeping
