@@ -146,6 +146,12 @@ EXAMPLES = r'''
     id: /test-persistent-volume
     instances: 1
 
+- name: Restart every task (resident tasks restart on their volumes); cancel a stuck deployment first
+  dcos.stateful.marathon_app:
+    id: /test-persistent-volume
+    state: restarted
+    force: true
+
 - name: Connection options once for every Marathon module
   module_defaults:
     group/dcos.stateful.marathon:
