@@ -28,6 +28,8 @@ description:
     format that version ships (0.3 up to 1.9, libStorage from 1.10).
   - Keys DC/OS calculates (for example C(num_masters) with static discovery) are refused, as the installer
     would fail on them.
+  - The file is written with mode C(0600) when it holds secrets (including credentials inside
+    C(rexray_config)), C(0644) otherwise, unless O(mode) is given.
 author:
   - dcos.stateful maintainers (@dcos-stateful)
 extends_documentation_fragment:
@@ -163,7 +165,7 @@ from ansible_collections.dcos.stateful.plugins.module_utils._dcos_genconf import
     secret_keys,
     validate_config,
 )
-from ansible_collections.dcos.stateful.plugins.module_utils._rexray_document import flatten, is_secret_key
+from ansible_collections.dcos.stateful.plugins.module_utils._rexray_document import flatten, has_secrets, is_secret_key
 from ansible_collections.dcos.stateful.plugins.module_utils._rexray_files import ensure_file, mask_text
 from ansible_collections.dcos.stateful.plugins.module_utils._rexray_yaml import to_yaml
 
@@ -251,7 +253,8 @@ def main():
             elif missing:
                 module.fail_json(msg='files named in the configuration are missing: %s' % '; '.join(missing),
                                  errors=missing)
-        mode = '0600' if any(config.get(k) for k in secrets) else '0644'
+        nested = isinstance(config.get('rexray_config'), dict) and has_secrets(config['rexray_config'])
+        mode = '0600' if nested or any(config.get(k) for k in secrets) else '0644'
         outcome = ensure_file(module, params['dest'], content, mode)
         result.update(changed=outcome['changed'], dest=params['dest'])
         if module._diff:

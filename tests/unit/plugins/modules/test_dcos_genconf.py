@@ -106,3 +106,11 @@ def test_refuses_keys_dcos_ignores(genconf, capsys):
     result = run(capsys, dcos_version='1.13.9', config=config, dest=dest)
     assert result['failed'] is True and 'did you mean rexray_config?' in result['msg']
     assert not os.path.exists(dest)
+
+
+def test_credentials_inside_rexray_config_make_the_file_private(genconf, capsys):
+    dest = str(genconf / 'config.yaml')
+    config = dict(CONFIG, rexray_config={'ebs': {'accessKey': 'AKIAREXRAY', 'secretKey': 'rexray-secret'}})
+    result = run(capsys, dcos_version='1.13.9', config=config, dest=dest)
+    assert result['changed'] is True and 'rexray-secret' not in json.dumps(result)
+    assert stat.S_IMODE(os.stat(dest).st_mode) == 0o600
