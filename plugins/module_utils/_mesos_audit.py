@@ -39,6 +39,9 @@ from ansible_collections.dcos.stateful.plugins.module_utils._mesos_resources imp
 
 STATUSES = ('attached', 'suspended', 'orphaned', 'not_marathon', 'unknown')
 
+# Pod instance states (PodInstanceState) in which the instance has launched containers.
+POD_LAUNCHED = ('STAGING', 'STABLE', 'DEGRADED')
+
 # Instance/reservation id inside a task id. 1.8+: "<safeAppId>.instance-<uuid>._app.<n>"; before:
 # "<safeAppId>.<uuid>" with an optional ".<n>" per resident relaunch; migrated ids carry "marathon-".
 _UUID = r'[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}'
@@ -97,6 +100,24 @@ class MarathonIndex:
                 for local in task.get('localVolumes') or []:
                     self._add(self.by_persistence, local.get('persistenceId'), entry)
 
+    def add_pods(self, pods_status):
+        """Join pods too, from ``/v2/pods/::status`` (pod instances list their ``localVolumes``)."""
+        for pod in pods_status or []:
+            pod_id = pod.get('id')
+            self.apps_by_safe_id[safe_app_id(pod_id)] = pod_id
+            for instance in pod.get('instances') or []:
+                entry = {
+                    'app_id': pod_id,
+                    'task_id': None,
+                    'instance_id': instance.get('id'),
+                    'task_state': instance.get('status'),
+                    'launched': instance.get('status') in POD_LAUNCHED,
+                    'agent_id': instance.get('agentId'),
+                }
+                self._add(self.by_reservation, entry['instance_id'], entry)
+                for local in instance.get('localVolumes') or []:
+                    self._add(self.by_persistence, local.get('persistenceId'), entry)
+
     @staticmethod
     def _add(index, key, entry):
         # A relaunched resident instance can list an old terminal task and a new one: keep the launched one.
@@ -134,7 +155,9 @@ def classify(labels, pid, marathon, framework_ids):
         result.update(app_id=owner['app_id'], instance_id=owner['instance_id'], task_id=owner['task_id'],
                       task_state=owner['task_state'])
         if owner['launched']:
-            result.update(status='attached', reason='task %s is launched' % owner['task_id'])
+            launched = ('task %s' % owner['task_id']) if owner['task_id'] else (
+                'pod instance %s (%s)' % (owner['instance_id'], owner['task_state']))
+            result.update(status='attached', reason='%s is launched' % launched)
         else:
             result.update(status='suspended', reason='instance %s is kept without a launched task'
                           % owner['instance_id'])
@@ -242,8 +265,22 @@ class Auditor:
             'active': agent.get('active'), 'volume_dirs': volume_dirs,
         })
 
-    def finish(self):
-        """Classify everything (this Marathon's framework ids are only known once all agents are read)."""
+    def finish(self, load_pods=None):
+        """Classify everything (this Marathon's framework ids are only known once all agents are read).
+
+        ``load_pods()`` (returning ``/v2/pods/::status``) is called only when something looks orphaned, so
+        the common case costs one Marathon request; pods' volumes are then joined before anything is called
+        orphaned.
+        """
+        result = self._classify()
+        if load_pods is not None and self.marathon is not None and result['summary']['orphaned'] + sum(
+                1 for r in self.reservations if r['status'] == 'orphaned'):
+            self.marathon.add_pods(load_pods())
+            result = self._classify()
+        self.pending = []
+        return result
+
+    def _classify(self):
         marathon = self.marathon
         framework_ids = set([self.framework_id]) if self.framework_id else set()
         if marathon is not None and not framework_ids:
@@ -253,7 +290,6 @@ class Auditor:
                     framework_ids.add(labels[MARATHON_FRAMEWORK_LABEL])
         for entry, labels, pid in self.pending:
             entry.update(classify(labels, pid, marathon, framework_ids))
-        self.pending = []
         summary = dict((status, 0) for status in STATUSES)
         for entry in self.volumes:
             summary[entry['status']] += 1
@@ -261,17 +297,17 @@ class Auditor:
                 'recovered_agents': self.recovered, 'summary': summary}
 
 
-def audit(slaves_payload, apps_payload=None, **options):
+def audit(slaves_payload, apps_payload=None, load_pods=None, **options):
     """Audit a parsed ``/master/slaves`` body; returns ``{"agents", "volumes", "reservations",
     "recovered_agents", "summary"}``. ``options``: framework_id, agent_ids, hostnames, roles, include_resources."""
     auditor = Auditor(apps_payload, **options)
     for agent in (slaves_payload or {}).get('slaves') or []:
         auditor.add_agent(agent)
     auditor.add_recovered((slaves_payload or {}).get('recovered_slaves'))
-    return auditor.finish()
+    return auditor.finish(load_pods)
 
 
-def audit_members(members, apps_payload=None, **options):
+def audit_members(members, apps_payload=None, load_pods=None, **options):
     """Same as :func:`audit` over ``(key, value)`` pairs streamed from ``/master/slaves``
     (``("slaves", agent)`` once per agent, see ``_mesos_json_stream.iter_object``)."""
     auditor = Auditor(apps_payload, **options)
@@ -280,4 +316,4 @@ def audit_members(members, apps_payload=None, **options):
             auditor.add_agent(value)
         elif key == 'recovered_slaves':
             auditor.add_recovered(value)
-    return auditor.finish()
+    return auditor.finish(load_pods)

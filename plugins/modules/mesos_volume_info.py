@@ -69,13 +69,21 @@ options:
       - When not set, it is learned from the volumes Marathon's tasks own; if none, every Marathon-labelled
         volume is judged against this Marathon.
     type: str
+  check_pods:
+    description:
+      - When something looks orphaned after the join with apps, also read C(GET /v2/pods/::status) and join pod
+        instances (through their C(localVolumes) and instance ids) before calling anything orphaned.
+      - Costs one more request only when there are orphan candidates.
+    type: bool
+    default: true
   include_resources:
     description: Add to each volume the resource JSON exactly as Mesos lists it (what a destroy must send).
     type: bool
     default: false
 notes:
-  - Two requests at most, whatever the size of the cluster. The C(/master/slaves) answer is read one agent at a
-    time, so memory grows with the result, not with the size of the master's answer.
+  - Two requests whatever the size of the cluster (three when something looks orphaned and
+    O(check_pods=true)). The C(/master/slaves) answer is read one agent at a time, so memory grows with the
+    result, not with the size of the master's answer.
 seealso:
   - module: dcos.stateful.mesos_volume
 '''
@@ -261,6 +269,8 @@ requests:
   sample: {mesos: 1, marathon: 1}
 '''
 
+from functools import partial
+
 from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.dcos.stateful.plugins.module_utils._http import ApiError
@@ -277,7 +287,18 @@ ARGUMENT_SPEC = dict(
     marathon_token=dict(type='str', no_log=True),
     marathon_framework_id=dict(type='str'),
     include_resources=dict(type='bool', default=False),
+    check_pods=dict(type='bool', default=True),
 )
+
+
+def read_pods(client, marathon):
+    """``/v2/pods/::status``; Marathon before 1.4 has no pods (404)."""
+    try:
+        return marathon.get_json('/v2/pods/::status') or []
+    except ApiError as error:
+        if error.status == 404:
+            return []
+        client.fail_api(error, 'Reading Marathon pods failed')
 
 
 def main():
@@ -298,7 +319,8 @@ def main():
     try:
         # Streamed, one agent at a time; one agent named: let the master narrow the answer.
         members = client.stream_slaves(agent_ids[0] if len(agent_ids) == 1 else None)
-        result = audit_members(members, apps, framework_id=params.get('marathon_framework_id'),
+        load_pods = partial(read_pods, client, marathon) if marathon is not None and params['check_pods'] else None
+        result = audit_members(members, apps, load_pods=load_pods, framework_id=params.get('marathon_framework_id'),
                                agent_ids=agent_ids, hostnames=params.get('agent_hostnames'),
                                roles=params.get('roles'), include_resources=params['include_resources'])
     except ApiError as error:

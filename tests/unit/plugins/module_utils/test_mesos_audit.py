@@ -212,3 +212,39 @@ def test_id_helpers(func, value, expected):
 ])
 def test_volume_dir(role, pid, expected):
     assert volume_dir(role, pid) == expected
+
+
+POD_INSTANCE = 'pod_db.instance-%s' % U1
+POD_SUSPENDED = 'pod_db.instance-%s' % U2
+PODS = [{'id': '/pod/db', 'status': 'STABLE', 'instances': [
+    {'id': POD_INSTANCE, 'status': 'STABLE', 'agentId': 'S0',
+     'localVolumes': [{'containerPath': 'data', 'persistenceId': 'pod_db#data#p1'}]},
+    {'id': POD_SUSPENDED, 'status': 'TERMINAL', 'agentId': 'S0'},
+]}]
+POD_SLAVES = {'slaves': [{'id': 'S0', 'hostname': 'h', 'reserved_resources_full': {
+    'slave_public': instance_resources(POD_INSTANCE, 'pod_db#data#p1') + instance_resources(POD_SUSPENDED, 'pod_db#data#p2')
+    + instance_resources(I_RUN, P_RUN)}}]}
+
+
+def test_pods_are_read_only_when_something_looks_orphaned():
+    calls = []
+
+    def load_pods():
+        calls.append(1)
+        return PODS
+
+    only_apps = {'slaves': [{'id': 'S0', 'hostname': 'h', 'reserved_resources_full': {
+        'slave_public': instance_resources(I_RUN, P_RUN)}}]}
+    assert by_pid(audit(only_apps, APPS, load_pods=load_pods))[P_RUN]['status'] == 'attached'
+    assert calls == []
+    volumes = by_pid(audit(POD_SLAVES, APPS, load_pods=load_pods))
+    assert calls == [1]
+    assert volumes['pod_db#data#p1']['status'] == 'attached'
+    assert volumes['pod_db#data#p1']['app_id'] == '/pod/db'
+    assert 'pod instance %s (STABLE)' % POD_INSTANCE in volumes['pod_db#data#p1']['reason']
+    assert volumes['pod_db#data#p2']['status'] == 'suspended'   # found by its reservation id
+    assert volumes[P_RUN]['status'] == 'attached'
+
+
+def test_without_pods_a_pod_volume_would_look_orphaned():
+    assert by_pid(audit(POD_SLAVES, APPS))['pod_db#data#p1']['status'] == 'orphaned'
