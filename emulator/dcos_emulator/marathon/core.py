@@ -20,7 +20,8 @@ from .events import EventBus
 from .ids import VersionClock, canonical_path, iso, parse_task_id, path_segments
 from .instances import DECOMMISSIONED, RUNNING, STOPPED
 from .reading import read_app, read_app_list
-from .scheduler import REASON_FUNNEL, RETRY_UNPLACED_SECONDS, SchedulerMixin, _new_stats
+from .matching import REASON_FUNNEL, _new_stats
+from .scheduler import RETRY_UNPLACED_SECONDS, SchedulerMixin
 from .validation import resident_update_violations, validate_app
 
 log = logging.getLogger(__name__)
