@@ -1,5 +1,5 @@
-"""The Marathon core: the operations behind the /v2 routes (AppsResource, AppTasksResource,
-TasksResource, DeploymentsResource, QueueResource), the scheduler tick, and snapshot/restore.
+"""The Marathon core: the operations behind the /v2 routes (AppsResource and DeploymentsResource here;
+tasks in tasks_api.py, queue/groups/info in queue_api.py), the scheduler tick, and snapshot/restore.
 
 Public methods take the cluster lock; they return (status, body, headers) or raise ApiError.
 """
@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import time
-from collections import Counter
 
 from . import normalize as norm
 from .apps import AppRecord, AppRepository, assign_service_ports, service_ports
@@ -17,17 +15,19 @@ from .config import MarathonConfig
 from .deployments import Deployment
 from .errors import ApiError, app_locked, app_not_found, invalid_json, not_valid
 from .events import EventBus
-from .ids import VersionClock, canonical_path, iso, parse_task_id, path_segments
-from .instances import DECOMMISSIONED, RUNNING, STOPPED
+from .ids import VersionClock, canonical_path, iso, path_segments
+from .instances import DECOMMISSIONED, RUNNING
+from .queue_api import QueueApiMixin
 from .reading import read_app, read_app_list
-from .matching import REASON_FUNNEL, _new_stats
 from .scheduler import RETRY_UNPLACED_SECONDS, SchedulerMixin
+from .query_params import label_selector, resolve_embed
+from .tasks_api import TasksApiMixin
 from .validation import resident_update_violations, validate_app
 
 log = logging.getLogger(__name__)
 
 
-class Marathon(SchedulerMixin):
+class Marathon(SchedulerMixin, TasksApiMixin, QueueApiMixin):
     def __init__(self, master, config: MarathonConfig, lock, wake=lambda: None) -> None:
         self.master = master
         self.config = config
@@ -361,7 +361,7 @@ class Marathon(SchedulerMixin):
         cmd = (query.get("cmd") or [None])[0]
         ident = (query.get("id") or [None])[0]
         label = (query.get("label") or [None])[0]
-        selector = _label_selector(label) if label else None
+        selector = label_selector(label) if label else None
         parts = []
         with self.lock:
             for rec in self.repo.apps.values():
@@ -509,133 +509,6 @@ class Marathon(SchedulerMixin):
             return 200, rec.rendered(), {}
 
     # ==========================================================================================
-    # tasks
-    def app_tasks(self, raw_id: str):
-        with self.lock:
-            if raw_id.endswith("/*"):
-                prefix = canonical_path(raw_id[:-2] or "/").rstrip("/") + "/"
-                recs = [r for r in self.repo.apps.values() if r.app_id.startswith(prefix)]
-            else:
-                recs = [self._record(canonical_path(raw_id))]
-            return 200, {"tasks": [t for r in recs for t in self._tasks_json(r)]}, {}
-
-    def _selected(self, rec: AppRecord, host: str | None) -> list:
-        out = []
-        for inst in self.by_app.get(rec.app_id, {}).values():
-            if inst.expunged or inst.task is None or inst.agent_id is None:
-                continue
-            if host and host != "*" and inst.hostname != host:
-                continue
-            out.append(inst)
-        return out
-
-    def _kill_instances(self, insts: list, *, wipe: bool) -> list:
-        """Kill (and for wipe, decommission + expunge) instances; returns their task JSON as selected."""
-        out = []
-        for inst in insts:
-            rec = self.repo.get(inst.app_id)
-            t = inst.render_task(service_ports(rec.definition) if rec else [])
-            if t is not None:
-                out.append(t)
-            if wipe:
-                # TaskKiller.kill(wipe): goal Decommissioned, then force-expunge: the instance is gone from
-                # the API at once; its task is killed and its reservation released when next offered.
-                inst.goal = DECOMMISSIONED
-                inst.expunged = True
-                if inst.active:
-                    self._kill(inst)
-                elif not inst.resident:
-                    self._remove_instance(inst)
-                self.check_orphans = True
-            elif inst.active:
-                self._kill(inst)
-        self.dirty = True
-        self.wake()
-        return out
-
-    def _kill_and_scale(self, groups: dict, force: bool, now: float):
-        """TaskKiller.killAndScale: lower instances by the number of active selected tasks."""
-        changes = {}
-        for app_id, insts in groups.items():
-            rec = self.repo.get(app_id)
-            killable = [i for i in insts if i.active and not i.task.kill_requested]
-            d = dict(rec.definition)
-            d["instances"] = max(0, d["instances"] - len(killable))
-            changes[app_id] = self._new_record(d, rec, now)
-        locking = self._locking(changes)
-        if locking and not force:
-            raise app_locked([x.id for x in locking])
-        for insts in groups.values():
-            for inst in insts:
-                if inst.active and not inst.task.kill_requested:
-                    inst.goal = STOPPED if inst.resident else DECOMMISSIONED
-                    self._kill(inst)
-        dep = self._deploy(changes, force, now)
-        return self._result(dep)
-
-    def kill_app_tasks(self, raw_id: str, host: str | None, scale: bool, wipe: bool, force: bool):
-        if scale and wipe:
-            raise ApiError(400, {"message": "You cannot use scale and wipe at the same time."})
-        app_id = canonical_path(raw_id)
-        with self.lock:
-            rec = self._record(app_id)
-            selected = self._selected(rec, host)
-            if scale:
-                return self._kill_and_scale({app_id: selected}, force, self.clock.now())
-            return 200, {"tasks": self._kill_instances(selected, wipe=wipe)}, {}
-
-    def kill_app_task(self, raw_id: str, task_id: str, scale: bool, wipe: bool, force: bool):
-        if scale and wipe:
-            raise ApiError(400, {"message": "You cannot use scale and wipe at the same time."})
-        app_id = canonical_path(raw_id)
-        with self.lock:
-            rec = self._record(app_id)
-            parsed = parse_task_id(task_id)
-            inst = self.by_app.get(app_id, {}).get(parsed["instance"]) if parsed else None
-            if inst is None or inst.expunged or inst.task is None:
-                raise ApiError(404, {"message": f"Task '{task_id}' does not exist"})
-            if scale:
-                return self._kill_and_scale({app_id: [inst]}, force, self.clock.now())
-            tasks = self._kill_instances([inst], wipe=wipe)
-            return 200, {"task": tasks[0] if tasks else inst.render_task(service_ports(rec.definition))}, {}
-
-    def list_tasks(self, query: dict):
-        wanted = set()
-        for s in query.get("status", []) + query.get("status[]", []):
-            if s.lower() in ("running", "staging"):
-                wanted.add("TASK_RUNNING" if s.lower() == "running" else "TASK_STAGING")
-        with self.lock:
-            out = []
-            for rec in self.repo.apps.values():
-                for t in self._tasks_json(rec):
-                    if wanted and t["state"] not in wanted:
-                        continue
-                    out.append(t)
-            return 200, {"tasks": out}, {}
-
-    def delete_tasks(self, body, scale: bool, wipe: bool, force: bool):
-        if scale and wipe:
-            raise ApiError(400, {"message": "You cannot use scale and wipe at the same time."})
-        if not isinstance(body, dict) or not isinstance(body.get("ids"), list):
-            raise invalid_json([("/ids", "error.path.missing")])
-        wrong = [(f"/ids({i})", "error.expected.jsstring") for i, t in enumerate(body["ids"]) if not isinstance(t, str)]
-        if wrong:
-            raise invalid_json(wrong)
-        with self.lock:
-            groups: dict = {}
-            for tid in body["ids"]:
-                parsed = parse_task_id(tid)
-                if parsed is None:
-                    raise ApiError(400, {"message": f"Invalid task id '{tid}'. [{tid} (of class java.lang.String)]"})
-                inst = self.instances.get(parsed["instance"])
-                if inst is None or inst.expunged or inst.task is None:
-                    continue
-                groups.setdefault(inst.app_id, []).append(inst)
-            if scale:
-                return self._kill_and_scale(groups, force, self.clock.now())
-            return 200, {"tasks": [t for insts in groups.values() for t in self._kill_instances(insts, wipe=wipe)]}, {}
-
-    # ==========================================================================================
     # deployments
     def list_deployments(self):
         with self.lock:
@@ -670,171 +543,3 @@ class Marathon(SchedulerMixin):
             rollback = self._deploy(changes, True, now)
             return self._result(rollback)
 
-    # ==========================================================================================
-    # queue
-    def queue(self, query: dict):
-        embed_offers = "lastUnusedOffers" in query.get("embed", [])
-        now = time.time()
-        with self.lock:
-            out = []
-            for app_id, insts in self.by_app.items():
-                rec = self.repo.get(app_id)
-                if rec is None:
-                    continue
-                waiting = [i for i in insts.values() if i.goal == RUNNING and not i.expunged and (
-                    not i.active or i.task.state == "TASK_UNREACHABLE")]
-                if not waiting:
-                    continue
-                left = self._delay_left(app_id, now)
-                stats = self.offer_stats.get(app_id) or _new_stats()
-                last = list(stats["last_no_match"].values())
-                summary = {"processedOffersCount": stats["processed"], "unusedOffersCount": stats["unused"]}
-                if stats["last_unused"]:
-                    summary["lastUnusedOfferAt"] = iso(stats["last_unused"])
-                if stats["last_used"]:
-                    summary["lastUsedOfferAt"] = iso(stats["last_used"])
-                # QueueInfoConversion.declinedOfferSteps: last offers = the last NoMatch of each agent
-                summary["rejectSummaryLastOffers"] = _reject_summary(Counter(n["reason"][0] for n in last if n["reason"]),
-                                                                     len(last))
-                summary["rejectSummaryLaunchAttempt"] = _reject_summary(stats["launch_reasons"], stats["processed"])
-                entry = {"count": len(waiting), "role": rec.definition["role"],
-                         "delay": {"timeLeftSeconds": int(math.ceil(left)), "overdue": left <= 0},
-                         "since": iso(min(i.since for i in waiting) or now),
-                         "processedOffersSummary": summary}
-                if embed_offers:
-                    entry["lastUnusedOffers"] = last
-                entry["app"] = rec.rendered()
-                out.append(entry)
-            return 200, {"queue": out}, {}
-
-    def reset_queue_delay(self, raw_id: str):
-        app_id = canonical_path(raw_id)
-        with self.lock:
-            rec = self.repo.get(app_id)
-            waiting = rec is not None and any(i.goal == RUNNING and not i.active
-                                              for i in self.by_app.get(app_id, {}).values())
-            if not waiting:
-                raise ApiError(404, {"message": f"Application {app_id} not found in tasks queue."})
-            self.reset_delay(app_id)
-            self.wake()
-            return 204, None, {}
-
-    # ==========================================================================================
-    # groups (read-only: the emulator derives groups from app ids; group writes are not emulated)
-    def get_group(self, raw_id: str, query: dict):
-        group_id = canonical_path(raw_id or "/")
-        with self.lock:
-            tree: dict = {}
-            for rec in self.repo.apps.values():
-                node = tree
-                for seg in path_segments(rec.app_id)[:-1]:
-                    node = node.setdefault(seg, {})
-                node.setdefault("\0apps", []).append(rec)
-            node = tree
-            for seg in path_segments(group_id):
-                if seg not in node or seg.startswith("\0"):
-                    raise ApiError(404, {"message": f"Group '{group_id}' does not exist"})
-                node = node[seg]
-            version = iso(max((r.version for r in self.repo.apps.values()), default=time.time()))
-            return 200, self._group_json(group_id, node, version), {}
-
-    def _group_json(self, group_id: str, node: dict, version: str) -> dict:
-        prefix = group_id.rstrip("/")
-        return {
-            "id": group_id,
-            "apps": [self._app_info(r, {"counts", "deployments"}) for r in node.get("\0apps", [])],
-            "groups": [self._group_json(f"{prefix}/{k}", v, version) for k, v in sorted(node.items())
-                       if not k.startswith("\0")],
-            "pods": [], "dependencies": [], "version": version, "enforceRole": False,
-        }
-
-    # ==========================================================================================
-    # info
-    def close(self) -> None:
-        """Called by Cluster.stop(): end every SSE stream."""
-        for sub in list(self.events._subs):
-            sub.close()
-
-    def info(self):
-        return 200, self.config.info(), {}
-
-    def metrics(self):
-        """GET /metrics in Marathon 1.10's (Dropwizard JSON) format; a few gauges of the emulated state."""
-        with self.lock:
-            running = sum(1 for i in self.instances.values() if i.task is not None and i.task.state == "TASK_RUNNING")
-            staged = sum(1 for i in self.instances.values() if i.task is not None and i.task.state in (
-                "TASK_STAGING", "TASK_STARTING"))
-            gauges = {
-                "marathon.apps.active.gauge": {"value": len(self.repo.apps)},
-                "marathon.deployments.active.gauge": {"value": len(self.deployments)},
-                "marathon.instances.running.gauge": {"value": running},
-                "marathon.instances.staged.gauge": {"value": staged},
-                "marathon.instances.launch-overdue.gauge": {"value": sum(
-                    1 for i in self.instances.values() if i.goal == RUNNING and not i.active and not i.expunged)},
-            }
-            return 200, {"version": "4.0.0", "counters": {}, "gauges": gauges, "histograms": {}, "meters": {},
-                         "timers": {}}, {}
-
-    def leader(self):
-        return 200, {"leader": self.config.leader}, {}
-
-
-_EMBED_PREFIXES = ("group.apps.", "apps.", "app.")
-_EMBEDS = {"tasks": {"tasks", "deployments"}, "failures": {"tasks", "lastTaskFailure", "deployments"},
-           "deployments": {"deployments"}, "readiness": {"readiness"}, "lastTaskFailure": {"lastTaskFailure"},
-           "counts": {"counts"}, "taskStats": {"taskStats"}}
-
-
-def resolve_embed(values) -> set:
-    """InfoEmbedResolver.resolveApp: any of the prefixes "group.apps.", "apps.", "app." or none; unknown
-    arguments are ignored; "tasks" also embeds deployments, "failures" tasks + lastTaskFailure + deployments."""
-    out: set = set()
-    for value in values:
-        name = next((value[len(p):] for p in _EMBED_PREFIXES if value.startswith(p)), value)
-        out |= _EMBEDS.get(name, set())
-    return out
-
-
-
-
-def _reject_summary(reasons: Counter, processed: int) -> list:
-    """Reasons in Marathon's filter order; `processed` shrinks by those declined earlier in the chain."""
-    out, left = [], processed
-    for r in REASON_FUNNEL:
-        declined = reasons.get(r, 0)
-        out.append({"reason": r, "declined": declined, "processed": left})
-        left -= declined
-    return out
-
-
-def _label_selector(text: str):
-    """LabelSelectorParsers: k, k==v, k!=v, k in (a,b), k notin (a,b); comma = AND (outside parens)."""
-    import re
-    terms, depth, cur = [], 0, ""
-    for ch in text:
-        if ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        if ch == "," and depth == 0:
-            terms.append(cur)
-            cur = ""
-        else:
-            cur += ch
-    terms.append(cur)
-    preds = []
-    for term in (t.strip() for t in terms if t.strip()):
-        m = re.fullmatch(r"(\S+)\s+(in|notin)\s+\((.*)\)", term)
-        if m:
-            key, op, vals = m.group(1), m.group(2), {v.strip() for v in m.group(3).split(",")}
-            preds.append(lambda L, k=key, o=op, v=vals: (L.get(k) in v) if o == "in" else (k in L and L[k] not in v))
-            continue
-        if "!=" in term:
-            key, val = (x.strip() for x in term.split("!=", 1))
-            preds.append(lambda L, k=key, v=val: k in L and L[k] != v)
-        elif "==" in term:
-            key, val = (x.strip() for x in term.split("==", 1))
-            preds.append(lambda L, k=key, v=val: L.get(k) == v)
-        else:
-            preds.append(lambda L, k=term: k in L)
-    return lambda labels: all(p(labels) for p in preds)
