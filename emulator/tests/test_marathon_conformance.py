@@ -322,3 +322,31 @@ def test_groups_are_derived_from_app_ids(api):
     missing = api.get("/v2/groups/nope")
     assert missing.status == 404 and missing.json == {"message": "Group '/nope' does not exist"}
     api.deploy("DELETE", "/v2/apps/grp/sub/a")
+
+
+def test_persistent_volume_example_and_deployment_shape(api):
+    app = fixture("persistent-volume-app.json")
+    # the example serves with DC/OS's python; here the same command with the local one
+    app["cmd"] = app["cmd"].replace("/opt/mesosphere/bin/python", "python3")
+    created = api.call("POST", "/v2/apps", app)
+    assert created.status == 201, created.raw
+    body = created.json
+    assert body["acceptedResourceRoles"] == ["*"] and body["unreachableStrategy"] == "disabled"
+    assert body["portDefinitions"][0]["name"] == "api" and "labels" not in body["portDefinitions"][0]
+    assert body["container"]["volumes"] == [
+        {"containerPath": "data", "mode": "RW", "persistent": {"type": "root", "size": 10, "constraints": []}}]
+    assert body["upgradeStrategy"] == {"minimumHealthCapacity": 0.5, "maximumOverCapacity": 0}
+    api.wait_deployment(created.headers["Marathon-Deployment-Id"])
+    # a deployment that cannot finish (no agent has 100 cpus) is listed with the example's keys
+    stuck = api.call("POST", "/v2/apps", dict(app, id="/pv-stuck", cpus=100))
+    dep = next(d for d in api.get("/v2/deployments").json if d["id"] == stuck.headers["Marathon-Deployment-Id"])
+    example = fixture("deployments.json")[0]
+    assert set(dep) == set(example)
+    wait_for(lambda: [d for d in api.get("/v2/deployments").json if d["id"] == dep["id"] and d["currentActions"]])
+    dep = next(d for d in api.get("/v2/deployments").json if d["id"] == dep["id"])
+    assert set(dep["currentActions"][0]) == {"action", "app", "readinessCheckResults"}
+    assert set(dep["currentActions"][0]) - {"app"} <= set(example["currentActions"][0])
+    api.deploy("DELETE", "/v2/apps/pv-stuck")
+    [task] = api.tasks("/persistent-volume-app")
+    assert task["localVolumes"][0]["containerPath"] == "data"
+    api.deploy("DELETE", "/v2/apps/persistent-volume-app")
