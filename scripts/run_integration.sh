@@ -23,6 +23,7 @@ cat >"$copy/tests/integration/integration_config.yml" <<YAML
 marathon_url: "$MARATHON_URL"
 mesos_url: "$MESOS_URL"
 emulator_state_dir: "$EMULATOR_STATE_DIR"
+emulator_agent_port: ${EMULATOR_AGENT_PORT:-5051}
 YAML
 
 cd "$copy"

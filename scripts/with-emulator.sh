@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Usage: scripts/with-emulator.sh <command> [args...]
 #
-# Starts a dcos-emulator on free loopback ports with a fresh state directory, waits until both
-# APIs answer /ping, runs the command with MARATHON_URL, MESOS_URL and EMULATOR_STATE_DIR
-# exported, then stops the emulator (SIGTERM, which also stops its task processes) and removes
-# the state directory, whatever the command's outcome. Exits with the command's status.
+# Starts a dcos-emulator on free loopback ports with a fresh state directory (the agents serve
+# their /state on a free port too: --agent-port), waits until both APIs answer, runs the command
+# with MARATHON_URL, MESOS_URL, EMULATOR_AGENT_PORT and EMULATOR_STATE_DIR exported, then stops
+# the emulator (SIGTERM, which also stops its task processes) and removes the state directory,
+# whatever the command's outcome. Exits with the command's status.
 #
 # Environment: DCOS_EMULATOR (default: .venv/bin/dcos-emulator, else dcos-emulator on PATH),
 # EMULATOR_AGENTS (default 3), EMULATOR_ARGS (extra flags), EMULATOR_START_TIMEOUT (seconds, 30),
@@ -32,12 +33,13 @@ fi
 python="${PYTHON:-$(dirname "$emulator")/python}"
 [ -x "$python" ] || python=python3
 
-# Two distinct free ports, picked by the kernel.
-read -r marathon_port mesos_port < <("$python" - <<'EOF'
+# Three distinct free ports, picked by the kernel on every address (the agents bind theirs on
+# their own loopback addresses 127.0.x.y).
+read -r marathon_port mesos_port agent_port < <("$python" - <<'EOF'
 import socket
-socks = [socket.socket() for _ in range(2)]
+socks = [socket.socket() for _ in range(3)]
 for s in socks:
-    s.bind(("127.0.0.1", 0))
+    s.bind(("", 0))
 print(*(s.getsockname()[1] for s in socks))
 for s in socks:
     s.close()
@@ -77,12 +79,13 @@ trap 'exit 143' TERM
 
 # shellcheck disable=SC2086
 "$emulator" --state-dir "$state_dir" --agents "${EMULATOR_AGENTS:-3}" \
-    --marathon-port "$marathon_port" --mesos-port "$mesos_port" ${EMULATOR_ARGS:-} \
-    >"$log" 2>&1 &
+    --marathon-port "$marathon_port" --mesos-port "$mesos_port" --agent-port "$agent_port" \
+    ${EMULATOR_ARGS:-} >"$log" 2>&1 &
 pid=$!
 
 export MARATHON_URL="http://127.0.0.1:$marathon_port"
 export MESOS_URL="http://127.0.0.1:$mesos_port"
+export EMULATOR_AGENT_PORT="$agent_port"
 export EMULATOR_STATE_DIR="$state_dir"
 
 if ! "$python" - "$MARATHON_URL" "$MESOS_URL" "$pid" "${EMULATOR_START_TIMEOUT:-30}" <<'EOF'
