@@ -350,3 +350,14 @@ def test_persistent_volume_example_and_deployment_shape(api):
     [task] = api.tasks("/persistent-volume-app")
     assert task["localVolumes"][0]["containerPath"] == "data"
     api.deploy("DELETE", "/v2/apps/persistent-volume-app")
+
+
+@pytest.mark.parametrize("body,path,error", [
+    ({"upgradeStrategy": {"minimumHealthCapacity": 0}}, "/upgradeStrategy/maximumOverCapacity", "error.path.missing"),
+    ({"unreachableStrategy": {"inactiveAfterSeconds": 60}}, "/unreachableStrategy",
+     "inactiveAfterSeconds (60) must be less or equal to expungeAfterSeconds, which is 0"),
+])
+def test_strategy_rules(api, body, path, error):
+    ans = api.call("POST", "/v2/apps", dict({"id": "/strategy", "cmd": "sleep 1", "instances": 0}, **body))
+    assert ans.status == 422
+    assert {"path": path, "errors": [error]} in ans.json["details"]

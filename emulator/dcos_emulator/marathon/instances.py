@@ -117,6 +117,8 @@ class Instance:
         t = self.task
         if t is None or self.agent_id is None:
             return None
+        # Inactive tasks: TaskConversion passes ports = Nil and the generated serializer writes non-omitEmpty
+        # arrays always, so "ports": [] (and ipAddresses, healthCheckResults) stay; stagedAt/startedAt/version go.
         out = {"appId": self.app_id, "healthCheckResults": [h.render(self.instance_id) for h in t.health] if t.active else [],
                "host": self.hostname, "id": t.task_id,
                "ipAddresses": [{"ipAddress": self.hostname, "protocol": "IPv4"}] if t.active else [],

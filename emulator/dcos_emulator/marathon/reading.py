@@ -119,10 +119,15 @@ class Reader:
     def upgrade_strategy(self, v, path):
         if self.obj(v, path) is None:
             return None
-        num = lambda x, p: self.number(x, p, 0.0, 1.0)  # noqa: E731
-        got = self.fields(v, path, {"minimumHealthCapacity": num, "maximumOverCapacity": num})
-        return {"maximumOverCapacity": got.get("maximumOverCapacity", 1.0),
-                "minimumHealthCapacity": got.get("minimumHealthCapacity", 1.0)}
+        # raml UpgradeStrategy: both fields are required doubles in [0, 1]
+        def num(x, p):
+            got = self.number(x, p, 0.0, 1.0)
+            return None if got is None else float(got)
+        got = self.fields(v, path, {"minimumHealthCapacity": num, "maximumOverCapacity": num},
+                          required=("maximumOverCapacity", "minimumHealthCapacity"))
+        if len(got) != 2:
+            return None
+        return {"maximumOverCapacity": got["maximumOverCapacity"], "minimumHealthCapacity": got["minimumHealthCapacity"]}
 
     def unreachable(self, v, path):
         if v == "disabled":
