@@ -341,3 +341,20 @@ def test_dependent_app_waits_for_its_dependency(env):
     assert len(api.tasks("/chain/front")) == 1
     for app in ("front", "db"):
         api.deploy("DELETE", f"/v2/apps/chain/{app}")
+
+
+def test_cancelled_deployment_emits_deployment_failed(env):
+    cluster, api = env
+    events = _Sse(cluster.marathon_url + "/v2/events?event_type=deployment_failed&event_type=deployment_info")
+    try:
+        time.sleep(0.2)
+        created = api.call("POST", "/v2/apps", dict(HUGE, id="/ev/cancel"))
+        dep_id = created.headers["Marathon-Deployment-Id"]
+        wait_for(lambda: any(t == "deployment_info" and e["plan"]["id"] == dep_id for t, e in events.events))
+        assert api.call("DELETE", f"/v2/deployments/{dep_id}?force=true").status == 202
+        failed = wait_for(lambda: [e for t, e in events.events if t == "deployment_failed"], what="deployment_failed")
+        assert failed[0]["id"] == dep_id and failed[0]["plan"]["id"] == dep_id
+        assert set(failed[0]["plan"]) == {"id", "steps", "version"}
+    finally:
+        events.close()
+    api.deploy("DELETE", "/v2/apps/ev/cancel")
