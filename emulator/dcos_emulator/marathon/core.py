@@ -82,7 +82,7 @@ class Marathon(SchedulerMixin, TasksApiMixin, QueueApiMixin):
         with self.lock:
             return {"apps": self.repo.to_state(),
                     "instances": [i.to_state() for i in self.instances.values()],
-                    "service_ports_clock": self.clock._last}
+                    "version_clock": self.clock._last}
 
     def restore(self, state: dict) -> None:
         """Restore apps and instances. Tasks that were active are gone with their processes: goal-Running
@@ -90,7 +90,7 @@ class Marathon(SchedulerMixin, TasksApiMixin, QueueApiMixin):
         from .instances import Instance
         with self.lock:
             self.repo.restore(state.get("apps", {}))
-            self.clock._last = state.get("service_ports_clock", 0.0)
+            self.clock._last = state.get("version_clock", state.get("service_ports_clock", 0.0))
             for d in state.get("instances", []):
                 inst = Instance.from_state(d)
                 if inst.app_id not in self.repo.apps and not inst.resident:
