@@ -207,4 +207,4 @@ def register(router, marathon) -> None:
                 yield from sub
             finally:
                 sub.close()
-        return StreamResponse(200, {"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}, chunks())
+        return StreamResponse(200, {}, chunks())   # the server sets text/event-stream and Cache-Control
