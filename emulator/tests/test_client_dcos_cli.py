@@ -74,7 +74,9 @@ class Dcos:
         wait_for(lambda: self.http.get("/v2/deployments").json() == [], message="no deployments")
 
     def deploying(self) -> None:
-        wait_for(lambda: self.http.get("/v2/deployments").json(), message="a deployment")
+        """Wait for a deployment at its last step (currentStep is 0 until the first step starts)."""
+        wait_for(lambda: [d for d in self.http.get("/v2/deployments").json() if d["currentStep"] == d["totalSteps"]],
+                 message="a deployment at its last step")
 
 
 @pytest.fixture

@@ -210,8 +210,9 @@ def test_kill_tasks_wipe_and_scale(client):
     web = running_tasks(client, "/web/front", 3, exclude={t.id for t in on_host})
     scaled = client.kill_task("/web/front", web[0].id, scale=True)   # with scale Marathon answers a deployment
     assert set(scaled) == {"deploymentId", "version"}
+    wait_for(lambda: no_deployments(client), message="scale-by-kill done")   # else 409: the app is locked
     assert client.kill_given_tasks([web[1].id], scale=True) is True
-    wait_for(lambda: client.get_app("/web/front").instances == 1, message="scaled to 1")
+    wait_for(lambda: client.get_app("/web/front").instances == 1 and no_deployments(client), message="scaled to 1")
     assert client.kill_given_tasks([web[2].id]) is True   # without scale: replaced
     running_tasks(client, "/web/front", 1, exclude={web[2].id})
     result = client.kill_tasks("/web/front", scale=True)
@@ -222,7 +223,8 @@ def test_kill_tasks_wipe_and_scale(client):
 def test_stuck_deployment_queue_and_cancel(client):
     # more cpus than any agent has (4): the deployment cannot finish and the app waits in the queue
     client.create_app("/big", MarathonApp(cmd="sleep 600", cpus=5, mem=16))
-    [dep] = wait_for(client.list_deployments, message="deployment listed")
+    # currentStep is 0 until the first step starts; StartApplication (to 0 instances) finishes at once
+    [dep] = wait_for(lambda: [d for d in client.list_deployments() if d.current_step == 2], message="at step 2")
     assert isinstance(dep, MarathonDeployment) and dep.affected_apps == ["/big"]
     # a new app: StartApplication (always to 0 instances), then ScaleApplication (DeploymentPlan.scala)
     assert (dep.current_step, dep.total_steps) == (2, 2) and isinstance(dep.version, str)
