@@ -221,7 +221,7 @@ def _check_backend(config, errors):
         hosts = stringify(config.get('exhibitor_zk_hosts', ''))
         if hosts.startswith('zk://'):
             errors.append('exhibitor_zk_hosts must be host:port,host:port without zk://')
-        elif hosts and not all(re.match(r'^[^:,\s]+:\d+$', h) for h in hosts.split(',')):
+        elif hosts and not all(re.fullmatch(r'[^:,\s]+:\d+', h) for h in hosts.split(',')):
             errors.append('exhibitor_zk_hosts must be host:port,host:port, got %r' % hosts)
         path = stringify(config.get('exhibitor_zk_path', ''))
         if path and not path.startswith('/'):

@@ -19,7 +19,7 @@ __metaclass__ = type
 import json
 import re
 
-_PLAIN = re.compile(r'^[A-Za-z_/][A-Za-z0-9_./@:+-]*$')
+_PLAIN = re.compile(r'[A-Za-z_/][A-Za-z0-9_./@:+-]*')
 # Words YAML 1.1 resolves to booleans or null.
 _SPECIAL = frozenset(('y', 'n', 'yes', 'no', 'on', 'off', 'true', 'false', 'null'))
 
@@ -36,7 +36,7 @@ def _scalar(value):
     if isinstance(value, float):
         return json.dumps(value)
     text = value if isinstance(value, str) else str(value)
-    if _PLAIN.match(text) and not text.endswith(':') and text.lower() not in _SPECIAL:
+    if _PLAIN.fullmatch(text) and not text.endswith(':') and text.lower() not in _SPECIAL:
         return text
     return _quote(text)
 

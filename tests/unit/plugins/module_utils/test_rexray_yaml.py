@@ -26,6 +26,7 @@ from ansible_collections.dcos.stateful.plugins.module_utils._rexray_yaml import 
     ('null', '"null"'),
     ('', '""'),
     ('a b', '"a b"'),
+    ('A\n', '"A\\u000a"'),  # a trailing newline must survive (found by the round-trip test)
     ('key:', '"key:"'),
     ('#x', '"#x"'),
     (True, 'true'),

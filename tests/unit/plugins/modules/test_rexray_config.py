@@ -12,8 +12,11 @@ import json
 import os
 import stat
 
+from unittest import mock
+
 import pytest
 import yaml
+from ansible.module_utils import _internal as module_internal
 from ansible.module_utils.common import warnings as module_warnings
 from ansible.module_utils.testing import patch_module_args
 
@@ -25,9 +28,11 @@ def run(capsys, check_mode=False, diff=False, **args):
         args['_ansible_check_mode'] = True
     if diff:
         args['_ansible_diff'] = True
-    # AnsibleModule keeps warnings in a process-wide registry; start each run clean.
+    # AnsibleModule keeps warnings in a process-wide registry; start each run clean. Once any controller
+    # code is imported (a filter plugin test in the same process), warnings go to Display instead of the
+    # result unless we say that this is module (target) code.
     module_warnings._global_warnings.clear()
-    with patch_module_args(args):
+    with patch_module_args(args), mock.patch.object(module_internal, 'is_controller', False):
         with pytest.raises(SystemExit):
             rexray_config.main()
     return json.loads(capsys.readouterr().out)
