@@ -142,6 +142,7 @@ def test_app_add_list_show_update_versions(dcos, cluster, tmp_path):
     # "https://..." URLs (dcos/jsonitem.py tries _parse_url before _parse_object), against real Marathon too
     out = dcos.run("marathon", "app", "update", "/db/pg", stdin=json.dumps({"env": {"MODE": "replica"}})).stdout
     assert re.fullmatch(r"Created deployment [0-9a-f-]{36}\n", out)
+    dcos.idle()
     dcos.run("marathon", "app", "update", "/db/pg", "instances=1")   # a plain number works as key=value
     [moved] = dcos.tasks("/db/pg", running=1, exclude={task["id"]})
     assert moved["localVolumes"] == task["localVolumes"] and moved["slaveId"] == task["slaveId"]
@@ -162,6 +163,7 @@ def test_stop_start_keeps_the_volume_and_remove(dcos, cluster):
     path = agent.volume_path(task["role"], volume)
     wait_for(lambda: os.path.exists(os.path.join(path, "log")), message="task wrote into its volume")
 
+    dcos.idle()
     assert dcos.run("marathon", "app", "stop", "/db/pg").stdout.startswith("Created deployment ")
     # a suspended resident instance keeps its reservation and volume, and its last task stays listed: last
     # terminal state, no startedAt, localVolumes kept (Marathon 1.10's instance model)

@@ -82,6 +82,11 @@ def no_deployments(client: MarathonClient) -> bool:
     return not client.list_deployments()
 
 
+def settle(client: MarathonClient) -> None:
+    """Wait for running deployments to finish: a write without force to a locked app is a 409 (as in Marathon)."""
+    wait_for(lambda: no_deployments(client), message="no deployments")
+
+
 def volume_dir(cluster, task) -> str:
     [vol] = task.local_volumes
     return cluster.master.agents[task.slave_id].volume_path(task.role, vol["persistenceId"])
@@ -145,6 +150,7 @@ def test_update_scale_restart_versions(client):
     [first] = running_tasks(client, "/db/pg", 1)
 
     changed = resident_app(cmd="echo v2 >> data/log; sleep 600")
+    settle(client)
     result = client.update_app("/db/pg", changed)
     assert set(result) == {"deploymentId", "version"}
     [second] = running_tasks(client, "/db/pg", 1, exclude={first.id})
@@ -157,13 +163,16 @@ def test_update_scale_restart_versions(client):
     old = client.get_version("/db/pg", versions[1])
     assert old.cmd == "echo $MESOS_TASK_ID >> data/log; sleep 600" and old.container.volumes[0].persistent
 
+    settle(client)
     scaled = client.scale_app("/db/pg", instances=2)
     assert set(scaled) == {"deploymentId", "version"}
     tasks = running_tasks(client, "/db/pg", 2)
     assert len({t.local_volumes[0]["persistenceId"] for t in tasks}) == 2
+    settle(client)
     client.scale_app("/db/pg", delta=-1)
     running_tasks(client, "/db/pg", 1)
     assert client.get_app("/db/pg").instances == 1
+    settle(client)
 
     restarted = client.restart_app("/db/pg")
     assert set(restarted) == {"deploymentId", "version"}
@@ -205,12 +214,13 @@ def test_kill_tasks_wipe_and_scale(client):
 
     client.create_app("/web/front", MarathonApp(cmd="sleep 600", cpus=0.1, mem=16, instances=3))
     web = running_tasks(client, "/web/front", 3)
+    settle(client)
     on_host = client.kill_tasks("/web/front", host=web[0].host)   # only the tasks of that agent
     assert {t.id for t in on_host} == {t.id for t in web if t.host == web[0].host}
     web = running_tasks(client, "/web/front", 3, exclude={t.id for t in on_host})
     scaled = client.kill_task("/web/front", web[0].id, scale=True)   # with scale Marathon answers a deployment
     assert set(scaled) == {"deploymentId", "version"}
-    wait_for(lambda: no_deployments(client), message="scale-by-kill done")   # else 409: the app is locked
+    settle(client)   # else 409: the app is locked by the scale-by-kill deployment
     assert client.kill_given_tasks([web[1].id], scale=True) is True
     wait_for(lambda: client.get_app("/web/front").instances == 1 and no_deployments(client), message="scaled to 1")
     assert client.kill_given_tasks([web[2].id]) is True   # without scale: replaced
@@ -341,6 +351,7 @@ def test_health_checks_and_suspended_resident_instances(client):
     assert {r.instance_id for r in results} == {task.id.rsplit(".", 2)[0]}
 
     # scale to 0: the resident instance is suspended, its task still listed with its volume, not started
+    settle(client)
     client.scale_app("/db/pg", instances=0)
     wait_for(lambda: no_deployments(client), message="scaled down")
     [suspended] = client.list_tasks("/db/pg")
@@ -390,6 +401,7 @@ def test_delete_app_removes_it_and_its_reservation(cluster, client):
     [task] = running_tasks(client, "/db/pg", 1)
     path = volume_dir(cluster, task)
     assert os.path.isdir(path)
+    settle(client)
     result = client.delete_app("/db/pg")
     assert set(result) == {"deploymentId", "version"}
     wait_for(lambda: no_deployments(client), message="delete done")
