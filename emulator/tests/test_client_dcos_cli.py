@@ -84,7 +84,7 @@ def dcos(cluster, marathon, tmp_path) -> Dcos:
     return cli_for(cluster, marathon, tmp_path)
 
 
-def cli_for(cluster, marathon, tmp_path) -> Dcos:
+def cli_for(cluster, marathon, tmp_path, token: str | None = None) -> Dcos:
     home = tmp_path / "home"
     cluster_dir = home / ".dcos" / "clusters" / "emulator"
     cluster_dir.mkdir(parents=True)
@@ -93,6 +93,7 @@ def cli_for(cluster, marathon, tmp_path) -> Dcos:
     config = cluster_dir / "dcos.toml"
     config.write_text(
         f'[core]\ndcos_url = "{cluster.marathon_url}"\nmesos_master_url = "{cluster.mesos_url}"\n'
+        + (f'dcos_acs_token = "{token}"\n' if token else "") +
         f'[marathon]\nurl = "{cluster.marathon_url}"\n[cluster]\nname = "emulator"\n')
     config.chmod(0o600)
     (cluster_dir / "attached").touch()
@@ -317,3 +318,15 @@ def test_errors_are_reported_as_marathon_words_them(dcos):
     dcos.run("marathon", "app", "update", "--force", "/big", stdin='{"cpus": 6}')
     unknown = dcos.run("marathon", "task", "show", "nope", ok=False)
     assert unknown.returncode == 1 and unknown.stderr.strip() == "Task 'nope' does not exist"
+
+
+def test_dcos_acs_token(cluster_factory, tmp_path):
+    # strict mode: the CLI sends core.dcos_acs_token as "Authorization: token=<t>" to URLs under core.dcos_url
+    cluster = cluster_factory(agents=1, dcos_token="secret-token")
+    http = HttpClient(cluster.marathon_url, token="secret-token")
+    good = cli_for(cluster, http, tmp_path / "good", token="secret-token")
+    add(good, dict(STUCK_APP, cpus=0.1))
+    assert [a["id"] for a in good.json("marathon", "app", "list", "--json")] == ["/big"]
+    bad = cli_for(cluster, http, tmp_path / "bad", token="expired")
+    refused = bad.run("marathon", "app", "list", ok=False)
+    assert refused.returncode == 1 and "HTTP 401" in refused.stderr
