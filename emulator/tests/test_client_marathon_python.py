@@ -21,7 +21,7 @@ import pytest
 from conftest import wait_for
 
 marathon = pytest.importorskip(
-    "marathon", reason="marathon-python is not installed: pip install -r emulator/tests/client-requirements.txt")
+    "marathon", reason="marathon-python is not installed in this venv (pip install marathon==0.13.0)")
 
 from marathon import MarathonClient  # noqa: E402
 from marathon.exceptions import ConflictError, MarathonHttpError, NotFoundError  # noqa: E402
