@@ -160,7 +160,7 @@ bench: venv collection
 
 clean:
 	rm -rf .build tests/output .pytest_cache .ruff_cache .hypothesis
-	find . -path ./.venv -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+	find . -path './.venv*' -prune -o -path ./.git -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
 
 clean-all: clean
 	rm -rf $(VENV)
