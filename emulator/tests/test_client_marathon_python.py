@@ -1,4 +1,4 @@
-"""marathon-python (PyPI `marathon`, pinned in client-requirements.txt) drives a real emulator exactly as a user
+"""marathon-python (PyPI `marathon` 0.13.0, installed in .venv) drives a real emulator exactly as a user
 would: its model classes parse every answer strictly (unknown keys raise TypeError, timestamps must match its
 formats), so a field the emulator invents, misnames or formats differently shows up here.
 
@@ -115,6 +115,7 @@ def test_create_resident_app_and_read_every_model_back(cluster, client):
     log = os.path.join(volume_dir(cluster, task), "log")
     wait_for(lambda: os.path.exists(log) and task.id in open(log).read(), message="task output in its volume")
 
+    settle(client)
     app = client.get_app("/db/pg")   # single app: tasks, counts, lastTaskFailure, deployments always embedded
     assert [t.id for t in app.tasks] == [task.id] and app.tasks[0].local_volumes == task.local_volumes
     assert (app.tasks_running, app.tasks_staged, app.tasks_healthy, app.tasks_unhealthy) == (1, 0, 0, 0)
