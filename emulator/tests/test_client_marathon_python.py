@@ -41,6 +41,10 @@ from marathon.models.events import (  # noqa: E402
     MarathonStatusUpdateEvent,
 )
 
+# The client logs with the deprecated Logger.warn whenever it reads a COMMAND health check back (Marathon answers
+# "command": {"value": ...}, the client prefers a plain string): noise, not a finding.
+pytestmark = pytest.mark.filterwarnings("ignore:The 'warn' method is deprecated:DeprecationWarning")
+
 # marathon 0.13.0 (the last release) calls collections.Iterable, which Python 3.10 removed, whenever it serialises
 # a nested model (container, upgrade strategy ...). Fixed upstream after the release (thefactory/marathon-python
 # ebb2ee3, PR #282 "Use collections.abc where available"), never released. Users apply this same one-line shim;
