@@ -285,7 +285,7 @@ def test_readiness_checks_gate_the_deployment(env):
 
     def results():
         dep = _deployment(api, dep_id)
-        return dep and dep["currentActions"][0]["readinessCheckResults"]
+        return dep and dep["currentActions"] and dep["currentActions"][0]["readinessCheckResults"]
     result = wait_for(lambda: (results() or [{}])[0].get("lastResponse"), what="a readiness result")
     assert result["status"] == 200
     [entry] = results()
