@@ -74,6 +74,7 @@ class AppRunner:
         self.deadline = None
         self.waiter = DeploymentWaiter(mm.client)
         self.result = {'changed': False, 'deployment_id': None}
+        self.wrote = False  # a write was accepted: a later failure (wait, final GET) still reports changed
 
     # ------------------------------------------------------------ input
 
@@ -179,7 +180,10 @@ class AppRunner:
         self.finish()
 
     def partial(self):
-        return dict((k, v) for k, v in self.result.items() if k != 'changed')
+        out = dict((k, v) for k, v in self.result.items() if k != 'changed')
+        if self.wrote:
+            out['changed'] = True
+        return out
 
     def finish(self):
         self.result['duration'] = round(time.monotonic() - self.mm.started, 3)
@@ -250,7 +254,8 @@ class AppRunner:
             self.result['changed'] = True
             self.result['removed_volumes'] = [v for t in summarise_tasks(current.get('tasks')) for v in t['local_volumes']]
             if self.mm.module._diff:
-                self.result['diff'] = {'before': mask_secrets(current), 'after': {}}
+                # the definition only: tasks, counts and versions are Marathon's, not something the delete changes
+                self.result['diff'] = {'before': mask_secrets(body_for_put(current)), 'after': {}}
             self.describe_current(current)
             if self.mm.check_mode:
                 return
@@ -279,7 +284,7 @@ class AppRunner:
         self.mm.fail(
             'App %s has %s. Deleting it: %s. Nothing was changed. Set remove_volumes=true to delete the app anyway, '
             'or set instances=0 to stop it and keep the data.' % (self.app_id, ' and '.join(parts), '; '.join(consequences)),
-            changed=False, **self.partial())
+            **dict(self.partial(), changed=False))
 
     # restarted --------------------------------------------------
 
@@ -321,6 +326,7 @@ class AppRunner:
                                  self.app_id, ', '.join(res.pending), p['wait_timeout']),
                              status=409, locked_by=res.pending, diagnostics=self.mm.diagnostics(self.app_id), **self.partial())
             return False
+        self.wrote = True
         dep_id = deployment_id_of(resp)
         self.result['deployment_id'] = dep_id
         if not p['wait']:

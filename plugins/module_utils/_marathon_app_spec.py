@@ -52,6 +52,7 @@ RESOURCE_FIELDS = ('cpus', 'mem', 'disk', 'gpus', 'requirePorts')
 
 SECRET_KEY_RE = re.compile(r'(password|passwd|secret|token|key)', re.IGNORECASE)
 MASK = '********'
+MASK_CHANGED = MASK + ' (changed)'  # after-side of a masked value that changes, so --diff shows a change
 
 APP_ID_SEGMENT_RE = re.compile(r'^(([a-z0-9]|[a-z0-9][a-z0-9\-]*[a-z0-9])\.)*([a-z0-9]|[a-z0-9][a-z0-9\-]*[a-z0-9])$')
 
@@ -324,7 +325,9 @@ def build_diff(desired, current, changed_keys):
             have, want = partial_diff(have or {}, want or {}, None)
         before[key] = have
         after[key] = want
-    return {'before': mask_secrets(before), 'after': mask_secrets(after)}
+    masked_after = mask_secrets(after)
+    flag_changed_secrets(before, after, masked_after)
+    return {'before': mask_secrets(before), 'after': masked_after}
 
 
 def predict_app(desired, current):
@@ -361,6 +364,22 @@ def mask_secrets(value, _key=None):
     if isinstance(value, list):
         return [mask_secrets(v, _key) for v in value]
     return value
+
+
+def flag_changed_secrets(before, after, masked_after):
+    """Mark masked values that changed, in place: both sides would read MASK and the diff would show nothing."""
+    if isinstance(before, dict) and isinstance(after, dict) and isinstance(masked_after, dict):
+        for k in masked_after:
+            if k not in before or k not in after:
+                continue
+            if masked_after[k] == MASK and before[k] != after[k]:
+                masked_after[k] = MASK_CHANGED
+            else:
+                flag_changed_secrets(before[k], after[k], masked_after[k])
+    elif isinstance(before, list) and isinstance(after, list) and isinstance(masked_after, list) \
+            and len(before) == len(after) == len(masked_after):
+        for b, a, m in zip(before, after, masked_after):
+            flag_changed_secrets(b, a, m)
 
 
 # ---------------------------------------------------------------- resident update rules

@@ -9,7 +9,7 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon_app_spec import (
-    MASK, build_diff, canonical_app_id, differences, mask_secrets, normalise_app, predict_app,
+    MASK, MASK_CHANGED, build_diff, canonical_app_id, differences, mask_secrets, normalise_app, predict_app,
     resident_update_violations, role_change_violation, safe_app_id, values_equal,
 )
 
@@ -131,8 +131,29 @@ def test_diff_shows_only_what_changes_and_masks():
     keys = differences(desired, current)
     assert keys == ['env', 'instances']
     diff = build_diff(desired, current, keys)
+    # the after side says the masked value changed (both sides reading MASK would show no change)
     assert diff == {'before': {'env': {'DB_PASSWORD': MASK}, 'instances': 1},
-                    'after': {'env': {'DB_PASSWORD': MASK}, 'instances': 2}}
+                    'after': {'env': {'DB_PASSWORD': MASK_CHANGED}, 'instances': 2}}
+
+
+@pytest.mark.parametrize('current_env, desired_env, before, after', [
+    # only a secret changes: the diff still shows a changed line
+    ({'DB_PASSWORD': 'old', 'A': '1'}, {'DB_PASSWORD': 'new', 'A': '1'},
+     {'DB_PASSWORD': MASK}, {'DB_PASSWORD': MASK_CHANGED}),
+    # a new secret: plain mask on the after side, nothing before
+    ({'A': '1'}, {'DB_PASSWORD': 'new', 'A': '1'}, {}, {'DB_PASSWORD': MASK}),
+    # the secret is unchanged, another key changes: the secret is not in the diff at all
+    ({'DB_PASSWORD': 's', 'A': '1'}, {'DB_PASSWORD': 's', 'A': '2'}, {'A': '1'}, {'A': '2'}),
+])
+def test_diff_of_secret_only_changes_is_visible(current_env, desired_env, before, after):
+    current = with_(RESIDENT_SERVER, env=current_env)
+    desired = with_(RESIDENT_USER, env=desired_env)
+    keys = differences(desired, current)
+    assert keys == ['env']
+    diff = build_diff(desired, current, keys)
+    assert diff == {'before': {'env': before}, 'after': {'env': after}}
+    assert diff['before'] != diff['after']
+    assert 'old' not in repr(diff) and 'new' not in repr(diff)
 
 
 def test_predict_app_is_partial_update():
