@@ -181,9 +181,30 @@ class MarathonModule:
                 diag['tasks_running'] = app.get('tasksRunning')
                 diag['tasks_healthy'] = app.get('tasksHealthy')
                 diag['instances'] = app.get('instances')
+                unhealthy = unhealthy_tasks(app)
+                if unhealthy:
+                    diag['unhealthy_tasks'] = unhealthy
         except ApiError as e:
             diag['app_error'] = e.describe()
         return diag
+
+
+def unhealthy_tasks(app):
+    """Tasks whose health check fails: a deployment with health checks waits for them, the queue says nothing."""
+    out = []
+    for task in app.get('tasks') or []:
+        if not isinstance(task, dict):
+            continue
+        for res in task.get('healthCheckResults') or []:
+            if isinstance(res, dict) and res.get('alive') is False:
+                out.append({'task_id': task.get('id'), 'host': task.get('host'),
+                            'consecutive_failures': res.get('consecutiveFailures'),
+                            'last_failure_cause': res.get('lastFailureCause')})
+                break
+    return out
+
+
+MAX_DESCRIBED_TASKS = 3
 
 
 def describe_diagnostics(diag):
@@ -198,4 +219,11 @@ def describe_diagnostics(diag):
     f = diag.get('last_task_failure')
     if f:
         parts.append('last task failure: %s on %s: %s' % (f.get('state'), f.get('host'), f.get('message')))
+    unhealthy = diag.get('unhealthy_tasks') or []
+    if unhealthy:
+        shown = ', '.join('%s on %s (%s consecutive failures%s)' % (
+            u.get('task_id'), u.get('host'), u.get('consecutive_failures'),
+            ': %s' % u['last_failure_cause'] if u.get('last_failure_cause') else '') for u in unhealthy[:MAX_DESCRIBED_TASKS])
+        more = ' and %d more' % (len(unhealthy) - MAX_DESCRIBED_TASKS) if len(unhealthy) > MAX_DESCRIBED_TASKS else ''
+        parts.append('failing health checks: %s%s' % (shown, more))
     return '; '.join(parts) or 'no queue entry and no task failure reported'

@@ -10,7 +10,7 @@ import pytest
 
 from ansible_collections.dcos.stateful.plugins.module_utils._http import ApiError, Response
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon import (
-    app_path, deployment_id_of, describe_diagnostics, locking_deployments,
+    app_path, deployment_id_of, describe_diagnostics, locking_deployments, unhealthy_tasks,
 )
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon_app_runner import secret_values
 
@@ -54,9 +54,30 @@ def test_locking_deployments(err, expected):
      '1 instance(s) waiting in the launch queue; offers declined for: InsufficientMemory (3 of 3 offers)'),
     ({'last_task_failure': {'state': 'TASK_FAILED', 'host': 'h1', 'message': 'Command exited with status 1'}},
      'last task failure: TASK_FAILED on h1: Command exited with status 1'),
+    # running but unhealthy: the queue is empty, the health check says why the deployment waits
+    ({'unhealthy_tasks': [{'task_id': 't1', 'host': 'h1', 'consecutive_failures': 4,
+                           'last_failure_cause': 'Connection refused'}]},
+     'failing health checks: t1 on h1 (4 consecutive failures: Connection refused)'),
+    ({'unhealthy_tasks': [{'task_id': 't%d' % i, 'host': 'h', 'consecutive_failures': 1} for i in range(5)]},
+     'failing health checks: t0 on h (1 consecutive failures), t1 on h (1 consecutive failures), '
+     't2 on h (1 consecutive failures) and 2 more'),
 ])
 def test_describe_diagnostics(diag, text):
     assert describe_diagnostics(diag) == text
+
+
+@pytest.mark.parametrize('app, expected', [
+    ({}, []),
+    ({'tasks': [{'id': 't1', 'host': 'h1', 'healthCheckResults': [{'alive': True}]}]}, []),
+    ({'tasks': [{'id': 't1', 'host': 'h1', 'healthCheckResults': []}]}, []),  # not checked yet
+    ({'tasks': [{'id': 't1', 'host': 'h1', 'healthCheckResults': [
+        {'alive': False, 'consecutiveFailures': 2, 'lastFailureCause': 'refused'}, {'alive': False}]}]},
+     [{'task_id': 't1', 'host': 'h1', 'consecutive_failures': 2, 'last_failure_cause': 'refused'}]),
+    ({'tasks': [None, {'id': 't2', 'healthCheckResults': [None, {'alive': False}]}]},
+     [{'task_id': 't2', 'host': None, 'consecutive_failures': None, 'last_failure_cause': None}]),
+])
+def test_unhealthy_tasks(app, expected):
+    assert unhealthy_tasks(app) == expected
 
 
 @pytest.mark.parametrize('definition, values', [
