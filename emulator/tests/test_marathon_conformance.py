@@ -324,6 +324,23 @@ def test_groups_are_derived_from_app_ids(api):
     api.deploy("DELETE", "/v2/apps/grp/sub/a")
 
 
+def test_an_app_and_a_group_may_not_share_an_id(api):
+    # RootGroup.noAppsAndGroupsWithSameName: "Groups and Applications may not have the same identifier."
+    api.deploy("POST", "/v2/apps", {"id": "/clash/inner", "cmd": "sleep 9", "instances": 0})
+    expected = [{"path": "/", "errors": ["Groups and Applications may not have the same identifier."]}]
+    for method, path, body in [("POST", "/v2/apps", {"id": "/clash", "cmd": "sleep 9"}),
+                               ("PUT", "/v2/apps/clash", {"cmd": "sleep 9"}),
+                               ("PUT", "/v2/apps/clash/inner/deeper", {"cmd": "sleep 9"}),
+                               ("PUT", "/v2/apps", [{"id": "/clash", "cmd": "sleep 9"}])]:
+        res = api.call(method, path, body)
+        assert (res.status, res.json.get("details")) == (422, expected), (method, path, res.json)
+    assert api.get("/v2/apps/clash").status == 404 and api.get("/v2/apps/clash/inner/deeper").status == 404
+    api.deploy("DELETE", "/v2/apps/clash/inner")
+    # once the group holds no app, its id is free for an app
+    api.deploy("PUT", "/v2/apps/clash", {"cmd": "sleep 9", "instances": 0})
+    api.deploy("DELETE", "/v2/apps/clash")
+
+
 def test_persistent_volume_example_and_deployment_shape(api):
     app = fixture("persistent-volume-app.json")
     # the example serves with DC/OS's python; here the same command with the local one

@@ -180,6 +180,7 @@ class Marathon(SchedulerMixin, TasksApiMixin, QueueApiMixin):
 
     def _deploy(self, changes: dict, force: bool, now: float, post_uri: str | None = None) -> Deployment:
         """changes: app id -> new AppRecord (or None to delete). Raises 409 when locked without force."""
+        self._check_apps_and_groups_apart(changes)
         locking = self._locking(changes)
         if locking and not force:
             raise app_locked([d.id for d in locking])
@@ -311,6 +312,20 @@ class Marathon(SchedulerMixin, TasksApiMixin, QueueApiMixin):
             if t is not None:
                 out.append(t)
         return out
+
+    def _check_apps_and_groups_apart(self, changes: dict) -> None:
+        """RootGroup's noAppsAndGroupsWithSameName (1.10): a new app may not take the id of a group that holds
+        apps (/a when /a/b exists) nor put itself inside an app (/a/b when /a is an app). 422 before any lock."""
+        created = [a for a, r in changes.items() if r is not None and a not in self.repo.apps]
+        if not created:
+            return
+        apps = (set(self.repo.apps) | set(created)) - {a for a, r in changes.items() if r is None}
+        groups = set()
+        for app_id in apps:
+            parts = app_id.strip("/").split("/")
+            groups.update("/" + "/".join(parts[:i]) for i in range(1, len(parts)))
+        if any(a in groups for a in apps):
+            raise not_valid([("/", "Groups and Applications may not have the same identifier.")])
 
     def _deployments_of(self, app_id: str) -> list:
         return [{"id": d.id} for d in self.deployments.values() if app_id in d.affected_apps]
