@@ -38,7 +38,7 @@ PYTEST_JOBS ?= auto
 pytest = rc=0; $(VPY) -m pytest -p no:cacheprovider -n $(PYTEST_JOBS) $(1) || rc=$$?; \
 	if [ $$rc = 5 ]; then echo "pytest: no tests collected"; rc=0; fi; exit $$rc
 
-.PHONY: help venv seed-ansible-test collection lint ruff shellcheck ansible-lint sanity units emulator-test integration \
+.PHONY: help venv clients-venv seed-ansible-test collection lint ruff shellcheck ansible-lint sanity units emulator-test integration \
         molecule test demo bench changelog-lint clean clean-all
 
 help:
@@ -47,7 +47,7 @@ help:
 	@echo "make lint          ruff + shellcheck + ansible-lint (production profile)"
 	@echo "make sanity        ansible-test sanity (python 3.11) on the collection copy"
 	@echo "make units         pytest tests/unit against the collection copy"
-	@echo "make emulator-test pytest emulator/tests"
+	@echo "make emulator-test pytest emulator/tests (with the DC/OS CLI in .venv-clients)"
 	@echo "make integration   ansible-test integration against a fresh dcos-emulator"
 	@echo "make molecule      molecule test --all in extensions/"
 	@echo "make test          all of the above, in that order"
@@ -75,6 +75,22 @@ else
 endif
 
 venv: $(STAMP_REQS) $(STAMP_EMU)
+
+# The DC/OS CLI for emulator/tests/test_client_dcos_cli.py, in a venv of its own: its pins are too
+# old to share .venv, so they are installed without dependency resolution (see the requirements
+# file for why).
+CLIENTS_VENV := $(CURDIR)/.venv-clients
+STAMP_CLIENTS := $(CLIENTS_VENV)/.stamp-client-requirements
+CLIENT_REQS := emulator/tests/client-requirements.txt
+$(STAMP_CLIENTS): $(wildcard $(CLIENT_REQS))
+ifneq ($(wildcard $(CLIENT_REQS)),)
+	$(PYTHON) -m venv $(CLIENTS_VENV)
+	$(CLIENTS_VENV)/bin/python -m pip install --quiet setuptools==65.5.0 wheel==0.45.1
+	$(CLIENTS_VENV)/bin/python -m pip install --quiet --no-deps --no-build-isolation -r $(CLIENT_REQS)
+	touch $@
+endif
+
+clients-venv: $(STAMP_CLIENTS)
 
 # The seed lives in ~/.ansible (not in .venv), so it is checked on every sanity run (0.5 s).
 seed-ansible-test: $(STAMP_REQS)
@@ -117,7 +133,7 @@ units: venv collection
 	cd $(COPY) && export PYTHONPATH=$(COLLECTIONS) && $(call pytest,--import-mode=importlib tests/unit $(UNITS_ARGS))
 
 EMULATOR_TEST_ARGS ?=
-emulator-test: venv
+emulator-test: venv clients-venv
 	@if [ -z "$$(find emulator/tests -name 'test_*.py' 2>/dev/null | head -1)" ]; then \
 	  echo "emulator-test: no emulator tests yet"; exit 0; fi; \
 	$(call pytest,emulator/tests $(EMULATOR_TEST_ARGS))
@@ -163,4 +179,4 @@ clean:
 	find . -path './.venv*' -prune -o -path ./.git -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
 
 clean-all: clean
-	rm -rf $(VENV)
+	rm -rf $(VENV) $(CLIENTS_VENV)

@@ -92,26 +92,24 @@ if ! "$python" - "$MARATHON_URL" "$MESOS_URL" "$pid" "${EMULATOR_START_TIMEOUT:-
 import os, sys, time, urllib.error, urllib.request
 marathon, mesos, pid, timeout = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
 deadline = time.monotonic() + timeout
-# Marathon must answer /ping with 200; on the Mesos port any HTTP answer means it is serving.
-pending = [(marathon + "/ping", False), (mesos + "/ping", True)]
+# Serving means an HTTP answer below 500: with --dcos-token or credentials, /ping answers 401.
+pending = [marathon + "/ping", mesos + "/ping"]
 while pending and time.monotonic() < deadline:
     try:
         os.kill(pid, 0)
     except OSError:
         sys.exit("emulator exited during start-up")
-    url, any_answer = pending[0]
     try:
-        with urllib.request.urlopen(url, timeout=2):
+        with urllib.request.urlopen(pending[0], timeout=2):
             pending.pop(0)
             continue
-    except urllib.error.HTTPError:
-        if any_answer:
+    except urllib.error.HTTPError as e:
+        if e.code < 500:
             pending.pop(0)
             continue
     except OSError:
         pass
     time.sleep(0.05)
-pending = [u for u, _ in pending]
 sys.exit("emulator did not answer /ping on %s" % ", ".join(pending) if pending else 0)
 EOF
 then
