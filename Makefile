@@ -43,6 +43,7 @@ pytest = rc=0; $(VPY) -m pytest -p no:cacheprovider -n $(PYTEST_JOBS) $(1) || rc
 
 help:
 	@echo "make venv          create .venv from requirements-dev.txt and install the emulator"
+	@echo "make clients-venv  .venv-clients with the DC/OS CLI (for the emulator's client tests)"
 	@echo "make collection    sync the working tree into $(COPY:$(CURDIR)/%=%)"
 	@echo "make lint          ruff + shellcheck + ansible-lint (production profile)"
 	@echo "make sanity        ansible-test sanity (python 3.11) on the collection copy"
@@ -121,7 +122,7 @@ ansible-lint: venv collection
 	$(VBIN)/ansible-lint --offline $(ANSIBLE_LINT_PATHS)
 
 # --venv: ansible-test makes one venv per sanity test with its pinned tools (from PyPI, cached
-# under ~/.ansible/test/venv); the pip inside them comes from the seeded bootstrap (venv target).
+# under ~/.ansible/test/venv); the pip inside them comes from the seeded bootstrap (seed-ansible-test).
 SANITY_ARGS ?=
 sanity: venv collection seed-ansible-test
 	cd $(COPY) && $(VBIN)/ansible-test sanity --venv --python 3.11 --color $(if $(CI),no,yes) $(SANITY_ARGS)
