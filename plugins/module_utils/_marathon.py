@@ -61,6 +61,14 @@ def locking_deployments(err):
     return [d.get('id') for d in err.body.get('deployments') or [] if isinstance(d, dict) and d.get('id')]
 
 
+def is_marathon_not_found(err):
+    """Marathon's own 404 for a missing app: JSON with a message ("App '/x' does not exist").
+
+    Anything else answering 404 (Mesos: empty body; Admin Router: an HTML page) is not Marathon.
+    """
+    return err.status == 404 and isinstance(err.body, dict) and isinstance(err.body.get('message'), str)
+
+
 class MarathonModule:
     def __init__(self, argument_spec, required_together=None, mutually_exclusive=None, **kwargs):
         spec = copy.deepcopy(MARATHON_ARGSPEC)
@@ -116,8 +124,12 @@ class MarathonModule:
             resp = self.client.request('GET', app_path(app_id), query={
                 'embed': ['app.tasks', 'app.counts', 'app.deployments', 'app.lastTaskFailure']}, retry=True)
         except ApiError as e:
-            if e.status == 404:
+            if is_marathon_not_found(e):
                 return None
+            if e.status == 404:
+                # e.g. the DC/OS URL without /service/marathon, or the Mesos URL: never take that for "no such app"
+                e.message = '%s (not Marathon\'s answer for a missing app: is marathon_url the Marathon API? On DC/OS ' \
+                            'it is https://<cluster>/service/marathon)' % (e.message or 'empty body')
             raise
         return (resp.body or {}).get('app')
 

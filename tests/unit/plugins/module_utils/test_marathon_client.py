@@ -10,7 +10,7 @@ import pytest
 
 from ansible_collections.dcos.stateful.plugins.module_utils._http import ApiError, Response
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon import (
-    app_path, deployment_id_of, describe_diagnostics, locking_deployments, unhealthy_tasks,
+    app_path, deployment_id_of, describe_diagnostics, is_marathon_not_found, locking_deployments, unhealthy_tasks,
 )
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon_app_runner import secret_values
 
@@ -87,3 +87,14 @@ def test_unhealthy_tasks(app, expected):
 ])
 def test_secret_values_registered_as_no_log(definition, values):
     assert secret_values(definition) == values
+
+
+@pytest.mark.parametrize('err, expected', [
+    (ApiError("App '/x' does not exist", status=404, body={'message': "App '/x' does not exist"}), True),
+    (ApiError('', status=404, body=None), False),  # Mesos answers unknown paths with an empty 404
+    (ApiError('<html>Not Found</html>', status=404, body='<html>Not Found</html>'), False),  # Admin Router page
+    (ApiError('x', status=500, body={'message': 'x'}), False),
+    (ApiError('refused', status=None), False),
+])
+def test_is_marathon_not_found(err, expected):
+    assert is_marathon_not_found(err) is expected
