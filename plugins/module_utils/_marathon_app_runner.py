@@ -24,9 +24,9 @@ from ansible_collections.dcos.stateful.plugins.module_utils._marathon import (
     deployment_id_of, describe_diagnostics, locking_deployments,
 )
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon_app_spec import (
-    SECRET_KEY_RE, SERVER_FIELDS, RESIDENT_HINT, app_id_errors, body_for_put, build_diff, canonical_app_id, differences,
+    MASK, SECRET_KEY_RE, SERVER_FIELDS, RESIDENT_HINT, app_id_errors, body_for_put, build_diff, canonical_app_id, differences,
     external_volumes, has_stateful_volumes, mask_secrets, persistent_volumes, predict_app,
-    resident_update_violations, role_change_violation,
+    resident_update_violations, restore_masked, role_change_violation,
 )
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon_tasks import summarise_tasks
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon_validate import (
@@ -56,7 +56,7 @@ def secret_values(value, key=None, out=None):
             if is_reference:
                 continue
             if isinstance(k, str) and SECRET_KEY_RE.search(k) and isinstance(v, (str, int, float)) \
-                    and not isinstance(v, bool) and str(v) not in ('', '0'):
+                    and not isinstance(v, bool) and str(v) not in ('', '0', MASK):
                 out.add(str(v))
             else:
                 secret_values(v, k, out)
@@ -199,6 +199,8 @@ class AppRunner:
         p = self.p
         for _round in range(MAX_LOCK_ROUNDS):
             current = self.mm.get_app(self.app_id)
+            if desired is not None:
+                desired = self.unmask(desired, current)
             if current is None:
                 if desired is None:
                     self.mm.fail('App %s does not exist; give definition or src to create it' % self.app_id)
@@ -239,6 +241,18 @@ class AppRunner:
             if self.write(lambda body=body: self.mm.put_app(self.app_id, body, force=p['force'])):
                 return
         self.mm.fail('App %s stayed locked by other deployments; gave up after %d attempts' % (self.app_id, MAX_LOCK_ROUNDS))
+
+    def unmask(self, desired, current):
+        """Masked values fed back keep Marathon's value; fail (nothing sent) where Marathon has none."""
+        restored, missing = restore_masked(desired, current)
+        if missing:
+            self.mm.fail('App %s: %s hold%s the mask %s that this collection prints instead of secret values, and '
+                         'Marathon has no value there to keep. Give the real value. Nothing was sent.' % (
+                             self.app_id, ', '.join(missing), 's' if len(missing) == 1 else '', MASK),
+                         fields=missing)
+        for value in secret_values(restored):
+            self.mm.module.no_log_values.add(value)
+        return restored
 
     # absent -----------------------------------------------------
 

@@ -366,6 +366,37 @@ def mask_secrets(value, _key=None):
     return value
 
 
+def restore_masked(desired, current, path=''):
+    """The mask fed back (this collection's own masked output reused as a definition) keeps Marathon's value.
+
+    Returns (copy of desired, paths of masked values Marathon has no value for). Without this a registered
+    `app` passed back as `definition` would set every secret to '********'.
+    """
+    missing = []
+    if isinstance(desired, dict):
+        out = {}
+        for k, v in desired.items():
+            sub = '%s/%s' % (path, k)
+            have = current.get(k) if isinstance(current, dict) else None
+            if isinstance(k, str) and SECRET_KEY_RE.search(k) and v == MASK:
+                if have is None or have == MASK:
+                    missing.append(sub)
+                out[k] = have if have is not None else v
+            else:
+                out[k], more = restore_masked(v, have, sub)
+                missing.extend(more)
+        return out, missing
+    if isinstance(desired, list):
+        have = current if isinstance(current, list) and len(current) == len(desired) else [None] * len(desired)
+        out = []
+        for i, (v, h) in enumerate(zip(desired, have)):
+            item, more = restore_masked(v, h, '%s(%d)' % (path, i))
+            out.append(item)
+            missing.extend(more)
+        return out, missing
+    return desired, missing
+
+
 def flag_changed_secrets(before, after, masked_after):
     """Mark masked values that changed, in place: both sides would read MASK and the diff would show nothing."""
     if isinstance(before, dict) and isinstance(after, dict) and isinstance(masked_after, dict):

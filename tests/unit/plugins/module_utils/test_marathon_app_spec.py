@@ -10,7 +10,7 @@ import pytest
 
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon_app_spec import (
     MASK, MASK_CHANGED, build_diff, canonical_app_id, differences, mask_secrets, normalise_app, predict_app,
-    resident_update_violations, role_change_violation, safe_app_id, values_equal,
+    resident_update_violations, restore_masked, role_change_violation, safe_app_id, values_equal,
 )
 
 PV = {'containerPath': 'data', 'mode': 'RW', 'persistent': {'size': 10}}
@@ -234,3 +234,22 @@ def test_masking_hides_secret_values_everywhere(app, secret):
     keys = differences(app, current)
     diff = build_diff(app, current, keys)
     assert secret not in repr(diff['after']) and secret not in repr(diff['before'])
+
+
+@pytest.mark.parametrize('desired, current, restored, missing', [
+    # the masked output fed back keeps Marathon's secret
+    ({'env': {'DB_PASSWORD': MASK, 'A': '1'}}, {'env': {'DB_PASSWORD': 'real', 'A': '0'}},
+     {'env': {'DB_PASSWORD': 'real', 'A': '1'}}, []),
+    # a real value is a real change
+    ({'env': {'DB_PASSWORD': 'new'}}, {'env': {'DB_PASSWORD': 'real'}}, {'env': {'DB_PASSWORD': 'new'}}, []),
+    # the mask under a key that is not secret-looking is a plain value
+    ({'env': {'STARS': MASK}}, {'env': {'STARS': 'x'}}, {'env': {'STARS': MASK}}, []),
+    # nothing to keep: the app does not exist, or has no such key
+    ({'env': {'DB_PASSWORD': MASK}}, None, {'env': {'DB_PASSWORD': MASK}}, ['/env/DB_PASSWORD']),
+    ({'labels': {'api_token': MASK}}, {'labels': {}}, {'labels': {'api_token': MASK}}, ['/labels/api_token']),
+    # inside lists of the same length (health-check or fetch entries with secret-looking keys)
+    ({'x': [{'token': MASK}]}, {'x': [{'token': 't'}]}, {'x': [{'token': 't'}]}, []),
+    ({'x': [{'token': MASK}]}, {'x': []}, {'x': [{'token': MASK}]}, ['/x(0)/token']),
+])
+def test_restore_masked(desired, current, restored, missing):
+    assert restore_masked(desired, current) == (restored, missing)
