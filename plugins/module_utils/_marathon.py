@@ -61,6 +61,22 @@ def locking_deployments(err):
     return [d.get('id') for d in err.body.get('deployments') or [] if isinstance(d, dict) and d.get('id')]
 
 
+def render_details(details):
+    """Marathon's error details in one line: [{path, errors}] (422) or the parser's text (400 Invalid JSON)."""
+    if isinstance(details, str):
+        return details
+    if not isinstance(details, list):
+        return ''
+    parts = []
+    for d in details:
+        if isinstance(d, dict):
+            errors = d.get('errors') if isinstance(d.get('errors'), list) else [d.get('errors')]
+            parts.append('%s: %s' % (d.get('path', '/'), '; '.join(str(e) for e in errors if e is not None)))
+        elif d is not None:
+            parts.append(str(d))
+    return ', '.join(parts)
+
+
 def is_marathon_not_found(err):
     """Marathon's own 404 for a missing app: JSON with a message ("App '/x' does not exist").
 
@@ -110,6 +126,10 @@ class MarathonModule:
         """fail_json with Marathon's message, status and details, prefixed with what we were doing."""
         info = err.to_dict()
         msg = '%s: %s' % (action, info.pop('msg'))
+        details = render_details(err.details)
+        if details:
+            # "Object is not valid" alone does not say what is wrong: the details do
+            msg = '%s: %s' % (msg, details)
         info.update(kwargs)
         self.fail(msg, **info)
 

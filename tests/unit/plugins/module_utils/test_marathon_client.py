@@ -10,7 +10,8 @@ import pytest
 
 from ansible_collections.dcos.stateful.plugins.module_utils._http import ApiError, Response
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon import (
-    app_path, deployment_id_of, describe_diagnostics, is_marathon_not_found, locking_deployments, unhealthy_tasks,
+    app_path, deployment_id_of, describe_diagnostics, is_marathon_not_found, locking_deployments, render_details,
+    unhealthy_tasks,
 )
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon_app_runner import secret_values
 
@@ -98,3 +99,16 @@ def test_secret_values_registered_as_no_log(definition, values):
 ])
 def test_is_marathon_not_found(err, expected):
     assert is_marathon_not_found(err) is expected
+
+
+@pytest.mark.parametrize('details, text', [
+    (None, ''),
+    ([], ''),
+    ([{'path': '/', 'errors': ['Groups and Applications may not have the same identifier.']}],
+     '/: Groups and Applications may not have the same identifier.'),
+    ([{'path': '/cpus', 'errors': ['a', 'b']}, {'path': '/mem', 'errors': ['c']}], '/cpus: a; b, /mem: c'),
+    ('Unexpected end-of-input at line 1', 'Unexpected end-of-input at line 1'),  # 400 Invalid JSON
+    ([{'errors': 'one'}, 'odd', None], '/: one, odd'),  # shapes Marathon does not send still render
+])
+def test_render_details(details, text):
+    assert render_details(details) == text
