@@ -47,6 +47,14 @@ def import_yaml():
 MAX_LOCK_ROUNDS = 5
 
 
+# Ansible hides a no_log value wherever it occurs in the output, also inside other strings and numbers: a short
+# or common value ("1", "d", "true") under a key that merely looks secret ("USE_API_KEY", "monkey") would turn
+# cpus, task ids and every "true" into VALUE_SPECIFIED_IN_NO_LOG_PARAMETER / ********. Such values are not
+# registered; the module's own results and diffs still mask every secret-looking value (mask_secrets).
+MIN_NO_LOG_LENGTH = 4
+NOT_SECRETS = frozenset(['true', 'false', 'yes', 'no', 'on', 'off', 'none', 'null'])
+
+
 def secret_values(value, key=None, out=None):
     """Scalar values stored under secret-looking keys (registered as no_log values)."""
     out = set() if out is None else out
@@ -56,7 +64,8 @@ def secret_values(value, key=None, out=None):
             if is_reference:
                 continue
             if isinstance(k, str) and SECRET_KEY_RE.search(k) and isinstance(v, (str, int, float)) \
-                    and not isinstance(v, bool) and str(v) not in ('', '0', MASK):
+                    and not isinstance(v, bool) and str(v) != MASK and len(str(v)) >= MIN_NO_LOG_LENGTH \
+                    and str(v).lower() not in NOT_SECRETS:
                 out.add(str(v))
             else:
                 secret_values(v, k, out)

@@ -82,9 +82,13 @@ def test_unhealthy_tasks(app, expected):
 
 
 @pytest.mark.parametrize('definition, values', [
-    ({'env': {'DB_PASSWORD': 'p', 'USER': 'u'}}, {'p'}),
-    ({'labels': {'api-token': 'x'}, 'env': {'SECRET': {'secret': 'ref'}}}, {'x'}),
+    ({'env': {'DB_PASSWORD': 'p4ss-w0rd', 'USER': 'u'}}, {'p4ss-w0rd'}),
+    ({'labels': {'api-token': 'tok-123456'}, 'env': {'SECRET': {'secret': 'ref'}}}, {'tok-123456'}),
     ({'env': {'KEY_COUNT': 0, 'TOKEN': ''}}, set()),  # nothing worth hiding (and hiding "0" would mangle output)
+    ({'env': {'PIN_TOKEN': 1234}}, {'1234'}),
+    # short or common values under keys that merely look secret would mangle cpus, ids and every "true" in the output
+    ({'env': {'USE_API_KEY': '1', 'KEYCLOAK_ENABLED': 'true', 'SECRET_MODE': 'off'}, 'labels': {'monkey': 'd'}}, set()),
+    ({'env': {'DB_PASSWORD': '********'}}, set()),  # the mask itself (fed back) is not a secret
 ])
 def test_secret_values_registered_as_no_log(definition, values):
     assert secret_values(definition) == values
