@@ -184,6 +184,37 @@ def _sort_key(value):
     return json.dumps(value, sort_keys=True)
 
 
+DOCKER_NETWORK_MODES = {'HOST': 'host', 'BRIDGE': 'container/bridge'}
+
+
+def _translate_deprecated(app):
+    """Marathon 1.5+ stores `uris` as `fetch`, `ports` as `portDefinitions` and `container.docker.network` /
+    `portMappings` as `networks` / `container.portMappings`, and never returns the old fields: a definition using
+    them is compared in the new form (the request still sends what the user wrote)."""
+    uris = app.get('uris')
+    if isinstance(uris, list) and 'fetch' not in app and all(isinstance(u, str) for u in uris):
+        app['fetch'] = [{'uri': u} for u in uris]  # extract is Marathon's guess from the file name: not compared
+        del app['uris']
+    ports = app.get('ports')
+    if isinstance(ports, list) and 'portDefinitions' not in app and all(isinstance(p, int) for p in ports):
+        app['portDefinitions'] = [{'port': p} for p in ports]
+        del app['ports']
+    container = app.get('container')
+    docker = container.get('docker') if isinstance(container, dict) else None
+    if isinstance(docker, dict) and ('network' in docker or 'portMappings' in docker):
+        # docker.network HOST/BRIDGE -> networks; docker.portMappings -> container.portMappings
+        # (USER needs ipAddress.networkName: left as written)
+        mode = DOCKER_NETWORK_MODES.get(docker.get('network'))
+        if mode is not None and 'networks' not in app:
+            docker = dict(docker)
+            del docker['network']
+            app['networks'] = [{'mode': mode}]
+        if 'portMappings' in docker and 'portMappings' not in container:
+            docker = dict(docker)
+            container = dict(container, portMappings=docker.pop('portMappings'))
+        app['container'] = dict(container, docker=docker)
+
+
 def normalise_app(app):
     """Canonical form of an app definition (user-supplied or as Marathon returns it).
 
@@ -196,6 +227,7 @@ def normalise_app(app):
         app.pop(key, None)
     if 'id' in app and isinstance(app['id'], str):
         app['id'] = canonical_app_id(app['id'])
+    _translate_deprecated(app)
     resident = is_resident(app)
     stateful = has_stateful_volumes(app)
     if isinstance(app.get('container'), dict):

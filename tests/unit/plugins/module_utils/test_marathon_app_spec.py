@@ -253,3 +253,32 @@ def test_masking_hides_secret_values_everywhere(app, secret):
 ])
 def test_restore_masked(desired, current, restored, missing):
     assert restore_masked(desired, current) == (restored, missing)
+
+
+FETCHED = {'uri': 'http://x/a.tgz', 'extract': True, 'executable': False, 'cache': False}
+
+
+@pytest.mark.parametrize('desired, current, changed', [
+    # deprecated fields Marathon 1.5+ stores in the new form and never returns
+    ({'uris': ['http://x/a.tgz']}, {'fetch': [FETCHED]}, []),
+    ({'uris': ['http://x/b.tgz']}, {'fetch': [FETCHED]}, ['fetch']),
+    ({'uris': []}, {'fetch': []}, []),
+    ({'ports': [0, 0]}, {'portDefinitions': [{'port': 10001, 'protocol': 'tcp'}, {'port': 10002, 'protocol': 'tcp'}]}, []),
+    ({'ports': [8080]}, {'portDefinitions': [{'port': 8081, 'protocol': 'tcp'}]}, ['portDefinitions']),
+    ({'ports': [0]}, {'portDefinitions': []}, ['portDefinitions']),
+    ({'container': {'type': 'DOCKER', 'docker': {'image': 'nginx', 'network': 'BRIDGE',
+                                                  'portMappings': [{'containerPort': 80, 'hostPort': 0}]}}},
+     {'networks': [{'mode': 'container/bridge'}],
+      'container': {'type': 'DOCKER', 'docker': {'image': 'nginx', 'forcePullImage': False, 'parameters': [],
+                                                  'privileged': False}, 'volumes': [],
+                    'portMappings': [{'containerPort': 80, 'hostPort': 31000, 'protocol': 'tcp', 'servicePort': 10001}]}},
+     []),
+    ({'container': {'type': 'DOCKER', 'docker': {'image': 'nginx', 'network': 'HOST'}}},
+     {'networks': [{'mode': 'host'}], 'container': {'type': 'DOCKER', 'docker': {'image': 'nginx'}, 'volumes': []}}, []),
+    ({'container': {'type': 'DOCKER', 'docker': {'image': 'nginx', 'network': 'BRIDGE'}}},
+     {'networks': [{'mode': 'host'}], 'container': {'type': 'DOCKER', 'docker': {'image': 'nginx'}, 'volumes': []}},
+     ['networks']),
+])
+def test_deprecated_uris_and_ports_compare_in_the_new_form(desired, current, changed):
+    base = {'id': '/d', 'cmd': 'sleep 1', 'cpus': 0.1, 'mem': 16, 'instances': 1}
+    assert differences(dict(base, **desired), dict(base, **current)) == changed
