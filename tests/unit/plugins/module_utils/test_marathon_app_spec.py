@@ -266,12 +266,12 @@ FETCHED = {'uri': 'http://x/a.tgz', 'extract': True, 'executable': False, 'cache
     ({'ports': [0, 0]}, {'portDefinitions': [{'port': 10001, 'protocol': 'tcp'}, {'port': 10002, 'protocol': 'tcp'}]}, []),
     ({'ports': [8080]}, {'portDefinitions': [{'port': 8081, 'protocol': 'tcp'}]}, ['portDefinitions']),
     ({'ports': [0]}, {'portDefinitions': []}, ['portDefinitions']),
-    ({'container': {'type': 'DOCKER', 'docker': {'image': 'nginx', 'network': 'BRIDGE',
-                                                  'portMappings': [{'containerPort': 80, 'hostPort': 0}]}}},
+    ({'container': {'type': 'DOCKER', 'docker': {
+        'image': 'nginx', 'network': 'BRIDGE', 'portMappings': [{'containerPort': 80, 'hostPort': 0}]}}},
      {'networks': [{'mode': 'container/bridge'}],
-      'container': {'type': 'DOCKER', 'docker': {'image': 'nginx', 'forcePullImage': False, 'parameters': [],
-                                                  'privileged': False}, 'volumes': [],
-                    'portMappings': [{'containerPort': 80, 'hostPort': 31000, 'protocol': 'tcp', 'servicePort': 10001}]}},
+      'container': {'type': 'DOCKER', 'volumes': [], 'docker': {
+          'image': 'nginx', 'forcePullImage': False, 'parameters': [], 'privileged': False},
+          'portMappings': [{'containerPort': 80, 'hostPort': 31000, 'protocol': 'tcp', 'servicePort': 10001}]}},
      []),
     ({'container': {'type': 'DOCKER', 'docker': {'image': 'nginx', 'network': 'HOST'}}},
      {'networks': [{'mode': 'host'}], 'container': {'type': 'DOCKER', 'docker': {'image': 'nginx'}, 'volumes': []}}, []),
