@@ -199,16 +199,24 @@ def main():
         instance_ids = [t['instance_id'] for t in selected]
         deadline = time.monotonic() + p['wait_timeout']
         last_error = []
+        refused = []
 
         def released():
             try:
                 left = leftovers_in_mesos(mesos.get_json('/master/slaves'), result['persistence_ids'], instance_ids)
             except ApiError as e:
+                if e.status is not None and 400 <= e.status < 500:
+                    refused.append(e)  # wrong mesos_url or credentials: waiting cannot help
+                    return True, None
                 last_error[:] = [e.describe()]
                 return False, None
             return not left, left
 
         done, left = wait_until(released, deadline if p['wait'] else time.monotonic())
+        if refused:
+            result['duration'] = round(time.monotonic() - mm.started, 3)
+            mm.fail_api(refused[0], 'Tasks of %s were wiped, but reading Mesos to see their volumes released failed '
+                        '(is mesos_url the leading Mesos master, and may these credentials read it?)' % app_id, **result)
         result['mesos_leftovers'] = left or []
         if p['wait'] and not done:
             result['duration'] = round(time.monotonic() - mm.started, 3)
