@@ -174,9 +174,13 @@ def main():
         mm.fail('Task ids not found in app %s: %s. Nothing was wiped.' % (app_id, ', '.join(unknown)), **result)
     running = refused_running(selected, p['wipe_running'])
     if running:
+        # host alone selects every instance there, running ones included: most often only the suspended were meant
+        hint = ' To wipe only the suspended instances on that host, add suspended=true.' \
+            if p['host'] and not p['suspended'] and not p['task_ids'] else ''
         mm.fail('Refusing to wipe running instance(s) of %s: %s. Wiping destroys their volumes; scale the app down first '
-                '(the instances become suspended) or set wipe_running=true.' % (
-                    app_id, ', '.join('%s on %s (%s)' % (t['id'], t['host'], t['status']) for t in running)), **result)
+                '(the instances become suspended) or set wipe_running=true.%s' % (
+                    app_id, ', '.join('%s on %s (%s)' % (t['id'], t['host'], t['status']) for t in running), hint),
+                **result)
     result['wiped'] = selected
     result['task_ids'] = [t['id'] for t in selected]
     result['persistence_ids'] = [v['persistence_id'] for t in selected for v in t['local_volumes']]
