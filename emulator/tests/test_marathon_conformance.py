@@ -180,6 +180,12 @@ def test_label_selector(api):
     assert ids("tier==db") == ["/labels/a"]
     assert ids("tier!=db") == ["/labels/b"]
     assert ids("tier%20in%20(db,web),x") == ["/labels/a"]
+    assert ids("tier%20==%20db,%20x") == ["/labels/a"]
+    # LabelSelectorParsers.parsed throws IllegalArgumentException for what it cannot parse: 422
+    for bad in ("tier%20in%20(db", "tier%20db", "==", "tier%20in%20db"):
+        res = api.get("/v2/apps?label=" + bad)
+        assert res.status == 422, bad
+        assert res.json["message"].startswith("Can not parse label selector "), res.json
     for a in ("a", "b"):
         api.deploy("DELETE", f"/v2/apps/labels/{a}")
 

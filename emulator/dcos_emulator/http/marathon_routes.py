@@ -99,7 +99,10 @@ def register(router, marathon) -> None:
     # -- apps ---------------------------------------------------------------------------------
     @router.route("GET", "/v2/apps")
     def list_apps(request, **_):
-        return Response(200, m.list_apps(request.query))
+        try:
+            return Response(200, m.list_apps(request.query))
+        except ApiError as exc:  # an unparsable label selector (422)
+            raise HttpError(exc.status, exc.body, exc.headers or None) from None
 
     @router.route("POST", "/v2/apps")
     def create_app(request, **_):

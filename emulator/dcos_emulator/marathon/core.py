@@ -20,7 +20,7 @@ from .instances import DECOMMISSIONED, RUNNING
 from .queue_api import QueueApiMixin
 from .reading import read_app, read_app_list
 from .scheduler import RETRY_UNPLACED_SECONDS, SchedulerMixin
-from .query_params import label_selector, resolve_embed
+from .query_params import label_selector, label_selector_error, resolve_embed
 from .tasks_api import TasksApiMixin
 from .validation import resident_update_violations, validate_app
 
@@ -376,6 +376,10 @@ class Marathon(SchedulerMixin, TasksApiMixin, QueueApiMixin):
         cmd = (query.get("cmd") or [None])[0]
         ident = (query.get("id") or [None])[0]
         label = (query.get("label") or [None])[0]
+        if label:
+            error = label_selector_error(label)
+            if error:  # LabelSelectorParsers.parsed: IllegalArgumentException -> 422
+                raise ApiError(422, {"message": f"Can not parse label selector {label}. Reason: {error}"})
         selector = label_selector(label) if label else None
         parts = []
         with self.lock:

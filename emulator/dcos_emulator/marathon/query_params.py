@@ -2,6 +2,8 @@
 (LabelSelectorParsers)."""
 from __future__ import annotations
 
+import re
+
 
 _EMBED_PREFIXES = ("group.apps.", "apps.", "app.")
 _EMBEDS = {"tasks": {"tasks", "deployments"}, "failures": {"tasks", "lastTaskFailure", "deployments"},
@@ -19,6 +21,39 @@ def resolve_embed(values) -> set:
     return out
 
 
+
+
+# LabelSelectorParsers (RegexParsers): label [^\s!=]+ (greedy, so it may take commas: "c, d" leaves " d" unparsed),
+# eqOp ==|!=, setOp in|notin, value [^,)=]+, list "(" repsep(value, ",") ")", selectors repsep(selector, ",").
+_LABEL = r"\s*[^\s!=]+"
+_VALUE = r"\s*[^,)=]+"
+_SELECTORS = [re.compile(_LABEL + r"\s*(?:in|notin)\s*\((?:" + _VALUE + r"(?:\s*," + _VALUE + r")*)?\s*\)"),  # set
+              re.compile(_LABEL + r"\s*(?:==|!=)" + _VALUE),  # equality
+              re.compile(_LABEL)]  # existence
+_SEPARATOR = re.compile(r"\s*(,|$)")
+
+
+def label_selector_error(text: str) -> str | None:
+    """Why LabelSelectorParsers cannot parse `text`, None when it can.
+
+    Marathon throws IllegalArgumentException("Can not parse label selector <q>. Reason: <parser message>") and
+    answers 422; the reason here is the emulator's own wording (Scala's parser messages are not reproduced).
+    """
+    pos = 0
+    while True:
+        for selector in _SELECTORS:
+            m = selector.match(text, pos)
+            if m:
+                pos = m.end()
+                break
+        else:
+            return f"a label selector expected at offset {pos}"
+        rest = _SEPARATOR.match(text, pos)
+        if rest is None:
+            return f"',' or the end expected at offset {pos}"
+        if rest.group(1) == "":
+            return None
+        pos = rest.end()
 
 
 def label_selector(text: str):
