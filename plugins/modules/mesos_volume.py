@@ -290,6 +290,26 @@ ARGUMENT_SPEC = dict(
 )
 
 _BAD_ID = re.compile(r'[/\\\s]')
+_ROLE_BAD_CHARS = re.compile(r"[\x08\x09\x0a\x0b\x0c\x0d\x20]")  # backspace or whitespace
+
+
+def role_error(role):
+    """What Mesos's role rules (roles::validate) say about ``role``, None when it is valid.
+
+    Used for a check-mode warning only: a real run sends the call and reports the master's own 400.
+    """
+    if role.startswith('/') or role.endswith('/'):
+        return "role %r cannot start or end with a slash" % role
+    for component in role.split('/'):
+        if component == '':
+            return "role %r cannot contain two adjacent slashes" % role
+        if component in ('.', '..', '*'):
+            return "role %r cannot include '%s' as a component" % (role, component)
+        if component.startswith('-'):
+            return "role component %r is invalid because it starts with a dash" % component
+        if _ROLE_BAD_CHARS.search(component):
+            return "role component %r is invalid because it contains backspace or whitespace" % component
+    return None
 
 
 def validate(params):
@@ -475,6 +495,9 @@ class VolumeRunner:
             if observed['volume'] is not None and observed['in_use']:
                 module.warn('Volume %r is in use by a task; Mesos would refuse to destroy it.'
                             % self.params['persistence_id'])
+            invalid_role = role_error(self.params['role'])
+            if invalid_role:
+                module.warn('Mesos would refuse this (400): %s.' % invalid_role)
             if ops[0]['action'] == 'reserve' and ops[0]['size'] > observed['unreserved_disk']:
                 module.warn('The agent lists %s MiB of unreserved disk for a %s MiB reservation; Mesos would '
                             'likely refuse it (409).' % (observed['unreserved_disk'], ops[0]['size']))

@@ -9,7 +9,7 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.dcos.stateful.plugins.modules.mesos_volume import plan_params, validate
+from ansible_collections.dcos.stateful.plugins.modules.mesos_volume import plan_params, role_error, validate
 
 BASE = {'role': 'ops', 'persistence_id': 'v1', 'container_path': 'data', 'size': 512, 'labels': None,
         'principal': 'ops', 'reservation_principal': None, 'disk_source': None, 'state': 'present',
@@ -62,3 +62,27 @@ def test_reservation_principal_defaults_to_the_operator_principal(change, princi
     params = plan_params(with_(**change))
     assert params['principal'] == principal
     assert params['reservation_principal'] == change.get('reservation_principal')
+
+
+@pytest.mark.parametrize('role, words', [
+    ('ops', None),
+    ('eng/backend', None),
+    ('slave_public', None),
+    ('a.b-c', None),
+    ('-ops', 'starts with a dash'),
+    ('eng/-x', 'starts with a dash'),
+    ('eng/../x', "cannot include '..'"),
+    ('eng/./x', "cannot include '.'"),
+    ('eng/*', "cannot include '*'"),
+    ('/eng', 'slash'),
+    ('eng/', 'slash'),
+    ('eng//x', 'two adjacent slashes'),
+    ('my role', 'whitespace'),
+    ('tab\there', 'whitespace'),
+])
+def test_role_error_follows_mesos_role_rules(role, words):
+    error = role_error(role)
+    if words is None:
+        assert error is None
+    else:
+        assert words in error
