@@ -12,15 +12,12 @@ import json
 import os
 import stat
 
-from unittest import mock
 
 import pytest
 import yaml
-from ansible.module_utils import _internal as module_internal
-from ansible.module_utils.common import warnings as module_warnings
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.dcos.stateful.plugins.modules import dcos_genconf
+from ansible_collections.dcos.stateful.tests.unit.plugins.modules.module_runner import run_module
 
 CONFIG = {'cluster_name': 'prod', 'bootstrap_url': 'http://10.0.0.5:8080', 'exhibitor_storage_backend': 'static',
           'master_discovery': 'static', 'master_list': ['10.0.1.10'], 'resolvers': ['10.0.0.2'],
@@ -29,18 +26,7 @@ CONFIG = {'cluster_name': 'prod', 'bootstrap_url': 'http://10.0.0.5:8080', 'exhi
 
 
 def run(capsys, check_mode=False, diff=False, **args):
-    if check_mode:
-        args['_ansible_check_mode'] = True
-    if diff:
-        args['_ansible_diff'] = True
-    # AnsibleModule keeps warnings in a process-wide registry; start each run clean. Once any controller
-    # code is imported (a filter plugin test in the same process), warnings go to Display instead of the
-    # result unless we say that this is module (target) code.
-    module_warnings._global_warnings.clear()
-    with patch_module_args(args), mock.patch.object(module_internal, 'is_controller', False):
-        with pytest.raises(SystemExit):
-            dcos_genconf.main()
-    return json.loads(capsys.readouterr().out)
+    return run_module(dcos_genconf, capsys, check_mode=check_mode, diff=diff, **args)
 
 
 @pytest.fixture

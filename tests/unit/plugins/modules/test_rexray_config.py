@@ -12,30 +12,16 @@ import json
 import os
 import stat
 
-from unittest import mock
 
 import pytest
 import yaml
-from ansible.module_utils import _internal as module_internal
-from ansible.module_utils.common import warnings as module_warnings
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.dcos.stateful.plugins.modules import rexray_config
+from ansible_collections.dcos.stateful.tests.unit.plugins.modules.module_runner import run_module
 
 
 def run(capsys, check_mode=False, diff=False, **args):
-    if check_mode:
-        args['_ansible_check_mode'] = True
-    if diff:
-        args['_ansible_diff'] = True
-    # AnsibleModule keeps warnings in a process-wide registry; start each run clean. Once any controller
-    # code is imported (a filter plugin test in the same process), warnings go to Display instead of the
-    # result unless we say that this is module (target) code.
-    module_warnings._global_warnings.clear()
-    with patch_module_args(args), mock.patch.object(module_internal, 'is_controller', False):
-        with pytest.raises(SystemExit):
-            rexray_config.main()
-    return json.loads(capsys.readouterr().out)
+    return run_module(rexray_config, capsys, check_mode=check_mode, diff=diff, **args)
 
 
 def mode_of(path):

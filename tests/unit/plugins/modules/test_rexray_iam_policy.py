@@ -9,34 +9,20 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
-from unittest import mock
 
 import boto3
 import pytest
-from ansible.module_utils import _internal as module_internal
-from ansible.module_utils.common import warnings as module_warnings
-from ansible.module_utils.testing import patch_module_args
 from moto import mock_aws
 
 from ansible_collections.dcos.stateful.plugins.modules import rexray_iam_policy
+from ansible_collections.dcos.stateful.tests.unit.plugins.modules.module_runner import run_module
 
 TRUST = json.dumps({'Version': '2012-10-17', 'Statement': [
     {'Effect': 'Allow', 'Principal': {'Service': 'ec2.amazonaws.com'}, 'Action': 'sts:AssumeRole'}]})
 
 
 def run(capsys, check_mode=False, diff=False, **args):
-    if check_mode:
-        args['_ansible_check_mode'] = True
-    if diff:
-        args['_ansible_diff'] = True
-    # AnsibleModule keeps warnings in a process-wide registry; start each run clean. Once any controller
-    # code is imported (a filter plugin test in the same process), warnings go to Display instead of the
-    # result unless we say that this is module (target) code.
-    module_warnings._global_warnings.clear()
-    with patch_module_args(args), mock.patch.object(module_internal, 'is_controller', False):
-        with pytest.raises(SystemExit):
-            rexray_iam_policy.main()
-    return json.loads(capsys.readouterr().out)
+    return run_module(rexray_iam_policy, capsys, check_mode=check_mode, diff=diff, **args)
 
 
 @pytest.fixture
