@@ -29,6 +29,14 @@ options:
     description:
       - Secret of O(principal), sent as HTTP basic password.
     type: str
+  dcos_token:
+    description:
+      - "DC/OS authentication token, sent as the header C(Authorization: token=<token>); needed to reach the master
+        through Admin Router (V(https://<cluster>/mesos))."
+      - If not set, the value of the E(DCOS_TOKEN) environment variable is used, as by the Marathon modules.
+      - Mutually exclusive with O(principal) and O(secret), also when it comes from E(DCOS_TOKEN); with a token, set
+        the reservation principal with the module's own option where it has one.
+    type: str
   validate_certs:
     description:
       - Whether to verify the master's TLS certificate.

@@ -28,12 +28,16 @@ MESOS_COMMON_ARGS = dict(
     mesos_url=dict(type='str', required=True, fallback=(env_fallback, ['MESOS_URL'])),
     principal=dict(type='str'),
     secret=dict(type='str', no_log=True),
+    # Same option and variable as the Marathon modules: on DC/OS one token passes Admin Router for both.
+    dcos_token=dict(type='str', no_log=True, fallback=(env_fallback, ['DCOS_TOKEN'])),
     validate_certs=dict(type='bool', default=True),
     ca_path=dict(type='path'),
     timeout=dict(type='int', default=30),
 )
 
 MESOS_REQUIRED_TOGETHER = [['principal', 'secret']]
+# A token replaces basic auth; sending both would leave it to chance which Authorization header wins.
+MESOS_MUTUALLY_EXCLUSIVE = [['dcos_token', 'principal'], ['dcos_token', 'secret']]
 
 # Master success codes: 202 since Mesos 1.0, 200 on 0.25 - 0.28.
 ACCEPTED = (200, 202)
@@ -48,12 +52,14 @@ def mesos_argument_spec(spec=None):
 class MesosClient:
     """Builds the AnsibleModule (own spec + connection spec) and talks to the Mesos master."""
 
-    def __init__(self, argument_spec=None, required_together=None, **module_kwargs):
+    def __init__(self, argument_spec=None, required_together=None, mutually_exclusive=None, **module_kwargs):
         together = list(MESOS_REQUIRED_TOGETHER) + list(required_together or [])
+        exclusive = list(MESOS_MUTUALLY_EXCLUSIVE) + list(mutually_exclusive or [])
         self.module = AnsibleModule(argument_spec=mesos_argument_spec(argument_spec),
-                                    required_together=together, **module_kwargs)
+                                    required_together=together, mutually_exclusive=exclusive, **module_kwargs)
         params = self.module.params
-        self.http = self._http_client(params['mesos_url'], params.get('principal'), params.get('secret'))
+        self.http = self._http_client(params['mesos_url'], params.get('principal'), params.get('secret'),
+                                      params.get('dcos_token'))
         self._agents = {}
 
     @property
@@ -124,7 +130,7 @@ class MesosClient:
         client = self._agents.get(base)
         if client is None:
             client = self._agents[base] = self.other_client(base, self.params.get('principal'),
-                                                            self.params.get('secret'))
+                                                            self.params.get('secret'), self.params.get('dcos_token'))
         return client.get_json('/state', retry=False)
 
     # -- operator calls ------------------------------------------------------------------------------

@@ -61,7 +61,11 @@ options:
     description: HTTP basic password for Marathon.
     type: str
   marathon_token:
-    description: DC/OS authentication token for Marathon (C(Authorization=token=...)).
+    description:
+      - "DC/OS authentication token for Marathon, sent as the header C(Authorization: token=<token>)."
+      - If not set, the value of the E(DCOS_TOKEN) environment variable is used, as by the Marathon modules and
+        O(dcos_token).
+      - Mutually exclusive with O(marathon_username), also when it comes from E(DCOS_TOKEN).
     type: str
   marathon_framework_id:
     description:
@@ -94,6 +98,13 @@ EXAMPLES = r'''
     mesos_url: http://leader.mesos:5050
     marathon_url: http://marathon.mesos:8080
   register: audit
+
+- name: Audit through DC/OS Admin Router (both use the token in the DCOS_TOKEN environment variable)
+  dcos.stateful.mesos_volume_info:
+    mesos_url: https://dcos.example.com/mesos
+    marathon_url: https://dcos.example.com/service/marathon
+  environment:
+    DCOS_TOKEN: "{{ dcos_token }}"
 
 - name: Show orphaned volumes
   ansible.builtin.debug:
@@ -284,7 +295,7 @@ ARGUMENT_SPEC = dict(
     marathon_url=dict(type='str', fallback=(env_fallback, ['MARATHON_URL'])),
     marathon_username=dict(type='str'),
     marathon_password=dict(type='str', no_log=True),
-    marathon_token=dict(type='str', no_log=True),
+    marathon_token=dict(type='str', no_log=True, fallback=(env_fallback, ['DCOS_TOKEN'])),
     marathon_framework_id=dict(type='str'),
     include_resources=dict(type='bool', default=False),
     check_pods=dict(type='bool', default=True),
