@@ -109,9 +109,18 @@ class MarathonModule:
         self.client = self.http_client(url)
 
     def http_client(self, url):
+        """A client for Marathon: Marathon's basic credentials or the DC/OS token."""
+        return self._client(url, self.params['url_username'], self.params['url_password'])
+
+    def mesos_client(self, url, principal=None, secret=None):
+        """A client for the Mesos master: its own basic credentials, never Marathon's password (another service
+        may not see it). The DC/OS token is shared: behind Admin Router one token serves Marathon and Mesos."""
+        return self._client(url, principal, secret)
+
+    def _client(self, url, username, password):
         p = self.params
         return HttpClient(url, timeout=p['timeout'], validate_certs=p['validate_certs'], ca_path=p['ca_path'],
-                          url_username=p['url_username'], url_password=p['url_password'],
+                          url_username=username, url_password=password,
                           token=p['dcos_token'], retries=p['retries'])
 
     # ------------------------------------------------------------ results

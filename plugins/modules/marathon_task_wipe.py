@@ -62,7 +62,19 @@ options:
     description:
       - Base URL of the Mesos master, for example V(http://leader.mesos:5050). When set (and O(wait=true)),
         the module waits until the wiped instances' volumes and reservations are gone from C(/master/slaves).
-      - Uses the same authentication options as Marathon.
+      - Authenticates with O(mesos_principal) and O(mesos_secret), or with O(dcos_token) (on DC/OS one token
+        serves Marathon and Mesos through Admin Router). Marathon's O(url_username) and O(url_password) are never
+        sent to Mesos.
+    type: str
+  mesos_principal:
+    description:
+      - Principal sent as HTTP basic user to O(mesos_url) when the master runs with C(--authenticate_http_readwrite)
+        (or C(--authenticate_http_readonly)).
+      - Requires O(mesos_secret). Mutually exclusive with O(dcos_token).
+    type: str
+  mesos_secret:
+    description:
+      - Secret of O(mesos_principal), sent as HTTP basic password to O(mesos_url) only.
     type: str
   wait:
     description: With O(mesos_url), wait for Mesos to release the volumes and reservations.
@@ -87,6 +99,26 @@ EXAMPLES = r'''
     mesos_url: http://leader.mesos:5050
     app_id: /test-persistent-volume
     suspended: true
+
+- name: Same with HTTP authentication on both Marathon and the Mesos master (each gets only its own credentials)
+  dcos.stateful.marathon_task_wipe:
+    marathon_url: http://marathon.mesos:8080
+    url_username: marathon-admin
+    url_password: "{{ marathon_password }}"
+    mesos_url: http://leader.mesos:5050
+    mesos_principal: ops
+    mesos_secret: "{{ mesos_ops_secret }}"
+    app_id: /test-persistent-volume
+    suspended: true
+
+- name: On DC/OS the token (here from the DCOS_TOKEN environment variable) serves Marathon and Mesos
+  dcos.stateful.marathon_task_wipe:
+    marathon_url: https://dcos.example.com/service/marathon
+    mesos_url: https://dcos.example.com/mesos
+    app_id: /test-persistent-volume
+    suspended: true
+  environment:
+    DCOS_TOKEN: "{{ dcos_token }}"
 
 - name: Move a stateful instance off a dead agent (it is relaunched elsewhere on a new volume)
   dcos.stateful.marathon_task_wipe:
@@ -151,9 +183,14 @@ def main():
             suspended=dict(type='bool', default=False),
             wipe_running=dict(type='bool', default=False),
             mesos_url=dict(type='str'),
+            mesos_principal=dict(type='str'),
+            mesos_secret=dict(type='str', no_log=True),
             wait=dict(type='bool', default=True),
             wait_timeout=dict(type='int', default=120),
         ),
+        required_together=[['mesos_principal', 'mesos_secret']],
+        # one Authorization header: the DC/OS token or Mesos basic auth
+        mutually_exclusive=[['dcos_token', 'mesos_principal'], ['dcos_token', 'mesos_secret']],
         supports_check_mode=True,
     )
     p = mm.params
@@ -199,7 +236,7 @@ def main():
         mm.fail_api(e, 'Wiping tasks of %s failed%s' % (app_id, maybe), changed=False, selected=result['wiped'],
                     wiped=[], task_ids=[], persistence_ids=[])
     if p['mesos_url']:
-        mesos = mm.http_client(p['mesos_url'].strip())
+        mesos = mm.mesos_client(p['mesos_url'].strip(), p['mesos_principal'], p['mesos_secret'])
         instance_ids = [t['instance_id'] for t in selected]
         deadline = time.monotonic() + p['wait_timeout']
         last_error = []
@@ -220,7 +257,7 @@ def main():
         if refused:
             result['duration'] = round(time.monotonic() - mm.started, 3)
             mm.fail_api(refused[0], 'Tasks of %s were wiped, but reading Mesos to see their volumes released failed '
-                        '(is mesos_url the leading Mesos master, and may these credentials read it?)' % app_id, **result)
+                        '(is mesos_url the leading Mesos master, and may mesos_principal or dcos_token read it?)' % app_id, **result)
         result['mesos_leftovers'] = left or []
         if p['wait'] and not done:
             result['duration'] = round(time.monotonic() - mm.started, 3)
