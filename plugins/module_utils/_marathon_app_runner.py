@@ -24,8 +24,8 @@ from ansible_collections.dcos.stateful.plugins.module_utils._marathon import (
     deployment_id_of, describe_diagnostics, locking_deployments,
 )
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon_app_spec import (
-    MASK, SECRET_KEY_RE, SERVER_FIELDS, RESIDENT_HINT, app_id_errors, body_for_put, build_diff, canonical_app_id, differences,
-    external_volumes, has_stateful_volumes, mask_secrets, persistent_volumes, predict_app,
+    MASK, SERVER_FIELDS, RESIDENT_HINT, app_id_errors, body_for_put, build_diff, canonical_app_id, differences,
+    external_volumes, has_stateful_volumes, is_secret_key, mask_secrets, persistent_volumes, predict_app,
     resident_update_violations, restore_masked, role_change_violation,
 )
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon_tasks import summarise_tasks
@@ -63,7 +63,7 @@ def secret_values(value, key=None, out=None):
         for k, v in value.items():
             if is_reference:
                 continue
-            if isinstance(k, str) and SECRET_KEY_RE.search(k) and isinstance(v, (str, int, float)) \
+            if is_secret_key(k) and isinstance(v, (str, int, float)) \
                     and not isinstance(v, bool) and str(v) != MASK and len(str(v)) >= MIN_NO_LOG_LENGTH \
                     and str(v).lower() not in NOT_SECRETS:
                 out.add(str(v))

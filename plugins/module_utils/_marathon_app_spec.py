@@ -50,11 +50,31 @@ DYNAMIC_PORT_FIELDS = frozenset(['port', 'servicePort', 'hostPort'])
 
 RESOURCE_FIELDS = ('cpus', 'mem', 'disk', 'gpus', 'requirePorts')
 
-SECRET_KEY_RE = re.compile(r'(password|passwd|secret|token|key)', re.IGNORECASE)
+# Secret-looking key names are judged by their word parts (split on _ - . / and camelCase), not by substrings:
+# "monkey", "keyboard_layout" and the literal "key" field of docker parameters / labels are not secrets.
+SECRET_WORDS = frozenset(['password', 'passwords', 'passwd', 'pass', 'passphrase', 'secret', 'secrets', 'token',
+                          'tokens', 'apikey', 'apikeys', 'credential', 'credentials', 'privatekey', 'secretkey'])
+# "key" is a secret only as the last part of a longer name: API_KEY, ssh-key, privateKey (not KEY_COUNT, key).
+KEY_WORDS = frozenset(['key', 'keys'])
+_NAME_SEPARATORS_RE = re.compile(r'[_\-./\s]+')
+_CAMEL_PART_RE = re.compile(r'[A-Z]+(?![a-z])|[A-Z]?[a-z]+')
 MASK = '********'
 MASK_CHANGED = MASK + ' (changed)'  # after-side of a masked value that changes, so --diff shows a change
 
 APP_ID_SEGMENT_RE = re.compile(r'^(([a-z0-9]|[a-z0-9][a-z0-9\-]*[a-z0-9])\.)*([a-z0-9]|[a-z0-9][a-z0-9\-]*[a-z0-9])$')
+
+
+def name_parts(name):
+    """Lower-case word parts of a key name: 'dbPassword' -> ['db', 'password'], 'API_KEY' -> ['api', 'key']."""
+    return [part.lower() for chunk in _NAME_SEPARATORS_RE.split(name) for part in _CAMEL_PART_RE.findall(chunk)]
+
+
+def is_secret_key(name):
+    """Whether values under this key name are secrets (masked in output, registered as no_log)."""
+    if not isinstance(name, str):
+        return False
+    parts = name_parts(name)
+    return any(part in SECRET_WORDS for part in parts) or (len(parts) > 1 and parts[-1] in KEY_WORDS)
 
 
 def canonical_app_id(app_id):
@@ -387,7 +407,7 @@ def mask_secrets(value, _key=None):
         out = {}
         is_reference = list(value) == ['secret']  # env var {"secret": "<name of a secrets entry>"}
         for k, v in value.items():
-            if isinstance(k, str) and SECRET_KEY_RE.search(k) and not isinstance(v, (dict, list)) \
+            if is_secret_key(k) and not isinstance(v, (dict, list)) \
                     and v not in (None, '') and not is_reference:
                 out[k] = MASK
             else:
@@ -410,7 +430,7 @@ def restore_masked(desired, current, path=''):
         for k, v in desired.items():
             sub = '%s/%s' % (path, k)
             have = current.get(k) if isinstance(current, dict) else None
-            if isinstance(k, str) and SECRET_KEY_RE.search(k) and v == MASK:
+            if is_secret_key(k) and v == MASK:
                 if have is None or have == MASK:
                     missing.append(sub)
                 out[k] = have if have is not None else v
