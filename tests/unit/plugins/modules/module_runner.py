@@ -17,7 +17,8 @@ from ansible.module_utils.common import warnings as module_warnings
 from ansible.module_utils.testing import patch_module_args
 
 
-def run_module(module, capsys, check_mode=False, diff=False, **args):
+def run_main(module, capsys, check_mode=False, diff=False, **args):
+    """Run ``module.main()`` with ``args``; returns (exit code, result)."""
     if check_mode:
         args['_ansible_check_mode'] = True
     if diff:
@@ -27,6 +28,11 @@ def run_module(module, capsys, check_mode=False, diff=False, **args):
     # result unless we say that this is module (target) code.
     module_warnings._global_warnings.clear()
     with patch_module_args(args), mock.patch.object(module_internal, 'is_controller', False):
-        with pytest.raises(SystemExit):
+        with pytest.raises(SystemExit) as exit_info:
             module.main()
-    return json.loads(capsys.readouterr().out)
+    return exit_info.value.code, json.loads(capsys.readouterr().out)
+
+
+def run_module(module, capsys, check_mode=False, diff=False, **args):
+    """Run ``module.main()`` with ``args``; returns its result."""
+    return run_main(module, capsys, check_mode=check_mode, diff=diff, **args)[1]

@@ -2,8 +2,8 @@
 # Copyright (c) dcos.stateful contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""A real local HTTP server that answers fixed JSON per path and records every request's headers,
-and a runner for a module's main() in-process: what a module sends where, without a cluster."""
+"""A real local HTTP server that answers fixed JSON per path and records every request's headers:
+what a module sends where, without a cluster."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -12,12 +12,6 @@ __metaclass__ = type
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from unittest import mock
-
-import pytest
-from ansible.module_utils import _internal as module_internal
-from ansible.module_utils.common import warnings as module_warnings
-from ansible.module_utils.testing import patch_module_args
 
 
 class RecordingServer:
@@ -59,12 +53,3 @@ class RecordingServer:
     def close(self):
         self.httpd.shutdown()
         self.httpd.server_close()
-
-
-def run_main(module, capsys, **args):
-    """Run ``module.main()`` with ``args``; returns (exit code, result)."""
-    module_warnings._global_warnings.clear()
-    with patch_module_args(args), mock.patch.object(module_internal, 'is_controller', False):
-        with pytest.raises(SystemExit) as exit_info:
-            module.main()
-    return exit_info.value.code, json.loads(capsys.readouterr().out)

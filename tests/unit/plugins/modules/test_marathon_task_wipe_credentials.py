@@ -14,7 +14,8 @@ import base64
 import pytest
 
 from ansible_collections.dcos.stateful.plugins.modules import marathon_task_wipe
-from ansible_collections.dcos.stateful.tests.unit.plugins.modules.recording_http import RecordingServer, run_main
+from ansible_collections.dcos.stateful.tests.unit.plugins.modules.module_runner import run_main
+from ansible_collections.dcos.stateful.tests.unit.plugins.modules.recording_http import RecordingServer
 
 TASK = {'id': 'pg.instance-1._app.1', 'appId': '/pg', 'host': 'h1', 'slaveId': 'a-S0', 'state': 'TASK_RUNNING',
         'localVolumes': [{'containerPath': 'data', 'persistenceId': 'pg#data#1'}]}

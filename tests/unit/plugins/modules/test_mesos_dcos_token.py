@@ -14,7 +14,8 @@ import base64
 import pytest
 
 from ansible_collections.dcos.stateful.plugins.modules import mesos_volume_info
-from ansible_collections.dcos.stateful.tests.unit.plugins.modules.recording_http import RecordingServer, run_main
+from ansible_collections.dcos.stateful.tests.unit.plugins.modules.module_runner import run_main
+from ansible_collections.dcos.stateful.tests.unit.plugins.modules.recording_http import RecordingServer
 
 ANSWERS = {'/master/slaves': (200, {'slaves': [], 'recovered_slaves': []}),
            '/v2/apps': (200, {'apps': []})}
