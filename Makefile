@@ -45,7 +45,7 @@ help:
 	@echo "make venv          create .venv from requirements-dev.txt and install the emulator"
 	@echo "make clients-venv  .venv-clients with the DC/OS CLI (for the emulator's client tests)"
 	@echo "make collection    sync the working tree into $(COPY:$(CURDIR)/%=%)"
-	@echo "make lint          ruff + shellcheck + ansible-lint (production profile)"
+	@echo "make lint          ruff + shellcheck + antsibull-changelog lint + ansible-lint (production)"
 	@echo "make sanity        ansible-test sanity (python 3.11) on the collection copy"
 	@echo "make units         pytest tests/unit against the collection copy"
 	@echo "make emulator-test pytest emulator/tests (with the DC/OS CLI in .venv-clients)"
@@ -104,7 +104,7 @@ collection: $(STAMP_REQS)
 
 # Every linter runs, so one pass shows every finding.
 lint: venv collection
-	@rc=0; for l in ruff shellcheck ansible-lint; do $(MAKE) --no-print-directory $$l || rc=1; done; exit $$rc
+	@rc=0; for l in ruff shellcheck changelog-lint ansible-lint; do $(MAKE) --no-print-directory $$l || rc=1; done; exit $$rc
 
 # Shell scripts git knows about (by shebang), warnings and errors (style notes are not failures).
 shellcheck: $(STAMP_REQS)
