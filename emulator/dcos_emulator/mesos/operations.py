@@ -138,7 +138,8 @@ def validate_unreserve(resources) -> str | None:
     return None
 
 
-def validate_create(volumes, checkpointed: Resources, principal: str | None) -> str | None:
+def _volumes_error(volumes) -> str | None:
+    """The checks CREATE and DESTROY share: valid resources, one provider, persistent volumes only."""
     error = validate_resources(volumes)
     if error:
         return f"Invalid resources: {error}"
@@ -148,6 +149,13 @@ def validate_create(volumes, checkpointed: Resources, principal: str | None) -> 
     error = _validate_persistent_volume(volumes)
     if error:
         return f"Not a persistent volume: {error}"
+    return None
+
+
+def validate_create(volumes, checkpointed: Resources, principal: str | None) -> str | None:
+    error = _volumes_error(volumes)
+    if error:
+        return error
     error = validate_unique_persistence_ids(list(checkpointed) + list(volumes))
     if error:
         return error
@@ -164,15 +172,9 @@ def validate_create(volumes, checkpointed: Resources, principal: str | None) -> 
 
 
 def validate_destroy(volumes, checkpointed: Resources, used: Resources) -> str | None:
-    error = validate_resources(volumes)
+    error = _volumes_error(volumes)
     if error:
-        return f"Invalid resources: {error}"
-    error = _single_provider(volumes)
-    if error:
-        return f"Invalid resources: {error}"
-    error = _validate_persistent_volume(volumes)
-    if error:
-        return f"Not a persistent volume: {error}"
+        return error
     for v in volumes:
         if not checkpointed.contains_one(v):
             return "Persistent volumes not found"
