@@ -121,6 +121,7 @@ def test_nested_host_volumes_and_volume_life_cycle_leave_the_host_unchanged(env)
     docker = app("/fs/docker", [host_volume("/etc", etc, "RO"), host_volume("/etc/ssl", other_ssl, "RO")], cmd=None,
                  container_type="DOCKER")
     api.deploy("POST", "/v2/apps", docker)
+    assert fingerprint(host) == before      # the layout happened at launch, before TASK_RUNNING
 
     [task] = api.tasks("/fs/nested")
     sandbox = sandbox_of(cluster, task["id"])
