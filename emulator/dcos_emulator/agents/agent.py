@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 import time
 
 from dcos_emulator import ids
+from dcos_emulator.agents.fs_jail import FsJail
+from dcos_emulator.agents.mounts import LaunchError, Mount, lay_out, sandbox_parts
 from dcos_emulator.agents.process import TaskProcess, kill_stale_group
 from dcos_emulator.mesos import resources as res
 from dcos_emulator.mesos.types import LaunchSpec
@@ -18,16 +19,7 @@ log = logging.getLogger(__name__)
 AGENT_PORT = 5051  # what a real agent listens on; reported in SlaveInfo.port and its pid
 
 
-class LaunchError(Exception):
-    pass
-
-
-def _inside(base: str, relative: str) -> str:
-    """`relative` resolved under `base` (a leading "/" is dropped; ".." may not escape)."""
-    path = os.path.normpath(os.path.join(base, relative.lstrip("/")))
-    if path != base and not path.startswith(base + os.sep):
-        raise LaunchError(f"path '{relative}' escapes the sandbox")
-    return path
+__all__ = ["AGENT_PORT", "Agent", "LaunchError"]
 
 
 _BASE_ENV: dict | None = None
@@ -60,7 +52,12 @@ class Agent:
         self.processes: dict[str, TaskProcess] = {}
         self.sandboxes: dict[str, str] = {}
         self.envs: dict[str, dict] = {}
-        os.makedirs(work_dir, exist_ok=True)
+        # The work dir is <state-dir>/agents/<id>: made from the state dir without following links,
+        # then every change of this agent stays inside it (see fs_jail).
+        state_dir = os.path.dirname(os.path.dirname(os.path.normpath(os.path.abspath(work_dir))))
+        os.makedirs(state_dir, exist_ok=True)
+        FsJail(state_dir).makedirs(work_dir)
+        self.fs = FsJail(work_dir)
 
     @property
     def total(self) -> res.Resources:
@@ -102,11 +99,20 @@ class Agent:
         return os.path.join(self.work_dir, "volumes", "roles", role.replace("/", " "), persistence_id)
 
     def create_volume_dir(self, volume: res.Resource) -> None:
-        os.makedirs(self.volume_path(volume.role, volume.persistence_id), exist_ok=True)
+        path = self.volume_path(volume.role, volume.persistence_id)
+        try:
+            self.fs.makedirs(path)
+        except OSError as exc:  # the ids are validated: only a damaged work dir gets here
+            log.error("agent %s: cannot create volume directory %s: %s", self.id, path, exc)
 
     def destroy_volume_dir(self, volume: res.Resource) -> None:
-        # Mesos >= 1.0 deletes the data on DESTROY.
-        shutil.rmtree(self.volume_path(volume.role, volume.persistence_id), ignore_errors=True)
+        # Mesos >= 1.0 deletes the data on DESTROY. Links a task left in the volume are removed, never
+        # what they point at.
+        path = self.volume_path(volume.role, volume.persistence_id)
+        try:
+            self.fs.remove_tree(path)
+        except OSError as exc:
+            log.error("agent %s: cannot remove volume directory %s: %s", self.id, path, exc)
 
     # -- tasks ----------------------------------------------------------------------------------
     def sandbox_path(self, framework_id: str, task_id: str, container: str) -> str:
@@ -139,35 +145,34 @@ class Agent:
         return env
 
     def prepare_sandbox(self, spec: LaunchSpec, framework_id: str, mounts: list) -> str:
-        """Create the sandbox; link persistent volumes (mounts: [(role, persistence_id, container_path)])."""
+        """Create the sandbox and lay out its volumes (mounts: [(role, persistence_id, container_path)]
+        of the persistent volumes, then `spec.host_volumes`, in that order). Raises LaunchError / OSError."""
         sandbox = self.sandbox_path(framework_id, spec.task_id, ids.container_id())
-        os.makedirs(sandbox, exist_ok=True)
-        latest = os.path.join(os.path.dirname(sandbox), "latest")
+        self.fs.makedirs(sandbox)
         try:
-            if os.path.islink(latest):
-                os.unlink(latest)
-            os.symlink(os.path.basename(sandbox), latest)
-        except OSError:
-            log.warning("cannot update %s", latest)
-        # Real Mesos bind-mounts a persistent volume at containerPath; here it is a symlink in the sandbox.
-        for role, persistence_id, container_path in mounts:
-            self._link(_inside(sandbox, container_path), self.volume_path(role, persistence_id))
-        # Real Mesos bind-mounts host volumes too; here they are symlinks. A relative hostPath names a
-        # path in the sandbox (Mesos "sandbox path" volume); an absolute one is the host directory itself.
-        for volume in spec.host_volumes:
-            target = volume.host_path if os.path.isabs(volume.host_path) else _inside(sandbox, volume.host_path)
-            self._link(_inside(sandbox, volume.container_path), target)
+            self.fs.symlink(os.path.basename(sandbox), os.path.join(os.path.dirname(sandbox), "latest"))
+        except OSError as exc:
+            log.warning("cannot update the latest link of %s: %s", sandbox, exc)
+        # Mesos's container logger creates the sandbox's stdout and stderr before the volumes are mounted.
+        for name in ("stdout", "stderr"):
+            os.close(self.fs.open_append(os.path.join(sandbox, name)))
+        # Real Mesos bind-mounts persistent and host volumes; here they are symlinks (see mounts.py).
+        layout = [Mount(container_path, self.volume_path(role, persistence_id), "persistent volume")
+                  for role, persistence_id, container_path in mounts]
+        layout.extend(self._host_volume_mount(sandbox, volume) for volume in spec.host_volumes)
+        lay_out(self.fs, sandbox, layout)
         return sandbox
 
-    @staticmethod
-    def _link(link_path: str, target: str) -> None:
-        os.makedirs(os.path.dirname(link_path), exist_ok=True)
-        if os.path.lexists(link_path):
-            if os.path.isdir(link_path) and not os.path.islink(link_path):
-                shutil.rmtree(link_path)
-            else:
-                os.unlink(link_path)
-        os.symlink(target, link_path)
+    def _host_volume_mount(self, sandbox: str, volume) -> Mount:
+        """An absolute hostPath is that host path, linked as it is (never created or changed); a relative
+        one is a directory in the sandbox (a Mesos SANDBOX_PATH volume), created here."""
+        if os.path.isabs(volume.host_path):
+            if not os.path.exists(volume.host_path):
+                raise LaunchError(f"Path '{volume.host_path}' in HOST_PATH volume does not exist")
+            return Mount(volume.container_path, volume.host_path, "host volume")
+        source = os.path.join(sandbox, *sandbox_parts(volume.host_path, "host volume", "host path"))
+        self.fs.makedirs(source)
+        return Mount(volume.container_path, source, "host volume")
 
     def launch(self, spec: LaunchSpec, framework_id: str, mounts: list, on_exit) -> TaskProcess | None:
         """Start the task; returns None for a task without a process. Raises LaunchError / OSError."""
@@ -180,7 +185,13 @@ class Agent:
             raise LaunchError("neither a command nor args to run")
         proc = TaskProcess(spec.task_id, self.environment(spec.task_id), sandbox, on_exit, shell=spec.command,
                            argv=None if spec.command is not None else [str(a) for a in spec.args])
-        proc.start()
+        stdout = self.fs.open_append(os.path.join(sandbox, "stdout"))
+        try:
+            stderr = self.fs.open_append(os.path.join(sandbox, "stderr"))
+        except BaseException:
+            os.close(stdout)
+            raise
+        proc.start(stdout, stderr)
         self.processes[spec.task_id] = proc
         self.save_checkpoint()
         return proc

@@ -58,14 +58,18 @@ class TaskProcess:
         self.kill_requested = False
         self.returncode: int | None = None
 
-    def start(self) -> None:
-        """Raises OSError when the executable cannot be started."""
+    def start(self, stdout_fd: int, stderr_fd: int) -> None:
+        """Start with the sandbox's `stdout` / `stderr` files (fds opened by the agent's FsJail; closed
+        here). Raises OSError when the executable cannot be started."""
         argv = ["/bin/sh", "-c", self.shell] if self.shell is not None else list(self.argv or [])
-        with open(os.path.join(self.cwd, "stdout"), "ab") as out, open(os.path.join(self.cwd, "stderr"), "ab") as err:
+        try:
             self.proc = subprocess.Popen(  # noqa: S603 - running the user's task is the point
-                argv, cwd=self.cwd, env=self.env, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
+                argv, cwd=self.cwd, env=self.env, stdin=subprocess.DEVNULL, stdout=stdout_fd, stderr=stderr_fd,
                 start_new_session=True, close_fds=True,
             )
+        finally:
+            os.close(stdout_fd)
+            os.close(stderr_fd)
         self.pgid = self.proc.pid
         self.start_ticks = process_start_ticks(self.proc.pid)
         threading.Thread(target=self._reap, name=f"reaper-{self.task_id}", daemon=True).start()
