@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import shutil
 import threading
 import time
 from dataclasses import dataclass
@@ -20,12 +21,13 @@ from dcos_emulator.http.router import Router
 from dcos_emulator.http.server import EmulatorServer
 from dcos_emulator.mesos import resources as res
 from dcos_emulator.mesos.master import Master
-from dcos_emulator.persistence import StateStore
+from dcos_emulator.persistence import StateStore, read_json
 
 log = logging.getLogger(__name__)
 
 STATE_VERSION = 1
-SAVE_DELAY_SECONDS = 0.2  # coalesce bursts of Marathon changes into one write
+SAVE_DELAY_SECONDS = 0.2  # coalesce bursts of scheduler-made Marathon changes into one journal line
+MIN_COMPACT_BYTES = 4 * 1024 * 1024  # rewrite emulator.json when the journal outgrows it and this
 
 
 @dataclass
@@ -77,7 +79,9 @@ class Cluster:
         self.marathon_server: EmulatorServer | None = None
         self.mesos_server: EmulatorServer | None = None
 
-        saved = self.store.load() or {}
+        saved, journal = self.store.load()
+        saved = saved or {}
+        self._snapshot_bytes = 0
         master_id = saved.get("master_id") or ids.master_uuid()
         self.framework_id = saved.get("framework_id") or ids.framework_id(master_id)
         self.master = Master(master_id, self.lock, self.wake, self.config.host, self.config.mesos_port)
@@ -85,6 +89,12 @@ class Cluster:
         for index in range(count):
             self._add_agent(index)
         self._saved_marathon = saved.get("marathon")
+        if journal:
+            from dcos_emulator.marathon.state_delta import fold
+
+            self._saved_marathon = fold(self._saved_marathon, journal)
+            log.info("replayed %d Marathon journal records", len(journal))
+        self._remove_stale_volume_dirs()
 
     # -- construction ---------------------------------------------------------------------------
     def _add_agent(self, index: int) -> Agent:
@@ -115,7 +125,7 @@ class Cluster:
         known = {f.name for f in dataclasses.fields(MarathonConfig)} if dataclasses.is_dataclass(MarathonConfig) \
             else set(wanted)
         config = MarathonConfig(**{k: v for k, v in wanted.items() if k in known})
-        return Marathon(self.master, config, lock=self.lock, wake=self.wake)
+        return Marathon(self.master, config, lock=self.lock, wake=self.wake, persist=self.persist)
 
     # -- life cycle -------------------------------------------------------------------------------
     def start(self) -> Cluster:
@@ -194,6 +204,7 @@ class Cluster:
                     close()
                 except Exception:  # noqa: BLE001
                     log.exception("closing the Marathon core failed")
+            self.store.journal.close()
 
     def __enter__(self) -> Cluster:
         return self.start()
@@ -233,7 +244,7 @@ class Cluster:
                         self._save_due = now + SAVE_DELAY_SECONDS
                 if self._save_due is not None and now >= self._save_due:
                     self._save_due = None
-                    self.save_state()
+                    self._persist_or_compact()
                 if self._woken or self.master.pending_statuses():
                     continue
                 due = [d for d in (deadline, self._save_due) if d is not None]
@@ -241,8 +252,31 @@ class Cluster:
                 self._cond.wait(timeout)
 
     # -- persistence ----------------------------------------------------------------------------------
+    def persist(self) -> None:
+        """Make Marathon's changes durable now (lock held): one fsynced journal line with what changed.
+
+        The Marathon core calls this before it answers a write and before it asks the agents to reserve
+        or destroy anything (real Marathon stores to ZooKeeper first), so a 2xx survives kill -9 and the
+        agents never hold a reservation Marathon has not recorded nor lose one it still uses."""
+        if self.marathon is None or not hasattr(self.marathon, "delta"):
+            return
+        delta = self.marathon.delta()
+        if delta is not None:
+            self.store.append(delta)
+
+    def _persist_or_compact(self) -> None:
+        """The scheduler's deferred save: a journal line, or a full snapshot when the journal has grown
+        past the snapshot's size (so the journal replayed at start stays small)."""
+        if self.store.journal.size > max(MIN_COMPACT_BYTES, self._snapshot_bytes):
+            self.save_state()
+        else:
+            self.persist()
+            if self.marathon is not None and hasattr(self.marathon, "dirty"):
+                self.marathon.dirty = False
+
     def save_state(self) -> None:
-        """Write emulator.json (lock held). Agent checkpoints are written by the agents themselves."""
+        """Write emulator.json durably and start a new journal (lock held). Agent checkpoints are written
+        by the agents themselves."""
         marathon_state = None
         if self.marathon is not None and hasattr(self.marathon, "snapshot"):
             try:
@@ -251,7 +285,8 @@ class Cluster:
                     self.marathon.dirty = False
             except Exception:  # noqa: BLE001
                 log.exception("marathon.snapshot failed; keeping the previous Marathon state")
-                marathon_state = (self.store.load() or {}).get("marathon")
+                self.persist()   # what the journal holds must not be lost with it
+                return
         elif self._saved_marathon is not None:
             marathon_state = self._saved_marathon
         self.store.save({
@@ -261,6 +296,22 @@ class Cluster:
             "agents": [{"id": a.id, "index": a.index, "hostname": a.hostname} for a in self.master.agents.values()],
             "marathon": marathon_state,
         })
+        self._snapshot_bytes = os.path.getsize(self.store.path)
+
+    def _remove_stale_volume_dirs(self) -> None:
+        """Delete volume directories no checkpoint lists: what a crash between checkpointing a DESTROY and
+        deleting its directory left behind (see Master._commit_volumes). Only agents whose checkpoint was
+        read count (an unreadable one removes nothing); symlinks and files are left alone."""
+        for agent in self.master.agents.values():
+            listed_paths = _checkpointed_volume_paths(agent)
+            if listed_paths is None:
+                continue
+            roles_dir = os.path.join(agent.work_dir, "volumes", "roles")
+            for role_dir in _real_dirs(roles_dir):
+                for volume_dir in _real_dirs(role_dir):
+                    if volume_dir not in listed_paths:
+                        log.warning("agent %s: removing %s, destroyed before a crash", agent.id, volume_dir)
+                        shutil.rmtree(volume_dir, ignore_errors=True)
 
     # -- admin helpers ----------------------------------------------------------------------------------
     def stop_agent(self, agent_id: str) -> None:
@@ -270,3 +321,29 @@ class Cluster:
     def start_agent(self, agent_id: str) -> None:
         with self.lock:
             self.master.start_agent(agent_id)
+
+
+def _checkpointed_volume_paths(agent: Agent) -> set | None:
+    """The directories of the volumes the agent's checkpoint file lists, None if it cannot be read."""
+    data = read_json(agent.checkpoint_path)
+    if not isinstance(data, dict) or not isinstance(data.get("resources"), list):
+        return None
+    paths = set()
+    for raw in data["resources"]:
+        try:
+            persistence_id = raw["disk"]["persistence"]["id"]
+            reservations = raw.get("reservations")
+            role = reservations[-1]["role"] if reservations else raw["role"]
+        except (KeyError, TypeError, IndexError):
+            continue
+        paths.add(agent.volume_path(role, persistence_id))
+    return paths
+
+
+def _real_dirs(directory: str) -> list:
+    """Sub-directories of `directory` that are not symlinks (none if it does not exist)."""
+    try:
+        with os.scandir(directory) as entries:
+            return [e.path for e in entries if e.is_dir(follow_symlinks=False)]
+    except OSError:
+        return []

@@ -233,7 +233,8 @@ class Agent:
     def checkpoint_path(self) -> str:
         return os.path.join(self.work_dir, "checkpoint.json")
 
-    def save_checkpoint(self) -> None:
+    def save_checkpoint(self, durable: bool = False) -> None:
+        """durable: fsynced (reservations and volumes changed); task starts and exits are only atomic."""
         atomic_write_json(self.checkpoint_path, {
             "agent_id": self.id,
             "index": self.index,
@@ -243,7 +244,7 @@ class Agent:
                 {"task_id": task_id, "pgid": p.pgid, "start_ticks": p.start_ticks}
                 for task_id, p in self.processes.items() if not p.exited.is_set()
             ],
-        })
+        }, fsync=durable)
 
     def load_checkpoint(self) -> None:
         """Re-apply checkpointed reservations and volumes; kill task processes a crashed emulator left behind."""

@@ -20,6 +20,7 @@ from .instances import DECOMMISSIONED, RUNNING
 from .queue_api import QueueApiMixin
 from .reading import read_app, read_app_list
 from .scheduler import RETRY_UNPLACED_SECONDS, SchedulerMixin
+from .state_delta import ChangeTracker, durable
 from .query_params import label_selector, label_selector_error, resolve_embed
 from .tasks_api import TasksApiMixin
 from .validation import resident_update_violations, validate_app
@@ -28,11 +29,15 @@ log = logging.getLogger(__name__)
 
 
 class Marathon(SchedulerMixin, TasksApiMixin, QueueApiMixin):
-    def __init__(self, master, config: MarathonConfig, lock, wake=lambda: None) -> None:
+    def __init__(self, master, config: MarathonConfig, lock, wake=lambda: None, persist=lambda: None) -> None:
         self.master = master
         self.config = config
         self.lock = lock
         self.wake = wake
+        # persist(): make the changes durable now (the Cluster appends self.delta() to its journal). Called
+        # before a write is answered (@durable) and before an offer operation reserves or destroys.
+        self.persist = persist
+        self._saved = ChangeTracker()
         self.repo = AppRepository()
         self.instances: dict = {}
         self.by_app: dict = {}
@@ -54,6 +59,7 @@ class Marathon(SchedulerMixin, TasksApiMixin, QueueApiMixin):
         with self.lock:
             self.master.register_framework(self.config.framework_id, self.config.mesos_role, self.config.principal,
                                            self.on_status, hostname=self.config.hostname)
+            self._reconcile_reservations()
             self.started = True
             self.wake()
 
@@ -79,10 +85,17 @@ class Marathon(SchedulerMixin, TasksApiMixin, QueueApiMixin):
             return min(deadlines) if deadlines else None
 
     def snapshot(self) -> dict:
+        """The full state; what it holds counts as saved for the next delta()."""
         with self.lock:
+            self._saved.reset(self.repo, self.instances, self.clock._last)
             return {"apps": self.repo.to_state(),
                     "instances": [i.to_state() for i in self.instances.values()],
                     "version_clock": self.clock._last}
+
+    def delta(self) -> dict | None:
+        """What changed since the last snapshot() or delta() (None: nothing); see state_delta.py."""
+        with self.lock:
+            return self._saved.delta(self.repo, self.instances, self.clock._last)
 
     def restore(self, state: dict) -> None:
         """Restore apps and instances. Tasks that were active are gone with their processes: goal-Running
@@ -106,6 +119,29 @@ class Marathon(SchedulerMixin, TasksApiMixin, QueueApiMixin):
                 if inst.task is not None:
                     self.by_task[inst.task.task_id] = inst
             self.dirty = False
+
+    def _reconcile_reservations(self) -> None:
+        """At start: resident instances against the reservations the agents checkpointed (Marathon's
+        reconciliation with Mesos). A decommissioned instance whose reservation is gone was released before
+        a crash: it is removed. A reservation still `New` that never reached its agent (the crash came
+        between storing the instance and the RESERVE) is forgotten, and the instance is placed again, as
+        real Marathon does when a new reservation times out. A launched instance whose reservation vanished
+        keeps waiting for it (NoCorrespondingReservationFound), as in real Marathon."""
+        held = self.master.labelled_reservations("marathon_task_id")
+        for inst in list(self.instances.values()):
+            if not inst.resident or inst.instance_id in held.get(inst.agent_id, ()):
+                continue
+            if inst.expunged or inst.goal == DECOMMISSIONED:
+                log.info("instance %s: reservation released before the restart; removed", inst.instance_id)
+                self._remove_instance(inst)
+            elif inst.reservation.get("state") == "New":
+                log.info("instance %s: its new reservation never reached agent %s; placing it again",
+                         inst.instance_id, inst.agent_id)
+                if inst.task is not None:
+                    self.by_task.pop(inst.task.task_id, None)
+                inst.reservation, inst.task, inst.agent_id, inst.hostname = None, None, None, None
+            else:
+                log.warning("instance %s: reservation not found on agent %s", inst.instance_id, inst.agent_id)
 
     # ==========================================================================================
     # helpers
@@ -410,6 +446,7 @@ class Marathon(SchedulerMixin, TasksApiMixin, QueueApiMixin):
             rec = self._record(canonical_path(raw_id))
             return 200, {"app": self._app_info(rec, embed)}, {}
 
+    @durable
     def create_app(self, body, force: bool):
         raw = read_app(body, update=False)
         with self.lock:
@@ -461,6 +498,7 @@ class Marathon(SchedulerMixin, TasksApiMixin, QueueApiMixin):
         definition = self._canonical(merged, existing, force)
         return self._new_record(definition, existing, now), False
 
+    @durable
     def put_app(self, raw_id: str, body, force: bool, partial: bool, patch: bool = False):
         app_id = canonical_path(raw_id)
         if partial or patch:
@@ -478,6 +516,7 @@ class Marathon(SchedulerMixin, TasksApiMixin, QueueApiMixin):
                 return self._result(dep, 201, {"Location": f"http://{self.config.leader}{app_id}"})
             return self._result(dep)
 
+    @durable
     def put_apps(self, body, force: bool, partial: bool, patch: bool = False):
         updates = read_app_list(body)
         with self.lock:
@@ -495,6 +534,7 @@ class Marathon(SchedulerMixin, TasksApiMixin, QueueApiMixin):
             dep = self._deploy(changes, force, now)
             return self._result(dep)
 
+    @durable
     def delete_app(self, raw_id: str, force: bool):
         app_id = canonical_path(raw_id)
         with self.lock:
@@ -503,6 +543,7 @@ class Marathon(SchedulerMixin, TasksApiMixin, QueueApiMixin):
             dep = self._deploy({app_id: None}, force, now)
             return self._result(dep)
 
+    @durable
     def restart_app(self, raw_id: str, force: bool):
         app_id = canonical_path(raw_id)
         with self.lock:
@@ -539,6 +580,7 @@ class Marathon(SchedulerMixin, TasksApiMixin, QueueApiMixin):
                 out.append(rendered)
             return 200, out, {}
 
+    @durable
     def delete_deployment(self, dep_id: str, force: bool):
         with self.lock:
             dep = self.deployments.get(dep_id)

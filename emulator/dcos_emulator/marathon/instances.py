@@ -12,6 +12,24 @@ TERMINAL_STATES = frozenset({"TASK_FINISHED", "TASK_FAILED", "TASK_KILLED", "TAS
 # Goals (core/instance/Goal.scala)
 RUNNING, STOPPED, DECOMMISSIONED = "Running", "Stopped", "Decommissioned"
 
+class Tracked:
+    """Reports every assignment to a public attribute to a change set, so the persistence journal finds
+    the changed instances without looking at all of them (state_delta.py). An Instance reports its own id
+    to `_changes` (the core's set, attached when the instance is added); a Task reports through the
+    instance that holds it. Nested values are never changed in place (assign a new dict or list instead)."""
+    _changes: set | None = None
+    _owner = None
+
+    def __setattr__(self, name, value) -> None:
+        object.__setattr__(self, name, value)
+        if name[0] != "_":
+            self._changed(name, value)
+
+    def _changed(self, name, value) -> None:
+        owner = self._owner
+        if owner is not None and owner.task is self:
+            owner._changed("task", self)
+
 
 @dataclass
 class Health:
@@ -37,7 +55,7 @@ class Health:
 
 
 @dataclass
-class Task:
+class Task(Tracked):
     task_id: str
     state: str = "TASK_STAGING"
     staged_at: float = 0.0
@@ -80,7 +98,7 @@ class Task:
 
 
 @dataclass
-class Instance:
+class Instance(Tracked):
     instance_id: str
     app_id: str
     role: str
@@ -99,6 +117,16 @@ class Instance:
     @property
     def resident(self) -> bool:
         return self.reservation is not None
+
+    def _changed(self, name, value) -> None:
+        if name == "task" and value is not None:
+            object.__setattr__(value, "_owner", self)
+        if self._changes is not None:
+            self._changes.add(self.instance_id)
+
+    def track_changes(self, changes: set) -> None:
+        """Report this instance's changes to `changes` from now on."""
+        object.__setattr__(self, "_changes", changes)
 
     @property
     def active(self) -> bool:

@@ -280,6 +280,10 @@ class MatchingMixin:
         if old_task is not None:
             self.by_task.pop(old_task.task_id, None)
         self.by_task[task_id] = inst
+        if operations:
+            # Real Marathon stores the instance with its new reservation before it accepts the offer
+            # (OfferProcessorImpl): after a crash, a reservation on an agent always has its instance.
+            self.persist()
         try:
             self.master.accept(offer.agent_id, ops, self.config.framework_id)
         except OperationError as exc:
@@ -293,7 +297,7 @@ class MatchingMixin:
                 inst.agent_id = inst.hostname = None if old_task is None else inst.agent_id
             return "InsufficientResources"
         if inst.reservation is not None:
-            inst.reservation["state"] = "Launched"
+            inst.reservation = dict(inst.reservation, state="Launched")   # a new dict: stamps the change
         self.dirty = True
         self.events.publish("instance_changed_event", {
             "instanceId": inst.instance_id, "condition": "Staging", "runSpecId": rec.app_id,
@@ -363,6 +367,8 @@ class MatchingMixin:
                 if volumes:
                     ops.append(Operation.destroy(volumes))
                 ops.append(Operation.unreserve(unreserve))
+                # the decision to release (a wipe, a deleted app) is on disk before the volumes are destroyed
+                self.persist()
                 try:
                     self.master.accept(offer.agent_id, ops, self.config.framework_id)
                 except OperationError as exc:

@@ -93,6 +93,7 @@ class SchedulerMixin(MatchingMixin, ProbesMixin):
         self.dirty = True
 
     def _add_instance(self, inst: Instance) -> None:
+        inst.track_changes(self._saved.changed)   # the persistence journal writes changed instances only
         self.instances[inst.instance_id] = inst
         self.by_app.setdefault(inst.app_id, {})[inst.instance_id] = inst
         self.dirty = True

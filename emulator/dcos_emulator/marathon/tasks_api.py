@@ -6,6 +6,7 @@ from .apps import AppRecord, service_ports
 from .errors import ApiError, app_locked, invalid_json
 from .ids import canonical_path, parse_task_id
 from .instances import DECOMMISSIONED, STOPPED
+from .state_delta import durable
 
 
 class TasksApiMixin:
@@ -74,6 +75,7 @@ class TasksApiMixin:
         dep = self._deploy(changes, force, now)
         return self._result(dep)
 
+    @durable
     def kill_app_tasks(self, raw_id: str, host: str | None, scale: bool, wipe: bool, force: bool):
         if scale and wipe:
             raise ApiError(400, {"message": "You cannot use scale and wipe at the same time."})
@@ -85,6 +87,7 @@ class TasksApiMixin:
                 return self._kill_and_scale({app_id: selected}, force, self.clock.now())
             return 200, {"tasks": self._kill_instances(selected, wipe=wipe)}, {}
 
+    @durable
     def kill_app_task(self, raw_id: str, task_id: str, scale: bool, wipe: bool, force: bool):
         if scale and wipe:
             raise ApiError(400, {"message": "You cannot use scale and wipe at the same time."})
@@ -114,6 +117,7 @@ class TasksApiMixin:
                     out.append(t)
             return 200, {"tasks": out}, {}
 
+    @durable
     def delete_tasks(self, body, scale: bool, wipe: bool, force: bool):
         if scale and wipe:
             raise ApiError(400, {"message": "You cannot use scale and wipe at the same time."})

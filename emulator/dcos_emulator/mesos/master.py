@@ -233,12 +233,8 @@ class Master:
                 destroyed.extend(resources)
         # Commit.
         agent.total = total
-        for volume in destroyed:
-            agent.destroy_volume_dir(volume)
-        for volume in created:
-            agent.create_volume_dir(volume)
         if created or destroyed or any(op.type in ("RESERVE", "UNRESERVE") for op in operations):
-            agent.save_checkpoint()
+            self._commit_volumes(agent, created, destroyed)
         results = []
         fw_id = framework.id if framework else (framework_id or "")
         for spec, needed, mounts in staged_launches:
@@ -437,14 +433,39 @@ class Master:
         new_total.subtract_all(conv.consumed)
         new_total.add_all(conv.converted)
         agent.total = new_total
-        if op_type == "CREATE":
-            for volume in resources:
-                agent.create_volume_dir(volume)
-        elif op_type == "DESTROY":
-            for volume in resources:
-                agent.destroy_volume_dir(volume)
-        agent.save_checkpoint()
+        self._commit_volumes(agent, resources if op_type == "CREATE" else [],
+                             resources if op_type == "DESTROY" else [])
         self.wake()
+
+    @staticmethod
+    def _commit_volumes(agent: Agent, created, destroyed) -> None:
+        """Make a reservation or volume change durable, then create / delete the volume directories.
+
+        The checkpoint is fsynced before the operation is answered (the 202, or Marathon's next step), so a
+        crash never undoes an answered operation. It is written before the directories change, so a crash in
+        between leaves a volume whole or gone: a created volume missing its directory gets it when the
+        checkpoint is loaded; a destroyed volume's left-over directory is removed at the next start
+        (Cluster._remove_stale_volume_dirs). Real Mesos: the agent deletes a destroyed volume's directory
+        and then checkpoints (a crash in between lists the volume with its data gone)."""
+        agent.save_checkpoint(durable=True)
+        for volume in destroyed:
+            agent.destroy_volume_dir(volume)
+        for volume in created:
+            agent.create_volume_dir(volume)
+
+    def labelled_reservations(self, key: str) -> dict:
+        """{agent id: values of the reservation label `key` on that agent} from what the agents checkpoint
+        (all agents, active or not). The Marathon core reconciles its reserved instances with it at start."""
+        out = {}
+        for agent in self.agents.values():
+            values = set()
+            for resource in agent.checkpointed():
+                for reservation in resource.reservations:
+                    for label, value in reservation.labels or ():
+                        if label == key and value is not None:
+                            values.add(value)
+            out[agent.id] = values
+        return out
 
     # == shutdown ===================================================================================
     def kill_all_processes(self, timeout: float = 5.0) -> None:
