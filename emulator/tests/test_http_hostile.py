@@ -306,3 +306,77 @@ def test_secret_variables_are_not_inherited_by_tasks():
     resolve_secrets(args, environ)
     assert (args.mesos_credentials, args.dcos_token, args.marathon_credentials) == ("ops:x", "t", None)
     assert environ == {"PATH": "/bin"}
+
+
+# -- strings the operating system cannot take --------------------------------------------------------------
+def test_lone_surrogates_are_stored_as_question_marks(marathon, mesos):
+    # Real Marathon: Java's UTF-8 encoder writes '?' for a lone surrogate (ZooKeeper, Mesos).
+    body = b'{"id": "/surrogate", "cmd": "sleep 1000 \\ud800", "cpus": 0.01, "mem": 8, "instances": 0, ' \
+           b'"labels": {"k\\udc00": "v\\ud83d\\ude00"}}'
+    result = marathon.request("POST", "/v2/apps", body=body, headers={"Content-Type": "application/json"})
+    assert result.status == 201, result
+    app = marathon.get("/v2/apps/surrogate").json()["app"]
+    assert app["cmd"] == "sleep 1000 ?" and app["labels"] == {"k?": "v\U0001F600"}
+    assert marathon.get("/v2/apps").status == 200
+    # Real Mesos: picojson refuses a high surrogate escape without its low half.
+    result = mesos.request("POST", "/api/v1", body=b'{"type": "GET_HEALTH", "x": "\\ud800y"}',
+                           headers={"Content-Type": "application/json"})
+    assert result.status == 400 and result.text.startswith("Failed to parse body into JSON: syntax error"), result
+
+
+@pytest.fixture
+def thread_failures(monkeypatch):
+    """Exceptions that end a thread (the scheduler's, a health check's) or are logged at ERROR."""
+    import logging
+    import threading
+
+    failures = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: failures.append(repr(args.exc_value)))
+
+    class Handler(logging.Handler):
+        def emit(self, record):
+            failures.append(record.getMessage())
+
+    handler = Handler(logging.ERROR)
+    logging.getLogger("dcos_emulator").addHandler(handler)
+    yield failures
+    logging.getLogger("dcos_emulator").removeHandler(handler)
+
+
+def test_a_nul_in_a_launch_field_fails_that_task_not_the_scheduler(cluster, marathon, thread_failures):
+    base = {"cpus": 0.01, "mem": 8, "instances": 1}
+    broken = [{"id": "/nul/env", "cmd": "sleep 1000", "env": {"A": "x\u0000y"}},
+              {"id": "/nul/cmd", "cmd": "sleep 1000 \u0000"},
+              {"id": "/nul/args", "args": ["sleep", "1000\u0000"]},
+              {"id": "/nul/path", "cmd": "sleep 1000",
+               "container": {"type": "MESOS", "volumes": [{"containerPath": "d\u0000", "hostPath": "x", "mode": "RW"}]}}]
+    for app in broken:
+        assert marathon.post("/v2/apps", json={**app, **base}).status == 201
+    for app in broken:
+        wait_for(lambda a=app: marathon.get(f"/v2/apps{a['id']}").json()["app"].get("lastTaskFailure"),
+                 message=f"{app['id']} fails")
+    failure = marathon.get("/v2/apps/nul/env").json()["app"]["lastTaskFailure"]
+    assert failure["state"] == "TASK_FAILED" and "null" in failure["message"]
+    # the scheduler still launches everything else
+    assert marathon.post("/v2/apps", json={"id": "/nul/fine", "cmd": "sleep 1000", **base}).status == 201
+    wait_for(lambda: marathon.get("/v2/apps/nul/fine").json()["app"]["tasksRunning"] == 1, message="fine runs")
+    assert not thread_failures, thread_failures
+
+
+@pytest.mark.parametrize("check", [
+    {"protocol": "COMMAND", "command": {"value": "true\u0000"}},
+    {"protocol": "HTTP", "path": "/é", "portIndex": 0},
+])
+def test_a_health_check_the_os_refuses_reports_unhealthy(cluster, marathon, thread_failures, check):
+    app = {"id": "/hc/refused", "cmd": "sleep 1000", "cpus": 0.01, "mem": 8, "instances": 1,
+           "healthChecks": [{**check, "gracePeriodSeconds": 0, "intervalSeconds": 1, "timeoutSeconds": 1,
+                             "maxConsecutiveFailures": 0}]}
+    assert marathon.post("/v2/apps", json=app).status == 201
+
+    def failed_check():
+        tasks = marathon.get("/v2/apps/hc/refused/tasks").json()["tasks"]
+        results = tasks[0].get("healthCheckResults") if tasks else None
+        return results and results[0].get("consecutiveFailures", 0) >= 1
+
+    wait_for(failed_check, message="a failed health check result")
+    assert not thread_failures, thread_failures

@@ -90,8 +90,29 @@ def _first_offence(text: str, limit: int) -> tuple[int, str]:
 def _decode(body: bytes | str) -> str:
     if isinstance(body, str):
         return body
-    # Like Jackson, detect UTF-8/16/32 from the first bytes (json.loads(bytes) does the same).
-    return body.decode(json.detect_encoding(body), "surrogatepass")
+    # Like Jackson, detect UTF-8/16/32 from the first bytes (json.loads(bytes) does the same); invalid
+    # bytes are an error.
+    return body.decode(json.detect_encoding(body))
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _replace_lone_surrogates(value):
+    """Strings with a lone UTF-16 surrogate ("\\ud800" without its pair) get '?' in its place.
+
+    Real Marathon: Jackson reads such an escape into a Java String, and Java's UTF-8 encoder writes '?' for it
+    when the app goes to ZooKeeper and to Mesos, so that is what the app has from then on. Python cannot
+    encode the surrogate at all (file names, process arguments, the response), hence the replacement here.
+    Recursion is bounded: the document is at most MAX_DEPTH deep."""
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("?", value)
+    if isinstance(value, list):
+        return [_replace_lone_surrogates(item) for item in value]
+    if isinstance(value, dict):
+        return {_replace_lone_surrogates(k): _replace_lone_surrogates(v) for k, v in value.items()}
+    return value
 
 
 def parse_marathon(body: bytes | str, limit: int = MAX_DEPTH):
@@ -101,7 +122,7 @@ def parse_marathon(body: bytes | str, limit: int = MAX_DEPTH):
     except (UnicodeDecodeError, LookupError) as exc:
         raise JsonError(str(exc)) from None
     try:
-        return _load(text, limit)
+        value = _load(text, limit)
     except _TooDeep:
         # Jackson 2.15+ StreamReadConstraints wording
         raise JsonError(f"Document nesting depth ({limit + 1}) exceeds the maximum allowed ({limit}, from "
@@ -112,6 +133,7 @@ def parse_marathon(body: bytes | str, limit: int = MAX_DEPTH):
                         "to allow") from None
     except ValueError as exc:
         raise JsonError(str(exc)) from None
+    return _replace_lone_surrogates(value) if _SURROGATE_ESCAPE.search(text) else value
 
 
 def _picojson_syntax_error(text: str, offset: int) -> str:
@@ -126,9 +148,23 @@ def parse_mesos(text: str, limit: int = MAX_DEPTH):
     """A JSON value as Mesos's stout JSON::parse reads it; JsonError carries picojson's message for a document
     nested too deep or a non-standard number (other syntax errors keep Python's parser message)."""
     try:
-        return _load(text, limit)
+        value = _load(text, limit)
     except (_TooDeep, _NonStandard):
         offset, _ = _first_offence(text, limit)
         raise JsonError(_picojson_syntax_error(text, offset)) from None
     except ValueError as exc:
         raise JsonError(str(exc)) from None
+    if _SURROGATE_ESCAPE.search(text) and _has_lone_surrogate(value):
+        # picojson refuses a \\uD800-\\uDBFF escape not followed by its low half, and a lone low half
+        raise JsonError(_picojson_syntax_error(text, _SURROGATE_ESCAPE.search(text).end()))
+    return value
+
+
+def _has_lone_surrogate(value) -> bool:
+    if isinstance(value, str):
+        return _LONE_SURROGATE.search(value) is not None
+    if isinstance(value, list):
+        return any(_has_lone_surrogate(item) for item in value)
+    if isinstance(value, dict):
+        return any(_has_lone_surrogate(k) or _has_lone_surrogate(v) for k, v in value.items())
+    return False
