@@ -9,13 +9,24 @@
 #
 # Environment: DCOS_EMULATOR (default: .venv/bin/dcos-emulator, else dcos-emulator on PATH),
 # EMULATOR_AGENTS (default 3), EMULATOR_ARGS (extra flags), EMULATOR_START_TIMEOUT (seconds, 30),
-# EMULATOR_KEEP_STATE=1 keeps the state directory for inspection.
+# EMULATOR_KEEP_STATE=1 keeps the state directory for inspection. Secrets go to the emulator through
+# its environment, never on its command line (ps shows it): DCOS_EMULATOR_MARATHON_CREDENTIALS,
+# DCOS_EMULATOR_MESOS_CREDENTIALS, DCOS_EMULATOR_DCOS_TOKEN (secret flags in EMULATOR_ARGS are refused).
 set -euo pipefail
 
 if [ "$#" -eq 0 ]; then
-    sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
 fi
+
+case " ${EMULATOR_ARGS:-} " in
+    *" --marathon-credentials "* | *" --mesos-credentials "* | *" --dcos-token "* | \
+    *" --marathon-credentials="* | *" --mesos-credentials="* | *" --dcos-token="*)
+        echo "with-emulator: pass secrets as DCOS_EMULATOR_MARATHON_CREDENTIALS, DCOS_EMULATOR_MESOS_CREDENTIALS" \
+             "or DCOS_EMULATOR_DCOS_TOKEN, not in EMULATOR_ARGS (every user sees command lines in ps)" >&2
+        exit 2
+        ;;
+esac
 
 here="$(cd "$(dirname "$0")/.." && pwd)"
 emulator="${DCOS_EMULATOR:-}"

@@ -8,11 +8,69 @@ import os
 import signal
 import sys
 import threading
+from dataclasses import dataclass
 
 from dcos_emulator import __version__
 from dcos_emulator.cluster import Cluster, ClusterConfig
 from dcos_emulator.http.auth import split_credentials
 from dcos_emulator.mesos.resources import parse_range_text
+
+
+@dataclass(frozen=True)
+class Secret:
+    dest: str          # argparse dest and ClusterConfig field
+    flag: str
+    env: str
+    metavar: str
+    help: str
+
+
+SECRETS = (
+    Secret("marathon_credentials", "--marathon-credentials", "DCOS_EMULATOR_MARATHON_CREDENTIALS", "USER:PASS",
+           "require HTTP basic auth on the Marathon API (Marathon --http_credentials)"),
+    Secret("mesos_credentials", "--mesos-credentials", "DCOS_EMULATOR_MESOS_CREDENTIALS", "PRINCIPAL:SECRET",
+           "require HTTP basic auth on the Mesos API and on the agents' endpoints (--authenticate_http_readwrite "
+           "and _readonly); the principal is checked against reservation principals"),
+    Secret("dcos_token", "--dcos-token", "DCOS_EMULATOR_DCOS_TOKEN", "TOKEN",
+           "accept 'Authorization: token=TOKEN' on the Marathon API as DC/OS does"),
+)
+
+
+class SecretError(ValueError):
+    pass
+
+
+def _read_secret_file(path: str, flag: str) -> str:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            line = handle.readline()
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or "not UTF-8 text"
+        raise SecretError(f"{flag}-file: cannot read {path}: {reason}") from None
+    value = line.rstrip("\r\n")
+    if not value:
+        raise SecretError(f"{flag}-file: {path} is empty")
+    return value
+
+
+def resolve_secrets(args: argparse.Namespace, environ) -> None:
+    """Fill each secret of `args` from its flag, its file or its environment variable (in that order; a flag
+    and a file together are an error), and remove the variables from `environ` so that task processes, which
+    inherit the emulator's environment, never see them. The values never appear in a message."""
+    args.secret_sources = {}
+    for secret in SECRETS:
+        from_env = environ.pop(secret.env, None)
+        path = getattr(args, f"{secret.dest}_file")
+        if path is not None:
+            if getattr(args, secret.dest) is not None:
+                raise SecretError(f"{secret.flag} and {secret.flag}-file are mutually exclusive")
+            setattr(args, secret.dest, _read_secret_file(path, secret.flag))
+            args.secret_sources[secret.dest] = f"{secret.flag}-file"
+        elif getattr(args, secret.dest) is not None:
+            args.secret_sources[secret.dest] = secret.flag
+        elif from_env:
+            setattr(args, secret.dest, from_env)
+            args.secret_sources[secret.dest] = f"${secret.env}"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -39,14 +97,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--agent-ports", default="31000-32000",
                         help="port ranges per agent, e.g. 31000-32000 or '[31000-31100, 32000-32100]' "
                              "(default: 31000-32000)")
-    parser.add_argument("--marathon-credentials", metavar="USER:PASS", default=None,
-                        help="require HTTP basic auth on the Marathon API (Marathon --http_credentials); off by "
-                             "default")
-    parser.add_argument("--mesos-credentials", metavar="PRINCIPAL:SECRET", default=None,
-                        help="require HTTP basic auth on the Mesos API (--authenticate_http_readwrite); "
-                             "the principal is checked against reservation principals; off by default")
-    parser.add_argument("--dcos-token", metavar="TOKEN", default=None,
-                        help="accept 'Authorization: token=TOKEN' on the Marathon API as DC/OS does; off by default")
+    secrets = parser.add_argument_group(
+        "secrets", "Each secret can come from a flag (visible to every user in `ps`), from a file (its first "
+                   "line; --NAME-file), or from an environment variable (DCOS_EMULATOR_...). Prefer the file or "
+                   "the variable. The variables are removed from the environment the task processes inherit.")
+    for secret in SECRETS:
+        secrets.add_argument(secret.flag, metavar=secret.metavar, default=None,
+                             help=f"{secret.help}; off by default (or {secret.flag}-file FILE, or ${secret.env})")
+        secrets.add_argument(f"{secret.flag}-file", metavar="FILE", default=None,
+                             help=f"read {secret.flag} from the first line of FILE")
     parser.add_argument("--mesos-role", default="slave_public",
                         help="Marathon's --mesos_role (default: slave_public, as on DC/OS)")
     parser.add_argument("--principal", default="dcos_marathon",
@@ -75,11 +134,17 @@ def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     for name in ("marathon_port", "mesos_port", "agent_port"):
         if not 0 <= getattr(args, name) <= 65535:
             parser.error(f"--{name.replace('_', '-')} must be between 0 and 65535")
+    try:
+        resolve_secrets(args, os.environ)
+    except SecretError as exc:
+        parser.error(str(exc))
     for name in ("marathon_credentials", "mesos_credentials"):
         try:
             split_credentials(getattr(args, name))
         except ValueError:
-            parser.error(f"--{name.replace('_', '-')} must look like NAME:SECRET")
+            flag = f"--{name.replace('_', '-')}"
+            source = args.secret_sources.get(name, flag)
+            parser.error(f"{flag} must look like NAME:SECRET" + ("" if source == flag else f" (from {source})"))
     try:
         if not parse_range_text(args.agent_ports):
             raise ValueError
@@ -99,6 +164,11 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger("dcos_emulator").info("signal %d: stopping", signum)
         stop.set()
 
+    for secret in SECRETS:
+        if args.secret_sources.get(secret.dest) == secret.flag:
+            logging.getLogger("dcos_emulator").warning(
+                "%s on the command line is visible to every user (ps); prefer %s-file or $%s",
+                secret.flag, secret.flag, secret.env)
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     try:

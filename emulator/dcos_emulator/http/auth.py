@@ -6,6 +6,8 @@
   `WWW-Authenticate: oauthjwt`. Emulator: the token is compared with the configured string, not verified as a JWT.
 * Mesos `--authenticate_http_readwrite` / `_readonly` with `--credentials`: BASIC auth, realms
   `mesos-master-readwrite` / `mesos-master-readonly`; a 401 has an empty body.
+* Mesos agents `--authenticate_http_readonly` with the same credentials: realm `mesos-agent-readonly` on
+  every agent endpoint the emulator serves (they are all read-only: `/state`, `/slave(1)/state`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from dcos_emulator.http.router import Request, Response
 MARATHON_REALM = "Mesosphere"
 MESOS_READWRITE_REALM = "mesos-master-readwrite"
 MESOS_READONLY_REALM = "mesos-master-readonly"
+MESOS_AGENT_READONLY_REALM = "mesos-agent-readonly"
+MESOS_AGENT_READWRITE_REALM = "mesos-agent-readwrite"
 
 
 def split_credentials(text: str | None) -> tuple[str, str] | None:
@@ -98,8 +102,11 @@ class MarathonAuth:
 
 
 class MesosAuth:
-    def __init__(self, credentials: tuple[str, str] | None = None):
+    def __init__(self, credentials: tuple[str, str] | None = None, readonly_realm: str = MESOS_READONLY_REALM,
+                 readwrite_realm: str = MESOS_READWRITE_REALM):
         self.credentials = credentials
+        self.readonly_realm = readonly_realm
+        self.readwrite_realm = readwrite_realm
 
     @property
     def enabled(self) -> bool:
@@ -113,5 +120,5 @@ class MesosAuth:
                 _same(presented[1], self.credentials[1]):
             request.principal = presented[0]
             return None
-        realm = MESOS_READONLY_REALM if readonly else MESOS_READWRITE_REALM
+        realm = self.readonly_realm if readonly else self.readwrite_realm
         return Response(401, None, {"WWW-Authenticate": f'Basic realm="{realm}"'}, None)

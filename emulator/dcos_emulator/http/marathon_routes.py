@@ -5,8 +5,6 @@ Response / StreamResponse; ApiError from the core becomes the same status and JS
 """
 from __future__ import annotations
 
-import json
-
 from dcos_emulator.http.router import HttpError, Response, StreamResponse
 from dcos_emulator.marathon.errors import ApiError
 
@@ -20,13 +18,8 @@ def _flag(request, name: str, default: bool) -> bool:
 
 
 def _body(request):
-    if not request.body or not request.body.strip():
-        # Jackson on an empty entity: a mapping error
-        raise HttpError(400, {"message": "Invalid JSON", "details": "No content to map due to end-of-input"})
-    try:
-        return json.loads(request.body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise HttpError(400, {"message": "Invalid JSON", "details": str(exc)}) from None
+    # 400 {"message": "Invalid JSON", "details": ...} for an empty, malformed or too deeply nested body
+    return request.json()
 
 
 def _answer(result) -> Response:
@@ -48,6 +41,12 @@ def _not_found(request) -> Response:
     return Response(500, {"message": "URI not found"})
 
 
+def _bad_message(status: int, reason: str) -> Response:
+    # Jetty 9.4 (ErrorHandler.badMessageError) for a request it cannot read: bad chunking, too large, too slow
+    return Response(status, f"<h1>Bad Message {status}</h1><pre>reason: {reason}</pre>", None,
+                    "text/html;charset=iso-8859-1")
+
+
 def _method_not_allowed(request, allowed) -> Response:
     # WebApplicationException -> its status with the reason phrase as message
     return Response(405, {"message": "Method Not Allowed"}, {"Allow": ", ".join(allowed)})
@@ -57,6 +56,7 @@ def register(router, marathon) -> None:
     m = marathon
     router.not_found = _not_found
     router.method_not_allowed = _method_not_allowed
+    router.bad_message = _bad_message
 
     @router.route("GET", "/ping")
     def ping(request, **_):

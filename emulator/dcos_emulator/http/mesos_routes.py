@@ -9,7 +9,10 @@ on the agent; here the agent is in-process, so `/master/slaves` shows them when 
 from __future__ import annotations
 
 import json
+import re
 
+from dcos_emulator.http import safejson
+from dcos_emulator.http.auth import MESOS_AGENT_READONLY_REALM, MesosAuth, split_credentials
 from dcos_emulator.http.router import Request, Response
 from dcos_emulator.mesos import render
 from dcos_emulator.mesos import resources as res
@@ -49,6 +52,39 @@ def _int_param(request: Request, name: str, default: int) -> int:
         return int(request.param(name, str(default)))
     except ValueError:
         return default
+
+
+_ESCAPE = re.compile(rb"%([0-9A-Fa-f]{2})")
+
+
+class FormError(ValueError):
+    pass
+
+
+def _form_decode(raw: bytes) -> str:
+    """libprocess http::decode: '+' is a space, '%' must start two hex digits."""
+    position = raw.find(b"%")
+    while position >= 0:
+        if not _ESCAPE.match(raw, position):
+            text = raw.decode("utf-8", errors="replace")
+            bad = raw[position:position + 3].decode("utf-8", errors="replace")
+            raise FormError(f"Malformed % escape in '{text}': '{bad}'")
+        position = raw.find(b"%", position + 3)
+    decoded = _ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), raw.replace(b"+", b" "))
+    return decoded.decode("utf-8", errors="replace")
+
+
+def form(request: Request) -> dict[str, str]:
+    """The form body as Mesos's `process::http::query::decode` reads it: pairs split on '&' and ';' (empty
+    ones skipped), key and value percent-decoded, a key without '=' has an empty value, the last one wins.
+    Raises FormError with libprocess's message for a malformed escape."""
+    values: dict[str, str] = {}
+    for token in re.split(rb"[;&]", request.body):
+        if not token:
+            continue
+        key, sep, value = token.partition(b"=")
+        values[_form_decode(key)] = _form_decode(value) if sep else ""
+    return values
 
 
 # Operator endpoint specs: (operation, form key, error prefix of a JSON/parse problem)
@@ -137,14 +173,17 @@ def register(router, cluster) -> None:
         def handler(request: Request):
             if request.method != "POST":
                 return _method_not_allowed(request)
-            values = request.form()
+            try:
+                values = form(request)
+            except FormError as exc:
+                return text(400, f"Unable to decode query string: {exc}")
             if "slaveId" not in values:
                 return text(400, "Missing 'slaveId' query parameter in the request body")
             if key not in values:
                 return text(400, f"Missing '{key}' query parameter in the request body")
             try:
-                parsed = json.loads(values[key])
-            except ValueError as exc:
+                parsed = safejson.parse_mesos(values[key])
+            except safejson.JsonError as exc:
                 return text(400, parse_prefix + str(exc))
             if not isinstance(parsed, list):
                 return text(400, parse_prefix + "Expecting a JSON array")
@@ -196,8 +235,8 @@ def register(router, cluster) -> None:
         if content_type.split(";")[0].strip() != "application/json":
             return text(415, "Expecting 'Content-Type' of application/json or application/x-protobuf")
         try:
-            call = json.loads(request.text())
-        except ValueError as exc:
+            call = safejson.parse_mesos(request.text())
+        except safejson.JsonError as exc:
             return text(400, f"Failed to parse body into JSON: {exc}")
         if not isinstance(call, dict):
             return text(400, "Failed to convert JSON into Call protobuf: Expecting a JSON object")
@@ -248,10 +287,17 @@ def register(router, cluster) -> None:
 
 
 def register_agent(router, cluster, agent) -> None:
-    """Agent endpoint (`--agent-port`): `GET /state` and `GET /slave(1)/state`."""
+    """Agent endpoint (`--agent-port`): `GET /state` and `GET /slave(1)/state`.
+
+    With --mesos-credentials every agent endpoint asks for them, as a Mesos agent started with
+    `--authenticate_http_readonly` and the same credentials does (realm `mesos-agent-readonly`)."""
     router.not_found = _not_found
+    auth = MesosAuth(split_credentials(cluster.config.mesos_credentials), readonly_realm=MESOS_AGENT_READONLY_REALM)
 
     def agent_state(request: Request):
+        refused = auth.check(request, readonly=True)
+        if refused is not None:
+            return refused
         if request.method not in ("GET", "HEAD"):
             return _method_not_allowed(request, ("GET",))
         with cluster.lock:
@@ -259,6 +305,7 @@ def register_agent(router, cluster, agent) -> None:
                 "work_dir": agent.work_dir, "hostname": agent.hostname, "port": str(cluster.config.agent_port),
                 "master": f"{cluster.config.host}:{cluster.master.port}", "ip": agent.hostname,
                 "resources": json.dumps(agent.configured.to_json(), separators=(",", ":")),
+                "authenticate_http_readonly": "true" if auth.enabled else "false",
             }
             if not agent.active:
                 return text(503, "Agent has not finished recovery")

@@ -6,6 +6,8 @@ import json
 import re
 import urllib.parse
 
+from dcos_emulator.http import safejson
+
 
 class HttpError(Exception):
     """Raised by a handler (or Request helpers); rendered as the response."""
@@ -26,10 +28,14 @@ class Request:
                  server_port: int = 0):
         self.method = method.upper()
         self.raw_path = raw_path
-        split = urllib.parse.urlsplit(raw_path)
-        self.raw_path_only = split.path or "/"
+        try:
+            split = urllib.parse.urlsplit(raw_path)
+            path_only, query = split.path, split.query
+        except ValueError:  # e.g. "//[x": not a URL authority; the request target is still a path
+            path_only, _, query = raw_path.partition("#")[0].partition("?")
+        self.raw_path_only = path_only or "/"
         self.path = urllib.parse.unquote(self.raw_path_only)
-        self.query: dict[str, list[str]] = urllib.parse.parse_qs(split.query, keep_blank_values=True)
+        self.query: dict[str, list[str]] = urllib.parse.parse_qs(query, keep_blank_values=True)
         self.headers = headers  # email.message.Message: case-insensitive .get()
         self.body = body or b""
         self.client_address = client_address
@@ -58,14 +64,15 @@ class Request:
         return self.body.decode("utf-8", errors="replace")
 
     def json(self):
-        """Parsed JSON body; malformed -> HttpError(400, {"message": "Invalid JSON", "details": ...})."""
-        text = self.text()
-        if not text.strip():
+        """Parsed JSON body as Marathon reads it (nesting limited, no NaN); malformed ->
+        HttpError(400, {"message": "Invalid JSON", "details": <parser message>})."""
+        if not self.body.strip():
+            # Jackson on an empty entity: a mapping error
             raise HttpError(400, {"message": "Invalid JSON",
                                   "details": "No content to map due to end-of-input"})
         try:
-            return json.loads(text)
-        except ValueError as exc:
+            return safejson.parse_marathon(self.body)
+        except safejson.JsonError as exc:
             raise HttpError(400, {"message": "Invalid JSON", "details": str(exc)}) from None
 
     def form(self) -> dict[str, str]:
@@ -144,13 +151,15 @@ class Router:
 
     "{name}" matches one path segment, "{name:path}" one or more. Among matching templates the most
     specific wins (JAX-RS rules), so `/v2/apps/{id:path}/tasks` beats `/v2/apps/{id:path}`.
-    `not_found(request)` and `method_not_allowed(request, allowed)` may be replaced per server.
+    `not_found(request)`, `method_not_allowed(request, allowed)` and `bad_message(status, reason)` (the answer
+    to a request whose body cannot be read: bad chunking, too large, too slow) may be replaced per server.
     """
 
     def __init__(self):
         self.routes: list[Route] = []
         self.not_found = default_not_found
         self.method_not_allowed = default_method_not_allowed
+        self.bad_message = default_bad_message
 
     def route(self, method: str, pattern: str):
         def decorator(handler):
@@ -193,6 +202,11 @@ class Router:
 
 def default_not_found(request: Request) -> Response:
     return Response(404, {"message": f"URI not found: {request.path}"})
+
+
+def default_bad_message(status: int, reason: str) -> Response:
+    # Real Mesos (libprocess) closes a connection whose request it cannot decode; the emulator answers first.
+    return Response(status, reason, None, "text/plain; charset=utf-8")
 
 
 def default_method_not_allowed(request: Request, allowed: list) -> Response:

@@ -25,7 +25,7 @@ def run_check(hc: dict, host: str, ports: list, sandbox: str | None, env: dict |
                                   timeout=timeout, capture_output=True, check=False)
         except subprocess.TimeoutExpired:
             return False, "Command health check timed out"
-        except OSError as exc:
+        except (OSError, ValueError) as exc:   # ValueError: a NUL in the command
             return False, str(exc)
         return (proc.returncode == 0,
                 None if proc.returncode == 0 else f"Command exited with status {proc.returncode}")
@@ -44,7 +44,7 @@ def run_check(hc: dict, host: str, ports: list, sandbox: str | None, env: dict |
         conn.request("GET", hc.get("path") or "/")
         status = conn.getresponse().status
         conn.close()
-    except (OSError, http.client.HTTPException) as exc:
+    except (OSError, http.client.HTTPException, ValueError) as exc:   # ValueError: a path http.client refuses
         return False, f"{type(exc).__name__}: {exc}"
     if 200 <= status < 400 or (100 <= status < 200 and hc.get("ignoreHttp1xx")):
         return True, None
@@ -67,7 +67,7 @@ def run_readiness(rc: dict, host: str, port: int) -> tuple[bool, dict | None]:
         resp = conn.getresponse()
         body = resp.read(64 * 1024).decode("utf-8", errors="replace")
         conn.close()
-    except (OSError, http.client.HTTPException):
+    except (OSError, http.client.HTTPException, ValueError):
         return False, None
     last = {"status": resp.status, "contentType": resp.getheader("Content-Type") or "", "body": body}
     return resp.status in rc["httpStatusCodesForReady"], last

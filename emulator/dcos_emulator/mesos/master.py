@@ -296,7 +296,9 @@ class Master:
         try:
             proc = agent.launch(spec, framework_id, mounts,
                                 on_exit=lambda code, killed, t=spec.task_id: self._process_exited(t, code, killed))
-        except (LaunchError, OSError) as exc:
+        except (LaunchError, OSError, ValueError) as exc:
+            # ValueError: a NUL in the command, an argument, a variable or a path. Real Mesos passes them
+            # through C strings (cut at the NUL) or fails the container; here the launch fails.
             log.warning("task %s failed to start: %s", spec.task_id, exc)
             self._update(task, "TASK_STARTING", "")
             self._terminal(task, "TASK_FAILED", f"Failed to launch container: {exc}",

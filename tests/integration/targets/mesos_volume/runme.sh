@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # 1) The scenario against the shared emulator (tasks/, run as a role).
-# 2) Credentials: a private emulator with --mesos-credentials (HTTP basic on the Mesos API, as a master with
+# 2) Credentials: a private emulator with Mesos credentials (HTTP basic on the Mesos API, as a master with
 #    --authenticate_http_readwrite), since the shared one runs without authentication.
 set -eux
 ANSIBLE_ROLES_PATH=.. ansible-playbook -i "$INVENTORY_PATH" scenario.yml -e @../../integration_config.yml "$@"
@@ -14,8 +14,10 @@ for s in socks:
     s.bind(("127.0.0.1", 0))
 print(*(s.getsockname()[1] for s in socks))')
 state_dir="$(mktemp -d "${TMPDIR:-/tmp}/mesos-volume-auth.XXXXXX")"
-"$python" -m dcos_emulator --state-dir "$state_dir" --agents 1 --marathon-port "$marathon_port" --mesos-port "$mesos_port" \
-    --mesos-credentials ops:s3cret-value >"$state_dir.log" 2>&1 &
+# The credentials go through the environment (DCOS_EMULATOR_MESOS_CREDENTIALS), not the command line ps shows.
+DCOS_EMULATOR_MESOS_CREDENTIALS=ops:s3cret-value \
+    "$python" -m dcos_emulator --state-dir "$state_dir" --agents 1 --marathon-port "$marathon_port" \
+    --mesos-port "$mesos_port" >"$state_dir.log" 2>&1 &
 pid=$!
 trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$state_dir" "$state_dir.log"' EXIT
 for _ in $(seq 1 200); do
