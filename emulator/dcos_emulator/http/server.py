@@ -77,10 +77,13 @@ class _Handler(BaseHTTPRequestHandler):
             return
         request = Request(self.command, self.path, self.headers, body, self.client_address, owner.port)
         is_admin = request.path.startswith(ADMIN_PREFIX) or request.path == ADMIN_PREFIX.rstrip("/")
+        fault = None
         if not is_admin:
             owner.counters.count(request.method, request.path)
             fault = owner.faults.take(request.method, request.path)
-            if fault is not None:
+            if fault is not None and fault.mode == "late":
+                owner.faults.release.wait(fault.seconds)
+            elif fault is not None:
                 if self._apply_fault(fault):
                     return
         response = None
@@ -94,7 +97,9 @@ class _Handler(BaseHTTPRequestHandler):
                 response = Response(500, {"message": "Internal emulator error (see the emulator log)"})
         if response is None:
             response = Response(204, None, None, None)
-        if isinstance(response, StreamResponse):
+        if fault is not None and fault.mode == "late":
+            self._drop()  # handled (applied), but the client never gets the answer
+        elif isinstance(response, StreamResponse):
             self._write_stream(response)
         else:
             self._write(response)
