@@ -295,7 +295,7 @@ free_reserved_disk:
   sample: 0.0
 reservation_resources:
   description: With O(reservation=absent), the resources of the reservation still listed without a volume
-    (V([]) once it is released, also as predicted in check mode; RV(diff) shows them before).
+    (V([]) once it is released, also as predicted in check mode; the diff shows them before).
   returned: success and O(reservation=absent)
   type: list
   elements: dict
