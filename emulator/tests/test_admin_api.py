@@ -1,8 +1,9 @@
-"""Admin API: fault injection (503 / hang / drop), request counters, agent stop/start, seeding."""
+"""Admin API: fault injection (503 / hang / drop / late), request counters, agent stop/start, seeding."""
 
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import socket
 import time
@@ -44,6 +45,18 @@ def test_hang_fault_holds_the_request_until_cleared(mesos):
     assert time.monotonic() - started < 5
     assert mesos.delete("/emulator/faults").status == 200  # releases the hanging request
     assert mesos.get("/master/slaves").status == 200
+
+
+def test_late_fault_applies_the_request_and_loses_the_answer(cluster, mesos):
+    agent = next(iter(cluster.master.agents.values()))
+    disk = [{"name": "disk", "type": "SCALAR", "scalar": {"value": 8}, "role": "late-fault", "reservation": {}}]
+    assert mesos.post("/emulator/faults", json={"mode": "late", "count": 1, "seconds": 0.3,
+                                                "path": "/master/reserve"}).status == 201
+    with pytest.raises((http.client.RemoteDisconnected, ConnectionResetError, http.client.BadStatusLine)):
+        mesos.post("/master/reserve", form={"slaveId": agent.id, "resources": json.dumps(disk)})
+    listed = mesos.get(f"/master/slaves?slave_id={agent.id}").json()["slaves"][0]
+    assert [r["scalar"]["value"] for r in listed["reserved_resources_full"]["late-fault"]] == [8]
+    assert mesos.post("/master/unreserve", form={"slaveId": agent.id, "resources": json.dumps(disk)}).status == 202
 
 
 @pytest.mark.parametrize("body,status", [

@@ -291,7 +291,8 @@ class Auditor:
         for entry, labels, pid in self.pending:
             entry.update(classify(labels, pid, marathon, framework_ids))
         summary = dict((status, 0) for status in STATUSES)
-        for entry in self.volumes:
+        # A reservation without a volume (e.g. the cpus/mem/disk of a wiped instance) counts like a volume.
+        for entry in self.volumes + self.reservations:
             summary[entry['status']] += 1
         return {'agents': self.agents, 'volumes': self.volumes, 'reservations': self.reservations,
                 'recovered_agents': self.recovered, 'summary': summary}

@@ -8,8 +8,9 @@
 """Decision logic of ``mesos_volume``: pure functions over one agent of ``/master/slaves``.
 
 ``find_agent`` picks the agent, ``observe`` reads what Mesos lists for the requested volume,
-``plan_present``/``plan_absent`` return the operator calls still needed, and ``confirmed`` tells
-whether a later read of ``/master/slaves`` shows an accepted call applied.
+``plan_present``/``plan_absent``/``plan_reservation_absent`` return the operator calls still needed,
+``confirmed`` tells whether a later read of ``/master/slaves`` shows an accepted call applied, and
+``surplus``/``undo_surplus`` find and undo what a late call applied twice (a re-sent reserve or unreserve).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -118,6 +119,26 @@ def desired_reservation(params, size):
         source=params.get('disk_source'))
 
 
+def reservation_matches(resource, params):
+    """Is ``resource`` on the dynamic reservation named by role, labels and (when set) reservation principal?"""
+    reservation = current_reservation(resource)
+    if reservation is None or reservation['type'] != 'DYNAMIC' or reservation['role'] != params['role']:
+        return False
+    if reservation['labels'] != (params.get('labels') or {}):
+        return False
+    principal = params.get('reservation_principal')
+    return principal is None or reservation['principal'] == principal
+
+
+def reservation_members(agent, params):
+    """(volumes, other resources) the agent lists on the reservation ``params`` names, exactly as listed."""
+    volumes, others = [], []
+    for resource in agent_reserved(agent):
+        if reservation_matches(resource, params):
+            (volumes if is_volume(resource) else others).append(resource)
+    return volumes, others
+
+
 def observe(agent, params, key=None):
     """What Mesos lists about the requested volume on ``agent``.
 
@@ -131,6 +152,8 @@ def observe(agent, params, key=None):
     elif key is None:
         key = reservation_key(desired_reservation(params, 0))
     free = free_reserved_disk(agent, key)
+    whole = params.get('reservation') == 'absent'
+    members = reservation_members(agent, params) if whole else ([], [])
     return {
         'key': key,
         'agent_id': agent.get('id'),
@@ -140,6 +163,9 @@ def observe(agent, params, key=None):
         'reserved_disk': free,
         'free_reserved': round_scalar(sum(scalar(r) for r in free)),
         'unreserved_disk': unreserved_disk(agent),
+        'whole': whole,
+        'reservation_volumes': members[0],
+        'reservation_free': members[1],
     }
 
 
@@ -202,6 +228,43 @@ def plan_absent(observed, params):
     return ops
 
 
+def plan_reservation_absent(observed, params):
+    """Operations still needed so that the reservation named by role, labels (and reservation principal) holds
+    nothing on the agent: destroy the volume named by ``persistence_id`` (if listed), then unreserve every
+    other resource of the reservation exactly as listed. [] when nothing is left.
+
+    Volumes on the reservation that were not named are never destroyed: the plan fails naming them.
+    Called again after each accepted call, on a fresh read, so the unreserve sends what is listed then.
+    """
+    pid = params.get('persistence_id')
+    volume = observed['volume']
+    if volume is not None and not reservation_matches(volume, params):
+        reservation = current_reservation(volume) or {}
+        raise PlanError(
+            'Volume %r is on another reservation (principal %r, labels %r) than the one described; refusing to '
+            'destroy it' % (pid, reservation.get('principal'), reservation.get('labels')), field='labels')
+    others = sorted(persistence_id(v) for v in observed['reservation_volumes'] if persistence_id(v) != pid)
+    if others:
+        raise PlanError(
+            'The reservation of role %r with labels %r still holds volumes that were not named: %s. Destroy them '
+            'first (state=absent with their persistence_id); nothing was sent.'
+            % (params['role'], params.get('labels') or {}, ', '.join(others)), field='reservation',
+            volumes=others)
+    ops = []
+    if volume is not None:
+        error = _mismatch(volume, params, 'refusing to destroy a volume that does not match the description '
+                                          'given.')
+        if error:
+            raise error
+        ops.append({'action': 'destroy', 'resources': [volume], 'size': scalar(volume)})
+        return ops
+    free = observed['reservation_free']
+    if free:
+        ops.append({'action': 'unreserve', 'resources': list(free), 'whole': True,
+                    'size': round_scalar(sum(scalar(r) for r in free if is_disk(r)))})
+    return ops
+
+
 def confirmed(op, before, after):
     """Does the later observation ``after`` show ``op`` (accepted when ``before`` was read) applied?"""
     action = op['action']
@@ -209,6 +272,8 @@ def confirmed(op, before, after):
         return after['volume'] is not None
     if action == 'destroy':
         return after['volume'] is None
+    if op.get('whole'):
+        return not after['reservation_free']
     if action == 'reserve':
         return after['free_reserved'] >= round_scalar(before['free_reserved'] + op['size'])
     if action == 'unreserve':
@@ -216,10 +281,43 @@ def confirmed(op, before, after):
     raise ValueError(action)
 
 
+def surplus(op, expected_free, observed_free, potential):
+    """MiB a reserve or unreserve applied more than once moved beyond ``expected_free``, at most ``potential``.
+
+    Mesos merges equal reservations, so a re-sent reserve whose first send was applied late leaves more free
+    reserved disk than planned, and a re-sent unreserve leaves less; the Mesos persistent-volume document
+    advises to detect this and undo it. ``potential`` (the MiB this run may have sent twice) bounds what is
+    blamed on this run, so another client's disk on the same reservation is never taken for surplus.
+    """
+    if op['action'] == 'reserve':
+        excess = observed_free - expected_free
+    elif op['action'] == 'unreserve' and not op.get('whole'):
+        excess = expected_free - observed_free
+    else:
+        return 0.0
+    return round_scalar(min(potential, max(0.0, excess)))
+
+
+def undo_surplus(op, amount):
+    """The call that undoes ``amount`` MiB applied twice by ``op``: unreserve a reserve, reserve an unreserve.
+
+    Built from the reservation ``op`` sent (role, principal, labels, disk source), in the pre-refinement shape
+    every Mesos version accepts.
+    """
+    resource = op['resources'][0]
+    reservation = current_reservation(resource) or {}
+    undo = build_reserved_disk(amount, reservation.get('role'), principal=reservation.get('principal'),
+                               labels=reservation.get('labels') or None, source=disk_source(resource))
+    action = 'unreserve' if op['action'] == 'reserve' else 'reserve'
+    return {'action': action, 'resources': [undo], 'size': amount, 'undo': True}
+
+
 def agent_agrees(master_observed, agent_observed):
     """Does the agent's own ``/state`` show the volume and reserved disk the master lists?"""
     return ((master_observed['volume'] is None) == (agent_observed['volume'] is None)
-            and agent_observed['free_reserved'] == master_observed['free_reserved'])
+            and agent_observed['free_reserved'] == master_observed['free_reserved']
+            and len(agent_observed.get('reservation_free') or []) == len(master_observed.get('reservation_free')
+                                                                         or []))
 
 
 def predict(observed, ops):
@@ -234,22 +332,44 @@ def predict(observed, ops):
             result['volume'] = op['resources'][0]
         elif op['action'] == 'destroy':
             free = round_scalar(free + op['size'])
+            destroyed = op['resources'][0]
             result['volume'] = None
+            if result.get('whole'):
+                result['reservation_volumes'] = [v for v in result['reservation_volumes'] if v != destroyed]
+                result['reservation_free'] = list(result['reservation_free']) + [strip_volume(destroyed)]
+        elif op['action'] == 'unreserve' and op.get('whole'):
+            free = round_scalar(max(0.0, free - op['size']))
+            result['reservation_free'] = []
         elif op['action'] == 'unreserve':
             free = round_scalar(free - op['size'])
     result['free_reserved'] = free
     return result
 
 
+def plan_through(observed, params, plan):
+    """Every call ``plan`` needs, re-planning on the predicted state after each one (check mode)."""
+    ops = []
+    for _round in range(4):  # destroy, then unreserve: a plan settles in two rounds
+        step = plan(observed, params)
+        if not step:
+            break
+        ops.extend(step)
+        observed = predict(observed, step)
+    return ops
+
+
 def view(observed):
     """The part of an observation shown to the user (return values and diff)."""
     volume = observed['volume']
     reservation = current_reservation(volume) if volume else None
-    return {
+    result = {
         'volume': volume,
         'reservation': reservation,
         'free_reserved_disk': observed['free_reserved'],
     }
+    if observed.get('whole'):
+        result['reservation_resources'] = observed['reservation_free']
+    return result
 
 
 def describe_conflict(op, observed, params):

@@ -18,12 +18,20 @@ description:
     has enough free disk.
   - Destroys a volume named by O(persistence_id) (C(/master/destroy-volumes), sending the volume exactly as
     Mesos lists it) and then releases its disk (C(/master/unreserve)) unless O(keep_reservation=true).
+  - With O(reservation=absent), releases a whole dynamic reservation named by O(role), O(labels) and
+    O(reservation_principal) on the agent (its cpus, mem, disk, ports...), for example an orphaned Marathon
+    reservation without a volume that M(dcos.stateful.mesos_volume_info) lists.
   - Idempotent from C(/master/slaves). The master answers C(202 Accepted) before the agent has applied an
     operation, so after each call the module reads C(/master/slaves) until it shows the result, within
-    O(wait_timeout); an operation that does not show is sent again up to O(retries) times, as the Mesos
-    persistent-volume documentation advises, each time after reading the state again.
+    O(wait_timeout). A call is sent again (up to O(retries) times) only after a fresh read shows it not applied;
+    a call whose answer was lost is first waited for like an accepted one. Reserved disk that a late first
+    send and its re-send reserved or released twice is detected and undone, as the Mesos persistent-volume
+    documentation advises.
   - Nothing is destroyed unless O(state=absent) and the volume is named by O(persistence_id); when other
     options are given with O(state=absent) the existing volume must match them.
+  - Reservations labelled by Marathon (C(marathon_framework_id), C(marathon_task_id)) are released only when
+    Marathon, asked through O(marathon_url), no longer owns them (M(dcos.stateful.mesos_volume_info) would call
+    them C(orphaned)), or with O(allow_marathon_data_loss=true).
 author:
   - dcos.stateful maintainers (@dcos-stateful)
 extends_documentation_fragment:
@@ -55,11 +63,13 @@ options:
   persistence_id:
     description:
       - Id of the volume (C(disk.persistence.id)). No C(/), C(\), whitespace, C(.) or C(..).
+      - Required unless O(reservation=absent).
     type: str
-    required: true
   container_path:
     description:
       - Path at which tasks see the volume (C(disk.volume.container_path)). Required with O(state=present).
+      - A non-nested path relative to the task's sandbox, such as V(data); Mesos does not mount a volume at
+        an absolute (V(/data)) or nested (V(var/data)) path.
     type: str
   size:
     description:
@@ -69,6 +79,8 @@ options:
     description:
       - Labels of the reservation (C(reservation.labels)). Reservations with other labels are never used.
       - With O(state=absent) the existing volume must carry exactly these labels.
+      - With O(reservation=absent), the labels of the reservation to release (required; V({}) for a
+        reservation without labels).
     type: dict
   reservation_principal:
     description:
@@ -98,8 +110,51 @@ options:
   keep_reservation:
     description:
       - With O(state=absent), keep the disk reserved after destroying the volume.
+      - Without it only the disk the volume held is released; other reserved disk with the same labels stays.
+        If that unreserve does not go through, the module fails saying what is left; a rerun cannot tell it from
+        other reserved disk with these labels, so release it with O(reservation=absent).
     type: bool
     default: false
+  reservation:
+    description:
+      - V(absent) makes the whole dynamic reservation named by O(role), O(labels) and (when set)
+        O(reservation_principal) absent on the agent; needs O(state=absent) and O(labels).
+      - The volume named by O(persistence_id), if any, is destroyed first; every other resource of the
+        reservation (cpus, mem, disk, ports...) is then unreserved exactly as Mesos lists it, in any principal
+        unless O(reservation_principal) is set.
+      - Volumes on the reservation that are not named make the module fail before anything is sent.
+      - A rerun after a part-failure finishes the job; a second run sends nothing.
+    type: str
+    choices: [absent]
+  allow_marathon_data_loss:
+    description:
+      - Release a volume or reservation labelled by Marathon (C(marathon_framework_id), C(marathon_task_id))
+        without checking with Marathon that no instance owns it any more.
+      - B(Data loss:) a suspended (scaled to 0) or running resident Marathon instance whose reservation is
+        released can never start again. Without this option the module asks Marathon (O(marathon_url)) and goes
+        on only when M(dcos.stateful.mesos_volume_info) would call the volume or reservation C(orphaned);
+        without O(marathon_url) it refuses.
+    type: bool
+    default: false
+  marathon_url:
+    description:
+      - Base URL of the Marathon that made the reservation, for example V(http://marathon.mesos:8080), asked
+        (C(GET /v2/info), C(GET /v2/apps?embed=apps.tasks)) before a Marathon-labelled volume or reservation is
+        released.
+      - If not set, the value of the E(MARATHON_URL) environment variable is used.
+    type: str
+  marathon_username:
+    description: HTTP basic user for Marathon.
+    type: str
+  marathon_password:
+    description: HTTP basic password for Marathon.
+    type: str
+  marathon_token:
+    description:
+      - "DC/OS authentication token for Marathon, sent as the header C(Authorization: token=<token>)."
+      - If not set, the value of the E(DCOS_TOKEN) environment variable is used.
+      - Mutually exclusive with O(marathon_username), also when it comes from E(DCOS_TOKEN).
+    type: str
   wait_timeout:
     description:
       - Seconds to wait, after each accepted operation, for C(/master/slaves) to show its result.
@@ -107,7 +162,10 @@ options:
     default: 30
   retries:
     description:
-      - How many times an accepted operation that did not show within O(wait_timeout) is sent again.
+      - How many times an operation that did not show within O(wait_timeout) is sent again, each time after a
+        fresh read of C(/master/slaves) shows it not applied.
+      - A create that Mesos refuses (409) because another client used the free reserved disk first is re-planned
+        on a fresh read (reserving the shortfall again) up to 5 times, independently of this option.
     type: int
     default: 1
   confirm_on_agent:
@@ -125,8 +183,9 @@ options:
       - Defaults to the scheme of O(mesos_url) and the agent's registered hostname and port.
     type: str
 notes:
-  - A reservation that the master accepted may be applied late; a re-sent reserve can then leave extra
-    reserved disk (Mesos merges equal reservations). Such disk carries the same role and labels and stays
+  - A reserve or unreserve whose answer was lost may be applied late; after re-sending one, the module watches
+    C(/master/slaves) for up to O(wait_timeout) and undoes disk reserved or released twice (Mesos merges equal
+    reservations). A first send applied later still leaves extra reserved disk with the same role and labels,
     visible in M(dcos.stateful.mesos_volume_info).
   - Mesos 1.0 and later delete the volume's data on destroy; older agents leave it, see the
     C(dcos.stateful.volume_data_cleanup) role.
@@ -158,16 +217,29 @@ EXAMPLES = r'''
     persistence_id: backup-data
     state: absent
 
-- name: Destroy an orphaned Marathon volume found by mesos_volume_info, keeping the disk reserved
+- name: Destroy an orphaned Marathon volume found by mesos_volume_info (Marathon is asked again first)
   dcos.stateful.mesos_volume:
     agent_id: "{{ item.agent_id }}"
     role: "{{ item.role }}"
     persistence_id: "{{ item.persistence_id }}"
+    marathon_url: http://marathon.mesos:8080
     state: absent
-    keep_reservation: true
   loop: "{{ audit.volumes | selectattr('status', 'equalto', 'orphaned') }}"
   loop_control:
     label: "{{ item.persistence_id }}"
+
+- name: Release orphaned Marathon reservations without a volume (cpus, mem, disk)
+  dcos.stateful.mesos_volume:
+    agent_id: "{{ item.agent_id }}"
+    role: "{{ item.role }}"
+    labels: "{{ item.labels }}"
+    reservation_principal: "{{ item.principal }}"
+    marathon_url: http://marathon.mesos:8080
+    state: absent
+    reservation: absent
+  loop: "{{ audit.reservations | selectattr('status', 'equalto', 'orphaned') }}"
+  loop_control:
+    label: "{{ item.agent_id }} {{ item.reservation_id }}"
 '''
 
 RETURN = r'''
@@ -221,6 +293,13 @@ free_reserved_disk:
   returned: success
   type: float
   sample: 0.0
+reservation_resources:
+  description: With O(reservation=absent), the resources of the reservation still listed without a volume
+    (V([]) once it is released, also as predicted in check mode; the diff shows them before).
+  returned: success and O(reservation=absent)
+  type: list
+  elements: dict
+  sample: []
 operations:
   description: Operator calls sent (or, in check mode, that would be sent), in order.
   returned: success
@@ -228,7 +307,8 @@ operations:
   elements: dict
   contains:
     action:
-      description: V(reserve), V(create), V(destroy) or V(unreserve).
+      description: V(reserve), V(create), V(destroy) or V(unreserve) (an undo of disk reserved or released twice
+        is one of these too).
       type: str
     resources:
       description: The resource JSON sent.
@@ -246,13 +326,27 @@ operations:
     waited:
       description: Seconds spent until C(/master/slaves) showed the result.
       type: float
+    note:
+      description: Set when Mesos refused a re-send because an earlier send had been applied.
+      type: str
 '''
 
+import random
 import re
+import time
+
+from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.dcos.stateful.plugins.module_utils._http import ApiError
 from ansible_collections.dcos.stateful.plugins.module_utils._mesos import MesosClient
-from ansible_collections.dcos.stateful.plugins.module_utils._mesos_resources import MARATHON_TASK_LABEL
+from ansible_collections.dcos.stateful.plugins.module_utils._mesos_audit import Auditor
+from ansible_collections.dcos.stateful.plugins.module_utils._mesos_ownership import (
+    find_audit_entry,
+    marathon_owner,
+    refusal_without_marathon,
+    refusal_from_audit,
+)
+from ansible_collections.dcos.stateful.plugins.module_utils._mesos_resources import current_reservation
 from ansible_collections.dcos.stateful.plugins.module_utils._mesos_volume_plan import (
     ENDPOINTS,
     agent_agrees,
@@ -263,7 +357,11 @@ from ansible_collections.dcos.stateful.plugins.module_utils._mesos_volume_plan i
     observe,
     plan_absent,
     plan_present,
+    plan_reservation_absent,
+    plan_through,
     predict,
+    surplus,
+    undo_surplus,
     view,
 )
 from ansible_collections.dcos.stateful.plugins.module_utils._mesos_waiter import wait_until
@@ -272,7 +370,7 @@ ARGUMENT_SPEC = dict(
     agent_id=dict(type='str'),
     agent_hostname=dict(type='str'),
     role=dict(type='str', required=True),
-    persistence_id=dict(type='str', required=True),
+    persistence_id=dict(type='str'),
     container_path=dict(type='str'),
     size=dict(type='int'),
     labels=dict(type='dict'),
@@ -283,11 +381,21 @@ ARGUMENT_SPEC = dict(
     )),
     state=dict(type='str', default='present', choices=['present', 'absent']),
     keep_reservation=dict(type='bool', default=False),
+    reservation=dict(type='str', choices=['absent']),
+    allow_marathon_data_loss=dict(type='bool', default=False),
+    marathon_url=dict(type='str', fallback=(env_fallback, ['MARATHON_URL'])),
+    marathon_username=dict(type='str'),
+    marathon_password=dict(type='str', no_log=True),
+    marathon_token=dict(type='str', no_log=True, fallback=(env_fallback, ['DCOS_TOKEN'])),
     wait_timeout=dict(type='int', default=30),
     retries=dict(type='int', default=1),
     confirm_on_agent=dict(type='bool', default=False),
     agent_url=dict(type='str'),
 )
+
+# A create answered 409 because another client used the free reserved disk first: re-read and re-plan
+# (reserve the shortfall again) at most this many times.
+CONFLICT_REPLANS = 5
 
 _BAD_ID = re.compile(r'[/\\\s]')
 _ROLE_BAD_CHARS = re.compile(r"[\x08\x09\x0a\x0b\x0c\x0d\x20]")  # backspace or whitespace
@@ -312,18 +420,47 @@ def role_error(role):
     return None
 
 
+def container_path_error(path):
+    """Mesos mounts a persistent volume at a non-nested path relative to the sandbox (the persistent-volume
+    document; the agent's filesystem isolators skip a container_path with a '/' in it)."""
+    if path.startswith('/'):
+        return ("container_path: %r is absolute; Mesos needs a non-nested relative path such as 'data' "
+                "(the volume is mounted in the task's sandbox)" % path)
+    if '/' in path:
+        return "container_path: %r is nested; Mesos needs a non-nested relative path such as 'data'" % path
+    if path in ('.', '..') or not path.strip():
+        return "container_path: %r is not a directory name; use a non-nested relative path such as 'data'" % path
+    return None
+
+
 def validate(params):
     """Input errors, each naming its field, found before anything is sent."""
     errors = []
     if params['role'] in ('', '*'):
         errors.append("role: the role '*' (or an empty role) cannot be dynamically reserved")
-    pid = params['persistence_id']
-    if pid in ('', '.', '..') or _BAD_ID.search(pid):
+    whole = params.get('reservation') == 'absent'
+    pid = params.get('persistence_id')
+    if pid is None:
+        if not whole:
+            errors.append('persistence_id: required (unless reservation=absent)')
+    elif pid in ('', '.', '..') or _BAD_ID.search(pid):
         errors.append("persistence_id: %r is not a valid Mesos id (no '/', '\\', whitespace, '.' or '..')" % pid)
+    if whole:
+        if params['state'] != 'absent':
+            errors.append('reservation: reservation=absent releases a reservation; it needs state=absent')
+        if params.get('labels') is None:
+            errors.append('labels: required with reservation=absent (the labels of the reservation to release; '
+                          '{} for a reservation without labels)')
+        if params.get('keep_reservation'):
+            errors.append('keep_reservation: cannot be true with reservation=absent')
     if params['state'] == 'present':
         for field in ('container_path', 'size'):
             if params.get(field) in (None, ''):
                 errors.append('%s: required with state=present' % field)
+        if params.get('container_path'):
+            error = container_path_error(params['container_path'])
+            if error:
+                errors.append(error)
     if params.get('size') is not None and params['size'] <= 0:
         errors.append('size: must be a positive number of MiB, got %s' % params['size'])
     if params['wait_timeout'] < 0:
@@ -341,7 +478,7 @@ def plan_params(params):
     """Options as the pure planner wants them (labels as strings, effective reservation principal)."""
     return {
         'role': params['role'],
-        'persistence_id': params['persistence_id'],
+        'persistence_id': params.get('persistence_id'),
         'container_path': params.get('container_path'),
         'size': params.get('size'),
         'labels': dict(params['labels']) if params.get('labels') is not None else None,
@@ -349,7 +486,27 @@ def plan_params(params):
         'principal': params.get('reservation_principal') or params.get('principal'),
         'disk_source': params.get('disk_source'),
         'keep_reservation': params['keep_reservation'],
+        'reservation': params.get('reservation'),
     }
+
+
+def outcome_of(error):
+    """``not_applied`` (a 503: no leading master), ``unknown`` (no answer, or 500/502/504 on the way: the call
+    may have been applied, or may still be), or ``refused`` (any other status)."""
+    if error.status == 503:
+        return 'not_applied'
+    if error.status is None or error.status >= 500:
+        return 'unknown'
+    return 'refused'
+
+
+class CreateConflict(Exception):
+    """A create answered 409: another client used the free reserved disk first."""
+
+    def __init__(self, observed, error):
+        super(CreateConflict, self).__init__(error.message)
+        self.observed = observed
+        self.error = error
 
 
 class VolumeRunner:
@@ -359,7 +516,9 @@ class VolumeRunner:
         self.agent = None
         self.key = None  # reservation of the volume, kept once it is destroyed
         self.done = []
+        self.duplicates = []  # (op, MiB) a re-sent reserve/unreserve may have applied twice
 
+    # -- reading --------------------------------------------------------------------------------------
     def read(self):
         agent_id = self.agent['id'] if self.agent else self.client.params['agent_id']
         hostname = None if agent_id else self.client.params['agent_hostname']
@@ -368,14 +527,29 @@ class VolumeRunner:
         self.key = observed['key']
         return agent, observed
 
+    def _read_observation(self):
+        agent, observed = self.read()
+        self.agent = agent
+        return observed
+
+    def read_now(self):
+        """One read of /master/slaves, riding out a master fail-over within ``wait_timeout``."""
+        outcome = wait_until(self._read_observation, lambda o: True, self.client.params['wait_timeout'],
+                             tolerate=_transient)
+        if not outcome.done:
+            raise outcome.error
+        return outcome.value
+
     def agent_info(self):
         return {'id': self.agent.get('id'), 'hostname': self.agent.get('hostname'),
                 'active': self.agent.get('active')}
 
-    def plan(self, observed):
+    def planner(self):
+        if self.params.get('reservation') == 'absent':
+            return plan_reservation_absent
         if self.client.params['state'] == 'present':
-            return plan_present(observed, self.params)
-        return plan_absent(observed, self.params)
+            return plan_present
+        return plan_absent
 
     def result(self, observed, changed, before=None):
         result = dict(changed=changed, agent=self.agent_info(), operations=self.done)
@@ -384,48 +558,173 @@ class VolumeRunner:
             result['diff'] = {'before': before, 'after': view(observed)}
         return result
 
-    def send(self, op, observed):
+    # -- the ownership guard (Marathon's reservations) ------------------------------------------------
+    def guard(self, observed, ops):
+        """Refuse to destroy or unreserve what a Marathon instance may still need (see _mesos_ownership)."""
+        if not any(op['action'] in ('destroy', 'unreserve') for op in ops):
+            return
+        volume = observed['volume']
+        if volume is not None:
+            labels = (current_reservation(volume) or {}).get('labels') or {}
+        else:
+            labels = self.params.get('labels') or {}
+        owner = marathon_owner(labels)
+        if owner is None:
+            return
+        what = ('volume %r' % self.params['persistence_id']) if volume is not None else (
+            'reservation of role %r with labels %r' % (self.params['role'], labels))
+        params = self.client.params
+        if params['allow_marathon_data_loss']:
+            self.client.module.warn(
+                'allow_marathon_data_loss=true: releasing the %s of Marathon framework %s (instance %s) without '
+                'checking that Marathon no longer needs it.' % (what, owner['framework_id'], owner['reservation_id']))
+            return
+        if not params.get('marathon_url'):
+            self.fail_guard(refusal_without_marathon(what, owner), observed, ops)
+        entry = self.audit_entry(observed, labels)
+        if entry is None or entry.get('status') != 'orphaned':
+            self.fail_guard(refusal_from_audit(what, owner, entry), observed, ops, entry)
+
+    def audit_entry(self, observed, labels):
+        """What mesos_volume_info would say about the target, asking the Marathon at ``marathon_url``."""
+        params = self.client.params
+        marathon = self.client.other_client(params['marathon_url'], params.get('marathon_username'),
+                                            params.get('marathon_password'), params.get('marathon_token'))
+        try:
+            info = marathon.get_json('/v2/info')
+            apps = marathon.get_json('/v2/apps', query={'embed': 'apps.tasks'})
+        except ApiError as error:
+            self.client.fail_api(error, 'Asking Marathon whether it still owns the volume failed; nothing was sent')
+        if not isinstance(info, dict) or not isinstance(info.get('frameworkId'), str) or not isinstance(
+                apps, dict) or not isinstance(apps.get('apps'), list):
+            self.client.fail('marathon_url %s did not answer as Marathon (GET /v2/info without frameworkId, or '
+                             'GET /v2/apps without apps); is it the Marathon API? Nothing was sent.'
+                             % params['marathon_url'])
+
+        def load_pods():
+            try:
+                return marathon.get_json('/v2/pods/::status') or []
+            except ApiError as error:
+                if error.status == 404:  # Marathon before 1.4 has no pods
+                    return []
+                self.client.fail_api(error, 'Reading Marathon pods failed; nothing was sent')
+
+        auditor = Auditor(apps, framework_id=info['frameworkId'])
+        auditor.add_agent(self.agent)
+        return find_audit_entry(auditor.finish(load_pods), self.params, observed['volume'] is not None, labels)
+
+    def fail_guard(self, msg, observed, ops, entry=None):
+        extra = dict(changed=False, operations=[], refused_operations=ops, agent=self.agent_info())
+        if entry is not None:
+            extra['marathon'] = dict((k, entry.get(k)) for k in (
+                'status', 'reason', 'app_id', 'instance_id', 'task_id', 'task_state', 'framework_id'))
+        extra.update(view(observed))
+        self.client.fail(msg, **extra)
+
+    # -- sending ---------------------------------------------------------------------------------------
+    def post(self, op):
+        """Send ``op`` once: (status, None) when accepted, (None, ApiError) otherwise."""
         path, field = ENDPOINTS[op['action']]
         try:
-            return self.client.operate(path, field, self.agent['id'], op['resources'])
+            return self.client.operate(path, field, self.agent['id'], op['resources']), None
         except ApiError as error:
-            self.fail_operation(op, observed, error)
+            return None, error
 
-    def fail_operation(self, op, observed, error):
-        what = 'Mesos refused to %s on agent %s (%s)' % (
-            op['action'], self.agent['id'], self.agent.get('hostname'))
-        extra = dict(changed=bool(self.done), operations=self.done, failed_operation=op,
-                     agent=self.agent_info())
-        extra.update(view(observed))
-        if error.status == 409:
-            what = '%s: not enough resources; %s' % (what, describe_conflict(op, observed, self.params))
-            extra['agent_resources'] = {'unreserved_disk': observed['unreserved_disk'],
-                                        'free_reserved_disk': observed['free_reserved']}
-            extra['requested'] = op['resources']
-        self.client.fail_api(error, what, **extra)
+    def record(self, op, status, attempts, waited, note=None):
+        entry = dict(op, status=status, attempts=attempts, waited=round(waited, 3))
+        entry.pop('whole', None)
+        entry.pop('undo', None)
+        if note:
+            entry['note'] = note
+        self.done.append(entry)
 
-    def apply(self, op, observed):
-        """Send ``op``, then wait until /master/slaves shows it; re-send up to ``retries`` times."""
+    def execute(self, op, base):
+        """Send ``op`` until /master/slaves shows it applied (judged against ``base``, read before the first send).
+
+        Every re-send comes after a fresh read that does not show the call applied: a call whose answer was
+        lost is never sent blindly again. A refusal (4xx) that the state shows as already applied (an earlier
+        send landed) counts as done.
+        """
         params = self.client.params
-        before = observed
-        attempts, waited = 0, 0.0
+        attempts, sends_that_may_apply, waited = 0, 0, 0.0
+        observed = base
+        status, last_error = None, None
         while True:
-            status = self.send(op, observed)
+            if attempts:
+                observed = self.read_now()
+                if confirmed(op, base, observed):
+                    return self.finish_op(op, observed, status, attempts, waited, sends_that_may_apply)
+                if op['action'] == 'destroy' and observed['volume'] is not None:
+                    op = dict(op, resources=[observed['volume']])  # re-send it as Mesos lists it now
             attempts += 1
-            outcome = wait_until(self._read_observation, lambda o, sent=op: confirmed(sent, before, o),
-                                 params['wait_timeout'], tolerate=_transient)
+            status, error = self.post(op)
+            kind = 'accepted' if error is None else outcome_of(error)
+            if kind == 'refused':
+                observed = self.read_now()
+                if confirmed(op, base, observed):
+                    return self.finish_op(op, observed, error.status, attempts, waited, sends_that_may_apply,
+                                          note='an earlier send was applied; Mesos refused the repeat')
+                if op['action'] == 'create' and error.status == 409:
+                    raise CreateConflict(observed, error)
+                self.fail_operation(op, observed, error)
+            if kind in ('accepted', 'unknown'):
+                sends_that_may_apply += 1
+            last_error = error
+            # A lost answer may still be applied: wait for it as for an accepted call, then re-read.
+            timeout = 0 if kind == 'not_applied' else params['wait_timeout']
+            outcome = wait_until(self._read_observation, lambda o, sent=op: confirmed(sent, base, o), timeout,
+                                 tolerate=_transient)
             waited += outcome.elapsed
             if outcome.done:
-                if params['confirm_on_agent']:
-                    waited += self.confirm_on_agent(op, outcome.value, attempts, waited, status)
-                self.done.append(dict(op, status=status, attempts=attempts, waited=round(waited, 3)))
-                return outcome.value
+                return self.finish_op(op, outcome.value, status, attempts, waited, sends_that_may_apply)
             if outcome.value is not None:
                 observed = outcome.value
             if attempts > params['retries']:
-                self.fail_timeout(op, observed, attempts, waited, status, outcome.error)
-            if op['action'] == 'destroy' and observed['volume'] is not None:
-                op = dict(op, resources=[observed['volume']])  # re-send it as Mesos lists it now
+                self.fail_timeout(op, observed, attempts, waited, status, outcome.error, last_error)
+
+    def finish_op(self, op, observed, status, attempts, waited, sends, note=None):
+        if self.client.params['confirm_on_agent']:
+            waited += self.confirm_on_agent(op, observed, attempts, waited, status)
+        self.record(op, status, attempts, waited, note)
+        if sends > 1 and op['action'] in ('reserve', 'unreserve') and not op.get('whole') and not op.get('undo'):
+            self.duplicates.append((op, op['size'] * (sends - 1)))
+        return observed
+
+    def converge(self, observed, plan):
+        """Apply what ``plan`` asks, one call at a time, re-planning on a fresh read after each (the state
+        machine the Mesos persistent-volume document advises)."""
+        conflicts = 0
+        ops = plan(observed, self.params)
+        while ops:
+            try:
+                observed = self.execute(ops[0], observed)
+            except CreateConflict as conflict:
+                conflicts += 1
+                if conflicts > CONFLICT_REPLANS:
+                    self.fail_operation(ops[0], conflict.observed, conflict.error)
+                # Another client on the same reservation used the free disk first: re-read, reserve again.
+                time.sleep(random.uniform(0, 0.2 * conflicts))
+                observed = self.read_now()
+            ops = plan(observed, self.params)
+        return observed
+
+    def settle_surplus(self, initial, observed):
+        """After a re-sent reserve/unreserve, wait (within ``wait_timeout``) for a late first send and undo what
+        it applied twice."""
+        if not self.duplicates:
+            return observed
+        op = self.duplicates[0][0]
+        potential = sum(size for _op, size in self.duplicates)
+        expected = predict(initial, self.done)['free_reserved']
+        outcome = wait_until(self._read_observation,
+                             lambda o: surplus(op, expected, o['free_reserved'], potential) >= potential,
+                             self.client.params['wait_timeout'], tolerate=_transient)
+        observed = outcome.value if outcome.value is not None else observed
+        amount = surplus(op, expected, observed['free_reserved'], potential)
+        if amount <= 0:
+            return observed
+        self.duplicates = []
+        return self.execute(undo_surplus(op, amount), observed)
 
     def confirm_on_agent(self, op, master_observed, attempts, waited, status):
         """Wait until the agent's own /state shows what the master lists (the Mesos docs' check)."""
@@ -455,58 +754,90 @@ class VolumeRunner:
             self.client.fail(msg, **extra)
         return outcome.elapsed
 
-    def _read_observation(self):
-        agent, observed = self.read()
-        self.agent = agent
-        return observed
+    # -- failures --------------------------------------------------------------------------------------
+    def fail_operation(self, op, observed, error):
+        what = 'Mesos refused to %s on agent %s (%s)' % (
+            op['action'], self.agent['id'], self.agent.get('hostname'))
+        extra = dict(changed=bool(self.done), operations=self.done, failed_operation=op,
+                     agent=self.agent_info())
+        extra.update(view(observed))
+        if error.status == 409:
+            what = '%s: not enough resources; %s' % (what, describe_conflict(op, observed, self.params))
+            extra['agent_resources'] = {'unreserved_disk': observed['unreserved_disk'],
+                                        'free_reserved_disk': observed['free_reserved']}
+            extra['requested'] = op['resources']
+        self.client.fail_api(error, what + self.leftover_hint(op), **extra)
 
-    def fail_timeout(self, op, observed, attempts, waited, status, error):
+    def leftover_hint(self, op):
+        """What a plain absent leaves reserved when its unreserve does not go through, and how to release it."""
+        if op['action'] != 'unreserve' or op.get('whole') or op.get('undo'):
+            return ''
+        return ('. The volume is destroyed but its %s MiB are still reserved; a rerun cannot tell them from other '
+                'reserved disk with the same labels. Release them with reservation=absent (when these labels are '
+                "the volume's own) or with /master/unreserve (pending_operation has the resource)"
+                % op['size'])
+
+    def fail_timeout(self, op, observed, attempts, waited, status, read_error, send_error=None):
         hint = '' if self.agent.get('active', True) else ' The agent is not active (disconnected from the master).'
-        msg = ('Mesos accepted the %s on agent %s (%s) with HTTP %s, but /master/slaves did not show the result '
-               'within %ss (%d attempt(s), %.1fs waited). The operation may have failed on the agent or the '
-               'agent may be unreachable.%s'
-               % (op['action'], self.agent['id'], self.agent.get('hostname'), status,
-                  self.client.params['wait_timeout'], attempts, waited, hint))
-        if error is not None:
-            msg += ' Last read failed: %s' % error
+        if send_error is not None:
+            answer = 'the call got no usable answer (%s)' % send_error.describe()
+            may = ' It may have been applied, or may still be applied later.'
+        else:
+            answer = 'Mesos accepted the %s with HTTP %s' % (op['action'], status)
+            may = ' The operation may have failed on the agent or the agent may be unreachable.'
+        msg = ('%s on agent %s (%s), but /master/slaves did not show the result within %ss (%d attempt(s), %.1fs '
+               'waited, the state re-read before each re-send).%s%s'
+               % (answer[0].upper() + answer[1:], self.agent['id'], self.agent.get('hostname'),
+                  self.client.params['wait_timeout'], attempts, waited, may, hint))
+        if read_error is not None:
+            msg += ' Last read failed: %s' % read_error
+        msg += self.leftover_hint(op)
         extra = dict(changed=True, operations=self.done, pending_operation=dict(op, attempts=attempts),
                      agent=self.agent_info())
         extra.update(view(observed))
         self.client.fail(msg, **extra)
 
+    # -- the run ---------------------------------------------------------------------------------------
+    def warn_check_mode(self, observed, ops):
+        module = self.client.module
+        if observed['volume'] is not None and observed['in_use']:
+            module.warn('Volume %r is in use by a task; Mesos would refuse to destroy it.'
+                        % self.params['persistence_id'])
+        invalid_role = role_error(self.params['role'])
+        if invalid_role:
+            module.warn('Mesos would refuse this (400): %s.' % invalid_role)
+        if ops[0]['action'] == 'reserve' and ops[0]['size'] > observed['unreserved_disk']:
+            module.warn('The agent lists %s MiB of unreserved disk for a %s MiB reservation; Mesos would '
+                        'likely refuse it (409).' % (observed['unreserved_disk'], ops[0]['size']))
+
     def run(self):
         module = self.client.module
+        plan = self.planner()
         try:
             agent, observed = self.read()
             self.agent = agent
-            ops = self.plan(observed)
+            ops = plan_through(observed, self.params, plan)
         except PlanError as error:
             self.client.fail(error.message, field=error.field, **error.extra)
         before = view(observed)
-        labels = (before['reservation'] or {}).get('labels') or {}
-        if ops and self.client.params['state'] == 'absent' and MARATHON_TASK_LABEL in labels:
-            module.warn('Volume %r was reserved by Marathon for %s; destroy it only if mesos_volume_info reports it '
-                        'orphaned, or Marathon cannot relaunch that instance.'
-                        % (self.params['persistence_id'], labels[MARATHON_TASK_LABEL]))
         if not ops:
             module.exit_json(**self.result(observed, False, before))
+        self.guard(observed, ops)
         if self.client.check_mode:
-            self.done = [dict(op) for op in ops]
-            if observed['volume'] is not None and observed['in_use']:
-                module.warn('Volume %r is in use by a task; Mesos would refuse to destroy it.'
-                            % self.params['persistence_id'])
-            invalid_role = role_error(self.params['role'])
-            if invalid_role:
-                module.warn('Mesos would refuse this (400): %s.' % invalid_role)
-            if ops[0]['action'] == 'reserve' and ops[0]['size'] > observed['unreserved_disk']:
-                module.warn('The agent lists %s MiB of unreserved disk for a %s MiB reservation; Mesos would '
-                            'likely refuse it (409).' % (observed['unreserved_disk'], ops[0]['size']))
+            self.done = [dict((k, v) for k, v in op.items() if k != 'whole') for op in ops]
+            self.warn_check_mode(observed, ops)
             module.exit_json(**self.result(predict(observed, ops), True, before))
         if self.client.params['state'] == 'absent' and observed['in_use']:
             module.warn('Volume %r is in use by a task; Mesos refuses to destroy volumes in use.'
                         % self.params['persistence_id'])
-        for op in ops:
-            observed = self.apply(op, observed)
+        initial = observed
+        if plan is plan_absent:
+            # The unreserve after a destroy cannot be re-planned (the volume is gone): send the planned calls.
+            for op in ops:
+                observed = self.execute(op, observed)
+        else:
+            observed = self.converge(observed, plan)
+        observed = self.settle_surplus(initial, observed)
         module.exit_json(**self.result(observed, True, before))
 
 
@@ -517,8 +848,9 @@ def _transient(error):
 def main():
     client = MesosClient(
         ARGUMENT_SPEC,
-        mutually_exclusive=[['agent_id', 'agent_hostname']],
+        mutually_exclusive=[['agent_id', 'agent_hostname'], ['marathon_username', 'marathon_token']],
         required_one_of=[['agent_id', 'agent_hostname']],
+        required_together=[['marathon_username', 'marathon_password']],
         supports_check_mode=True,
     )
     errors = validate(client.params)

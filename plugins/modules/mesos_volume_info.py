@@ -20,7 +20,8 @@ description:
   - C(attached) - a task of the owning instance is launched.
   - C(suspended) - the instance is kept (scaled down or stopped) and no task is launched; the data is kept.
   - C(orphaned) - reserved by Marathon but no instance owns it any more, or the app is gone. Marathon releases
-    such reservations only when Mesos offers them to it again; see M(dcos.stateful.mesos_volume) to destroy them.
+    such reservations only when Mesos offers them to it again; see M(dcos.stateful.mesos_volume) to destroy them
+    (and to release a reservation without a volume, with its O(dcos.stateful.mesos_volume#module:reservation=absent)).
   - C(not_marathon) - no Marathon labels, or labels of another Marathon framework.
   - C(unknown) - labelled by Marathon, but O(marathon_url) was not given.
 author:
@@ -269,7 +270,7 @@ recovered_agents:
   type: list
   elements: dict
 summary:
-  description: Number of volumes per status.
+  description: Number of volumes and of reservations without a volume (RV(reservations)) per status.
   returned: always
   type: dict
   sample: {attached: 2, suspended: 1, orphaned: 1, not_marathon: 0, unknown: 0}

@@ -1,11 +1,15 @@
-"""Injected HTTP faults: the next N matching requests answer 503, hang, or lose their connection."""
+"""Injected HTTP faults: the next N matching requests answer 503, hang, or lose their connection.
+
+`late` models a write that is applied but whose answer never arrives (a reply lost on the way back, or a
+request held up in a proxy): the request is handled normally after `seconds`, then the connection is
+dropped without the answer."""
 
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
 
-MODES = ("503", "hang", "drop")
+MODES = ("503", "hang", "drop", "late")
 DEFAULT_HANG_SECONDS = 300.0
 
 

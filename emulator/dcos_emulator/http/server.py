@@ -206,10 +206,13 @@ class _Handler(BaseHTTPRequestHandler):
     def _respond(self, owner, body: bytes):
         request = Request(self.command, self.path, self.headers, body, self.client_address, owner.port)
         is_admin = request.path.startswith(ADMIN_PREFIX) or request.path == ADMIN_PREFIX.rstrip("/")
+        fault = None
         if not is_admin:
             owner.counters.count(request.method, request.path)
             fault = owner.faults.take(request.method, request.path)
-            if fault is not None and self._apply_fault(fault):
+            if fault is not None and fault.mode == "late":
+                owner.faults.release.wait(fault.seconds)
+            elif fault is not None and self._apply_fault(fault):
                 return _DROPPED
         response = None
         if not is_admin and owner.auth is not None:
@@ -220,6 +223,9 @@ class _Handler(BaseHTTPRequestHandler):
             except Exception:  # noqa: BLE001 - the wire never sees a traceback
                 log.exception("%s: handler failed for %s %s", owner.name, request.method, request.raw_path)
                 response = Response(500, {"message": "Internal emulator error (see the emulator log)"})
+        if fault is not None and fault.mode == "late":
+            self._drop()  # handled (applied), but the client never gets the answer
+            return _DROPPED
         return Response(204, None, None, None) if response is None else response
 
     def _refuse(self, status: int, reason: str):

@@ -248,3 +248,16 @@ def test_pods_are_read_only_when_something_looks_orphaned():
 
 def test_without_pods_a_pod_volume_would_look_orphaned():
     assert by_pid(audit(POD_SLAVES, APPS))['pod_db#data#p1']['status'] == 'orphaned'
+
+
+def test_summary_counts_reservations_without_a_volume():
+    # issue 8 item 10: a wiped instance without volumes leaves cpus/mem/disk reserved; the summary shows it
+    wiped_cpus_mem = 'db_pg.instance-%s' % U4
+    slaves = {'slaves': [{'id': 'S0', 'hostname': 'h', 'reserved_resources_full': {'slave_public': [
+        marathon_resources('cpus', 0.5, wiped_cpus_mem), marathon_resources('mem', 64, wiped_cpus_mem),
+        marathon_resources('disk', 32, wiped_cpus_mem)]}}]}
+    result = audit(slaves, {'apps': [{'id': '/db/pg', 'tasks': []}]}, framework_id=FW)
+    assert result['volumes'] == []
+    assert [r['status'] for r in result['reservations']] == ['orphaned']
+    assert result['reservations'][0]['resources'] == {'cpus': 0.5, 'mem': 64, 'disk': 32}
+    assert result['summary'] == {'attached': 0, 'suspended': 0, 'orphaned': 1, 'not_marathon': 0, 'unknown': 0}

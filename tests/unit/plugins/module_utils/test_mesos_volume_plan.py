@@ -20,7 +20,11 @@ from ansible_collections.dcos.stateful.plugins.module_utils._mesos_volume_plan i
     observe,
     plan_absent,
     plan_present,
+    plan_reservation_absent,
+    plan_through,
     predict,
+    surplus,
+    undo_surplus,
     view,
 )
 
@@ -266,3 +270,116 @@ def test_agent_agrees(master, agent_side, expected):
     master_observed = observe(agent(master), PARAMS)
     agent_observed = observe(agent(agent_side), PARAMS, master_observed['key'])
     assert agent_agrees(master_observed, agent_observed) is expected
+
+
+# -- reservation=absent (issue 8 item 10) -------------------------------------------------------------------
+MARATHON_LABELS = {'marathon_framework_id': 'fw', 'marathon_task_id': 'a.instance-1'}
+M_CPUS = endpoint_resource('cpus', 0.1, 'ops', principal='dcos_marathon', labels=MARATHON_LABELS)
+M_MEM = endpoint_resource('mem', 16, 'ops', principal='dcos_marathon', labels=MARATHON_LABELS)
+M_DISK = endpoint_resource('disk', 8, 'ops', principal='dcos_marathon', labels=MARATHON_LABELS)
+M_VOL2 = endpoint_resource('disk', 8, 'ops', principal='dcos_marathon', labels=MARATHON_LABELS,
+                           volume=('v2', 'data'))
+WHOLE = {'role': 'ops', 'persistence_id': None, 'container_path': None, 'size': None,
+         'labels': MARATHON_LABELS, 'principal': 'ops', 'reservation_principal': None,
+         'disk_source': None, 'keep_reservation': False, 'reservation': 'absent'}
+
+
+def whole(**kw):
+    result = dict(WHOLE)
+    result.update(kw)
+    return result
+
+
+@pytest.mark.parametrize('reserved, options, actions, unreserved', [
+    # an orphaned cpus/mem/disk reservation without a volume: everything it holds, exactly as listed
+    ([M_CPUS, M_MEM, M_DISK], {}, ['unreserve'], [M_CPUS, M_MEM, M_DISK]),
+    # the named volume is destroyed first, then the rest (its disk included) is released
+    ([M_CPUS, MARATHON_VOL], {'persistence_id': 'v1'}, ['destroy', 'unreserve'],
+     [M_CPUS, endpoint_resource('disk', 512, 'ops', principal='dcos_marathon', labels=MARATHON_LABELS)]),
+    # other labels, another principal (when set), another role: never touched
+    ([FREE_600, M_CPUS], {}, ['unreserve'], [M_CPUS]),
+    ([M_CPUS], {'reservation_principal': 'someone'}, [], None),
+    ([M_CPUS], {'role': 'web'}, [], None),
+    ([M_CPUS], {'labels': {}}, [], None),
+    ([], {}, [], None),                                            # already absent: nothing to send
+])
+def test_plan_reservation_absent(reserved, options, actions, unreserved):
+    opts = whole(**options)
+    ops = plan_through(observe(agent(reserved), opts), opts, plan_reservation_absent)
+    assert [op['action'] for op in ops] == actions
+    if unreserved is not None:
+        sent = ops[-1]['resources']
+        assert [(r['name'], r['scalar']) for r in sent] == [(r['name'], r['scalar']) for r in unreserved]
+
+
+def test_reservation_absent_re_plans_on_a_fresh_read():
+    opts = whole(persistence_id='v1')
+    first = plan_reservation_absent(observe(agent([M_CPUS, MARATHON_VOL]), opts), opts)
+    assert [op['action'] for op in first] == ['destroy']  # the unreserve is planned on what is listed next
+    after_destroy = agent([M_CPUS, endpoint_resource('disk', 512, 'ops', principal='dcos_marathon',
+                                                     labels=MARATHON_LABELS)])
+    second = plan_reservation_absent(observe(after_destroy, opts), opts)
+    assert second[0]['action'] == 'unreserve' and second[0]['size'] == 512
+    assert confirmed(second[0], observe(after_destroy, opts), observe(agent([]), opts))
+    assert not confirmed(second[0], observe(after_destroy, opts), observe(agent([M_CPUS]), opts))
+
+
+def test_reservation_absent_refuses_volumes_not_named():
+    with pytest.raises(PlanError) as err:
+        plan_reservation_absent(observe(agent([M_CPUS, M_VOL2]), whole()), whole())
+    assert err.value.field == 'reservation'
+    assert 'v2' in err.value.message and 'nothing was sent' in err.value.message
+    with pytest.raises(PlanError):
+        opts = whole(persistence_id='v1')
+        plan_reservation_absent(observe(agent([MARATHON_VOL, M_VOL2]), opts), opts)
+
+
+def test_reservation_absent_refuses_a_named_volume_on_another_reservation():
+    opts = whole(persistence_id='v1')
+    with pytest.raises(PlanError) as err:
+        plan_reservation_absent(observe(agent([VOL, M_CPUS]), opts), opts)
+    assert err.value.field == 'labels'
+
+
+# -- surplus of a late first send (issue 8 item 18) ---------------------------------------------------------
+RESERVE_64 = {'action': 'reserve', 'size': 64,
+              'resources': [endpoint_resource('disk', 64, 'ops', labels={'owner': 'me'})]}
+UNRESERVE_64 = {'action': 'unreserve', 'size': 64,
+                'resources': [endpoint_resource('disk', 64, 'ops', labels={'owner': 'me'})]}
+
+
+@pytest.mark.parametrize('op, expected_free, observed_free, potential, result', [
+    (RESERVE_64, 0, 64, 64, 64),       # the late first reserve landed next to its re-send
+    (RESERVE_64, 0, 0, 64, 0),         # it never landed
+    (RESERVE_64, 0, 164, 64, 64),      # more free disk (another client's): only what this run may have added
+    (RESERVE_64, 100, 90, 64, 0),      # less than expected (someone used it): nothing to undo
+    (UNRESERVE_64, 100, 36, 64, 64),   # the late unreserve took 64 MiB of another client's reservation
+    (UNRESERVE_64, 100, 100, 64, 0),
+    (UNRESERVE_64, 100, 0, 64, 64),
+    (dict(UNRESERVE_64, whole=True), 100, 0, 64, 0),  # releasing a whole reservation has no surplus
+    ({'action': 'create', 'size': 64}, 0, 64, 64, 0),
+])
+def test_surplus(op, expected_free, observed_free, potential, result):
+    assert surplus(op, expected_free, observed_free, potential) == result
+
+
+@pytest.mark.parametrize('op, undo_action', [(RESERVE_64, 'unreserve'), (UNRESERVE_64, 'reserve')])
+def test_undo_surplus_uses_the_same_reservation(op, undo_action):
+    undo = undo_surplus(op, 32)
+    assert undo['action'] == undo_action and undo['size'] == 32
+    resource = undo['resources'][0]
+    assert resource['scalar'] == {'value': 32}
+    assert resource['role'] == 'ops'
+    assert resource['reservation'] == {'principal': 'ops', 'labels': {'labels': [{'key': 'owner', 'value': 'me'}]}}
+    # same reservation key as what was sent: Mesos merges them
+    assert observe(agent([resource]), PARAMS)['free_reserved'] == 32
+
+
+def test_predict_reservation_absent_for_check_mode():
+    opts = whole(persistence_id='v1')
+    observed = observe(agent([M_CPUS, MARATHON_VOL]), opts)
+    ops = plan_through(observed, opts, plan_reservation_absent)
+    predicted = predict(observed, ops)
+    assert predicted['volume'] is None
+    assert predicted['reservation_free'] == [] and predicted['reservation_volumes'] == []
+    assert view(predicted)['reservation_resources'] == []

@@ -86,3 +86,31 @@ def test_role_error_follows_mesos_role_rules(role, words):
         assert error is None
     else:
         assert words in error
+
+
+@pytest.mark.parametrize('path', ['/data', 'var/data', '/', 'data/', '.', '..', ' '])
+def test_container_path_must_be_a_non_nested_relative_path(path):
+    errors = validate(with_(container_path=path))
+    assert len(errors) == 1
+    assert errors[0].startswith('container_path:')
+
+
+def test_container_path_is_not_judged_on_absent():
+    # absent only compares it with the existing volume
+    assert validate(with_(state='absent', container_path='var/data')) == []
+
+
+@pytest.mark.parametrize('change, field', [
+    ({'persistence_id': None}, 'persistence_id'),
+    ({'reservation': 'absent', 'persistence_id': None, 'state': 'absent'}, 'labels'),
+    ({'reservation': 'absent', 'labels': {}, 'state': 'present'}, 'reservation'),
+    ({'reservation': 'absent', 'labels': {}, 'state': 'absent', 'keep_reservation': True}, 'keep_reservation'),
+])
+def test_reservation_option_rules(change, field):
+    errors = validate(with_(**change))
+    assert [e.split(':')[0] for e in errors] == [field]
+
+
+def test_reservation_absent_needs_no_persistence_id():
+    assert validate(with_(reservation='absent', persistence_id=None, labels={}, state='absent',
+                          container_path=None, size=None)) == []
