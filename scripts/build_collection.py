@@ -38,16 +38,15 @@ def repo_files(root: Path) -> list[str]:
 
 
 def ignored(path: str, patterns: list[str]) -> bool:
-    """Match like ansible-galaxy's build_ignore: a pattern hits the path or any parent folder."""
+    """Match like ansible-galaxy's build_ignore: a pattern hits the path or any parent folder.
+
+    ansible-galaxy matches the path relative to the collection root, so a pattern without a '/'
+    (such as the root's execution-environment.yml) does not hit a file of that name in a folder
+    (meta/execution-environment.yml ships).
+    """
     parts = path.split("/")
     prefixes = ["/".join(parts[: i + 1]) for i in range(len(parts))]
-    for pattern in patterns:
-        pattern = pattern.rstrip("/")
-        if any(fnmatch.fnmatch(p, pattern) for p in prefixes):
-            return True
-        if "/" not in pattern and fnmatch.fnmatch(parts[-1], pattern):
-            return True
-    return False
+    return any(fnmatch.fnmatch(p, pattern.rstrip("/")) for pattern in patterns for p in prefixes)
 
 
 def same(src: Path, dst: Path) -> bool:
