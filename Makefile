@@ -39,7 +39,8 @@ pytest = rc=0; $(VPY) -m pytest -p no:cacheprovider -n $(PYTEST_JOBS) $(1) || rc
 	if [ $$rc = 5 ]; then echo "pytest: no tests collected"; rc=0; fi; exit $$rc
 
 .PHONY: help venv clients-venv seed-ansible-test collection lint ruff shellcheck ansible-lint sanity units emulator-test integration \
-        molecule test demo bench changelog-lint clean clean-all
+        molecule test demo bench changelog-lint clean clean-all \
+        tarball galaxy-importer docs docs-lint release-test ee-context publish-check
 
 help:
 	@echo "make venv          create .venv from requirements-dev.txt and install the emulator"
@@ -51,7 +52,14 @@ help:
 	@echo "make emulator-test pytest emulator/tests (with the DC/OS CLI in .venv-clients)"
 	@echo "make integration   ansible-test integration against a fresh dcos-emulator"
 	@echo "make molecule      molecule test --all in extensions/"
+	@echo "make docs-lint     antsibull-docs lint-collection-docs on the collection copy"
+	@echo "make galaxy-importer  galaxy-importer on the built tarball; any warning fails"
+	@echo "make release-test  pytest tests/release: execution environment, AWX credential type, AWX-style job"
 	@echo "make test          all of the above, in that order"
+	@echo "make publish-check docs-lint + galaxy-importer + release-test"
+	@echo "make docs          the docs site (antsibull-docs + Sphinx) in $(BUILD_DIR:$(CURDIR)/%=%)/docs/build/html"
+	@echo "make tarball       ansible-galaxy collection build into $(DIST:$(CURDIR)/%=%)"
+	@echo "make ee-context    the execution environment's build context in .build/ee/context (no image)"
 	@echo "make demo          scripts/demo.sh (else the emulator walkthrough) against a fresh dcos-emulator"
 	@echo "make bench         every bench/bench_*.py"
 	@echo "make clean         remove build output (keeps .venv; 'make clean-all' removes it too)"
@@ -155,8 +163,54 @@ molecule: venv collection
 changelog-lint: $(STAMP_REQS)
 	$(VBIN)/antsibull-changelog lint
 
+# --- publishing: Galaxy, docs site, execution environment, AWX ---------------------------------------
+
+GALAXY_VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)
+DIST := $(BUILD_DIR)/dist
+TARBALL := $(DIST)/dcos-stateful-$(GALAXY_VERSION).tar.gz
+
+# Built from the copy (what git knows, minus build_ignore, plus the rendered guides).
+tarball: venv collection
+	rm -f $(DIST)/dcos-stateful-*.tar.gz
+	$(VBIN)/ansible-galaxy collection build $(COPY) --output-path $(DIST)
+
+# Galaxy's own import checks on the tarball, offline (config: tests/release/galaxy-importer.cfg:
+# ansible-doc and an offline ansible-lint, no ansible-test, so no container engine). Galaxy shows
+# every WARNING/ERROR line to users: any fails this target.
+GALAXY_IMPORTER_DIR := $(BUILD_DIR)/galaxy-importer
+galaxy-importer: tarball
+	rm -rf $(GALAXY_IMPORTER_DIR) && mkdir -p $(GALAXY_IMPORTER_DIR)/tmp
+	@cd $(GALAXY_IMPORTER_DIR) && rc=0; \
+	GALAXY_IMPORTER_CONFIG=$(CURDIR)/tests/release/galaxy-importer.cfg \
+	GALAXY_IMPORTER_ANSIBLE_LOCAL_TMP=$(GALAXY_IMPORTER_DIR)/tmp GALAXY_IMPORTER_TMP_ROOT_DIR=$(GALAXY_IMPORTER_DIR)/tmp \
+	  $(VPY) -m galaxy_importer.main $(TARBALL) >importer.log 2>&1 || rc=$$?; \
+	grep -v '^Loading ' importer.log; \
+	if [ $$rc != 0 ]; then echo "galaxy-importer: failed ($$rc)"; exit 1; fi; \
+	if grep -qiE 'warn|error|traceback' importer.log; then echo "galaxy-importer: warnings or errors above"; exit 1; fi; \
+	echo "galaxy-importer: $(notdir $(TARBALL)) imports with no warning"
+
+docs-lint: venv collection
+	cd $(COPY) && $(VBIN)/antsibull-docs lint-collection-docs --plugin-docs .
+
+docs: venv collection
+	scripts/build_docs.sh $(BUILD_DIR)/docs
+
+RELEASE_TEST_ARGS ?=
+release-test: venv collection
+	$(call pytest,tests/release $(RELEASE_TEST_ARGS))
+
+publish-check: docs-lint galaxy-importer release-test
+
+# execution-environment.yml expects the tarball at .build/ee/dcos-stateful.tar.gz. Building the
+# image needs podman or docker: `podman build -f .build/ee/context/Containerfile .build/ee/context`.
+ee-context: tarball
+	mkdir -p $(CURDIR)/.build/ee && cp $(TARBALL) $(CURDIR)/.build/ee/dcos-stateful.tar.gz
+	rm -rf $(CURDIR)/.build/ee/context
+	$(VBIN)/ansible-builder create --file execution-environment.yml --context $(CURDIR)/.build/ee/context \
+	  --output-filename Containerfile
+
 # Every stage runs and is timed; the summary lists what failed. FAIL_FAST=1 stops at the first.
-TEST_STAGES := lint sanity units emulator-test integration molecule
+TEST_STAGES := lint sanity units emulator-test integration molecule docs-lint galaxy-importer release-test
 test: venv collection
 	MAKE="$(MAKE)" scripts/run_stages.sh $(TEST_STAGES)
 

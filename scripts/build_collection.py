@@ -6,6 +6,10 @@ The copy lives at <dest>/ansible_collections/dcos/stateful. It holds the files g
 committed), minus galaxy.yml's build_ignore patterns. Files are copied only when they changed;
 files that left the repository are deleted. The copy is its own git repository with one commit
 per sync, because ansible-test lists a collection's content through git.
+
+The copy also gets what the collection ships but the repository holds in another form: the
+guides docs/*.md rendered as docs/docsite/rst/*.rst (scripts/docsite_rst.py), so a tarball built
+from the copy carries its docs site.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import sys
 from pathlib import Path
 
 import yaml
+from docsite_rst import RST_DIR, render as render_guides
 
 # Never copied and never deleted in the copy: git metadata, what the test tools write there, and
 # the per-run integration config (scripts/run_integration.sh).
@@ -38,16 +43,15 @@ def repo_files(root: Path) -> list[str]:
 
 
 def ignored(path: str, patterns: list[str]) -> bool:
-    """Match like ansible-galaxy's build_ignore: a pattern hits the path or any parent folder."""
+    """Match like ansible-galaxy's build_ignore: a pattern hits the path or any parent folder.
+
+    ansible-galaxy matches the path relative to the collection root, so a pattern without a '/'
+    (such as the root's execution-environment.yml) does not hit a file of that name in a folder
+    (meta/execution-environment.yml ships).
+    """
     parts = path.split("/")
     prefixes = ["/".join(parts[: i + 1]) for i in range(len(parts))]
-    for pattern in patterns:
-        pattern = pattern.rstrip("/")
-        if any(fnmatch.fnmatch(p, pattern) for p in prefixes):
-            return True
-        if "/" not in pattern and fnmatch.fnmatch(parts[-1], pattern):
-            return True
-    return False
+    return any(fnmatch.fnmatch(p, pattern.rstrip("/")) for pattern in patterns for p in prefixes)
 
 
 def same(src: Path, dst: Path) -> bool:
@@ -58,9 +62,22 @@ def same(src: Path, dst: Path) -> bool:
     return a.st_size == b.st_size and int(a.st_mtime) == int(b.st_mtime) and a.st_mode == b.st_mode
 
 
-def sync(root: Path, dest: Path, patterns: list[str]) -> tuple[int, int]:
-    wanted = [p for p in repo_files(root) if not ignored(p, patterns)]
-    copied = 0
+def write_generated(dest: Path, generated: dict[str, str]) -> int:
+    """Write generated files into the copy; only those whose content changed."""
+    written = 0
+    for rel, content in generated.items():
+        dst = dest / rel
+        if dst.is_file() and dst.read_text() == content:
+            continue
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        dst.write_text(content)
+        written += 1
+    return written
+
+
+def sync(root: Path, dest: Path, patterns: list[str], generated: dict[str, str]) -> tuple[int, int]:
+    wanted = [p for p in repo_files(root) if not ignored(p, patterns) and p not in generated]
+    copied = write_generated(dest, generated)
     for rel in wanted:
         src, dst = root / rel, dest / rel
         if same(src, dst):
@@ -71,7 +88,7 @@ def sync(root: Path, dest: Path, patterns: list[str]) -> tuple[int, int]:
         shutil.copy2(src, dst, follow_symlinks=False)
         copied += 1
 
-    keep = set(wanted)
+    keep = set(wanted) | set(generated)
     removed = 0
     for dirpath, _dirnames, filenames in os.walk(dest, topdown=False):
         rel_dir = os.path.relpath(dirpath, dest)
@@ -125,7 +142,8 @@ def main() -> int:
     # Several people (and make targets) may sync the same copy at once: one at a time.
     with open(Path(args.dest).resolve() / ".sync.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        copied, removed = sync(root, dest, list(galaxy.get("build_ignore") or []))
+        generated = {f"{RST_DIR}/{name}": text for name, text in render_guides(root).items()}
+        copied, removed = sync(root, dest, list(galaxy.get("build_ignore") or []), generated)
         commit(dest)
     print(f"collection copy {dest}: {copied} file(s) updated, {removed} removed")
     return 0

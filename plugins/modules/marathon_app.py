@@ -199,34 +199,42 @@ tasks:
     id:
       description: Marathon task id.
       type: str
+      sample: "test-persistent-volume.instance-1b2675d2-f146-11f1-aa5d-02fc00000001._app.1"
       returned: always
     instance_id:
       description: Instance id (kept across relaunches of a resident instance).
       type: str
+      sample: "test-persistent-volume.instance-1b2675d2-f146-11f1-aa5d-02fc00000001"
       returned: always
     host:
       description: Agent host name.
       type: str
+      sample: "127.0.1.1"
       returned: always
     agent_id:
       description: Mesos agent id (C(slaveId)).
       type: str
+      sample: "f8019b48-7d1d-4d40-a027-8f28ba7d6e17-S0"
       returned: always
     state:
       description: Mesos task state as Marathon reports it.
       type: str
+      sample: "TASK_RUNNING"
       returned: always
     status:
       description: V(running), V(starting), V(killing), V(suspended) (resident instance without a running task) or V(lost).
       type: str
+      sample: "running"
       returned: always
     healthy:
       description: Whether every health check passes; V(null) when the app has none.
       type: bool
+      sample: true
       returned: always
     local_volumes:
       description: Local persistent volumes of the instance, each with C(container_path) and C(persistence_id).
       type: list
+      sample: [{"container_path": "data", "persistence_id": "test-persistent-volume#data#1b267ed8-f146-11f1-aa5d-02fc00000001"}]
       elements: dict
       returned: always
   sample: [{"id": "test-persistent-volume.instance-3f9a.._app.1", "host": "127.0.0.1", "agent_id": "a1-S0",
@@ -235,6 +243,7 @@ removed_volumes:
   description: Local volumes (C(container_path), C(persistence_id)) of the removed app, released by Marathon afterwards.
   returned: state=absent and changed
   type: list
+  sample: [{"container_path": "data", "persistence_id": "test-persistent-volume#data#1b267ed8-f146-11f1-aa5d-02fc00000001"}]
   elements: dict
 wait:
   description: How the module waited (C(via) V(events) or V(polling)) and for how many C(seconds).
@@ -245,12 +254,31 @@ duration:
   description: Seconds the module ran.
   returned: always
   type: float
+  sample: 1.044
 diagnostics:
   description:
     - On a failed or timed-out deployment, why it is stuck; C(queue) (count, delay, C(declined_reasons) from the
       launch queue's offer summary), C(last_task_failure), C(deployments), counts.
   returned: failure
   type: dict
+  sample:
+    deployments:
+    - da641bf8-4bbf-4299-b2e7-58bd18355163
+    instances: 1
+    queue:
+      count: 1
+      declined_reasons:
+      - declined: 3
+        processed: 3
+        reason: InsufficientCpus
+      delay:
+        overdue: true
+        timeLeftSeconds: 0
+      processed_offers: 12
+      since: '2026-12-06T07:25:07.540Z'
+      unused_offers: 12
+    tasks_healthy: 0
+    tasks_running: 0
 '''
 
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon import MarathonModule

@@ -145,21 +145,25 @@ task_ids:
   description: Ids of the wiped tasks.
   returned: always
   type: list
+  sample: ["test-persistent-volume.instance-1cf2a1c4-f146-11f1-aa5d-02fc00000001._app.1"]
   elements: str
 persistence_ids:
   description: Persistence ids of the local volumes that are released.
   returned: always
   type: list
+  sample: ["test-persistent-volume#data#1cf2ab2e-f146-11f1-aa5d-02fc00000001"]
   elements: str
 mesos_leftovers:
   description: Volumes and reservations of the wiped instances that Mesos still held when the module returned.
   returned: when mesos_url is set
   type: list
+  sample: []
   elements: dict
 duration:
   description: Seconds the module ran.
   returned: always
   type: float
+  sample: 0.031
 '''
 
 import time

@@ -247,16 +247,20 @@ agent:
   description: The agent, as C(/master/slaves) lists it.
   returned: success
   type: dict
+  sample: {"active": true, "hostname": "127.0.1.1", "id": "f8019b48-7d1d-4d40-a027-8f28ba7d6e17-S0"}
   contains:
     id:
       description: Agent id.
       type: str
+      sample: "f8019b48-7d1d-4d40-a027-8f28ba7d6e17-S0"
     hostname:
       description: Agent hostname.
       type: str
+      sample: "127.0.1.1"
     active:
       description: Whether the agent is connected to the master.
       type: bool
+      sample: true
 volume:
   description:
     - The volume exactly as Mesos lists it in C(reserved_resources_full) (null when absent).
@@ -275,19 +279,24 @@ reservation:
   description: The reservation holding the volume (null when absent), read from either resource format.
   returned: success
   type: dict
+  sample: {"labels": {"owner": "backups"}, "principal": "ops", "role": "ops", "type": "DYNAMIC"}
   contains:
     type:
       description: C(DYNAMIC) or C(STATIC).
       type: str
+      sample: "DYNAMIC"
     role:
       description: Role.
       type: str
+      sample: "ops"
     principal:
       description: Reservation principal.
       type: str
+      sample: "ops"
     labels:
       description: Reservation labels as a mapping.
       type: dict
+      sample: {"owner": "backups"}
 free_reserved_disk:
   description: MiB of disk with the same reservation (role, principal, labels, disk) that holds no volume.
   returned: success
@@ -304,31 +313,91 @@ operations:
   description: Operator calls sent (or, in check mode, that would be sent), in order.
   returned: success
   type: list
+  sample:
+    - action: reserve
+      attempts: 1
+      resources:
+      - name: disk
+        reservation:
+          labels:
+            labels:
+            - key: owner
+              value: backups
+          principal: ops
+        role: ops
+        scalar:
+          value: 512.0
+        type: SCALAR
+      size: 512.0
+      status: 202
+      waited: 0.004
+    - action: create
+      attempts: 1
+      resources:
+      - disk:
+          persistence:
+            id: backup-data
+            principal: ops
+          volume:
+            container_path: data
+            mode: RW
+        name: disk
+        reservation:
+          labels:
+            labels:
+            - key: owner
+              value: backups
+          principal: ops
+        role: ops
+        scalar:
+          value: 512
+        type: SCALAR
+      size: 512.0
+      status: 202
+      waited: 0.01
   elements: dict
   contains:
     action:
       description: V(reserve), V(create), V(destroy) or V(unreserve) (an undo of disk reserved or released twice
         is one of these too).
       type: str
+      sample: "reserve"
     resources:
       description: The resource JSON sent.
       type: list
+      sample:
+        - name: disk
+          reservation:
+            labels:
+              labels:
+              - key: owner
+                value: backups
+            principal: ops
+          role: ops
+          scalar:
+            value: 512.0
+          type: SCALAR
       elements: dict
     size:
       description: MiB of disk the operation reserves, turns into a volume, frees or releases.
       type: float
+      sample: 512.0
     status:
       description: HTTP status of the master's answer (absent in check mode).
       type: int
+      sample: 202
     attempts:
       description: How many times the call was sent.
       type: int
+      sample: 1
     waited:
       description: Seconds spent until C(/master/slaves) showed the result.
       type: float
+      sample: 0.004
     note:
       description: Set when Mesos refused a re-send because an earlier send had been applied.
       type: str
+      sample: "unreserve re-sent after a lost answer: Mesos refused it because the first send had been applied"
 '''
 
 import random

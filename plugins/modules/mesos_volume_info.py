@@ -120,98 +120,194 @@ agents:
   description: Agents listed (after filters), with the volume directories Mesos still knows.
   returned: always
   type: list
+  sample:
+    - active: true
+      hostname: 127.0.1.1
+      id: f8019b48-7d1d-4d40-a027-8f28ba7d6e17-S0
+      pid: slave(1)@127.0.1.1:54131
+      port: 54131
+      volume_dirs:
+      - slave_public/test-persistent-volume#data#1b267ed8-f146-11f1-aa5d-02fc00000001
+      - slave_public/test-persistent-volume#data#1cf2ab2e-f146-11f1-aa5d-02fc00000001
   elements: dict
   contains:
     id:
       description: Agent id.
       type: str
+      sample: "f8019b48-7d1d-4d40-a027-8f28ba7d6e17-S0"
     hostname:
       description: Agent hostname.
       type: str
+      sample: "127.0.1.1"
     port:
       description: Agent port.
       type: int
+      sample: 54131
     pid:
       description: Agent libprocess pid (C(slave(1)@ip:port)).
       type: str
+      sample: "slave(1)@127.0.1.1:54131"
     active:
       description: Whether the agent is connected.
       type: bool
+      sample: true
     volume_dirs:
       description: Volume directories relative to C(<work_dir>/volumes/roles) (C(<role>/<persistence id>), C(/) in
         roles written as a space).
       type: list
+      sample:
+        - slave_public/test-persistent-volume#data#1b267ed8-f146-11f1-aa5d-02fc00000001
+        - slave_public/test-persistent-volume#data#1cf2ab2e-f146-11f1-aa5d-02fc00000001
       elements: str
 volumes:
   description: Persistent volumes.
   returned: always
   type: list
+  sample:
+    - agent_id: f8019b48-7d1d-4d40-a027-8f28ba7d6e17-S0
+      app_id: /test-persistent-volume
+      container_path: data
+      disk_source: null
+      framework_id: f8019b48-7d1d-4d40-a027-8f28ba7d6e17-0000
+      hostname: 127.0.1.1
+      in_use: true
+      instance_id: test-persistent-volume.instance-1b2675d2-f146-11f1-aa5d-02fc00000001
+      labels:
+        marathon_framework_id: f8019b48-7d1d-4d40-a027-8f28ba7d6e17-0000
+        marathon_task_id: test-persistent-volume.instance-1b2675d2-f146-11f1-aa5d-02fc00000001
+      path: slave_public/test-persistent-volume#data#1b267ed8-f146-11f1-aa5d-02fc00000001
+      persistence_id: test-persistent-volume#data#1b267ed8-f146-11f1-aa5d-02fc00000001
+      principal: dcos_marathon
+      reason: task test-persistent-volume.instance-1b2675d2-f146-11f1-aa5d-02fc00000001._app.1 is launched
+      reservation_id: test-persistent-volume.instance-1b2675d2-f146-11f1-aa5d-02fc00000001
+      reserved_resources:
+        cpus: 0.1
+        disk: 10.0
+        mem: 64.0
+      role: slave_public
+      size: 10.0
+      status: attached
+      task_id: test-persistent-volume.instance-1b2675d2-f146-11f1-aa5d-02fc00000001._app.1
+      task_state: TASK_RUNNING
   elements: dict
   contains:
     agent_id:
       description: Agent id.
       type: str
+      sample: "f8019b48-7d1d-4d40-a027-8f28ba7d6e17-S0"
     hostname:
       description: Agent hostname.
       type: str
+      sample: "127.0.1.1"
     role:
       description: Role.
       type: str
+      sample: "slave_public"
     persistence_id:
       description: Persistence id.
       type: str
+      sample: "test-persistent-volume#data#1b267ed8-f146-11f1-aa5d-02fc00000001"
     container_path:
       description: Container path.
       type: str
+      sample: "data"
     size:
       description: Size in MiB.
       type: float
+      sample: 10.0
     principal:
       description: Reservation principal.
       type: str
+      sample: "dcos_marathon"
     labels:
       description: Reservation labels.
       type: dict
+      sample:
+        marathon_framework_id: f8019b48-7d1d-4d40-a027-8f28ba7d6e17-0000
+        marathon_task_id: test-persistent-volume.instance-1b2675d2-f146-11f1-aa5d-02fc00000001
     disk_source:
       description: Disk source (C(type), C(root)) or null for the root disk.
       type: dict
+      sample: null
     in_use:
       description: Whether Mesos lists the volume among the agent's used resources.
       type: bool
+      sample: true
     path:
       description: Directory relative to C(<work_dir>/volumes/roles).
       type: str
+      sample: "slave_public/test-persistent-volume#data#1b267ed8-f146-11f1-aa5d-02fc00000001"
     status:
       description: C(attached), C(suspended), C(orphaned), C(not_marathon) or C(unknown).
       type: str
+      sample: "attached"
     reason:
       description: Why that status.
       type: str
+      sample: "task test-persistent-volume.instance-1b2675d2-f146-11f1-aa5d-02fc00000001._app.1 is launched"
     framework_id:
       description: Label C(marathon_framework_id).
       type: str
+      sample: "f8019b48-7d1d-4d40-a027-8f28ba7d6e17-0000"
     reservation_id:
       description: Label C(marathon_task_id) (Marathon instance or legacy task id).
       type: str
+      sample: "test-persistent-volume.instance-1b2675d2-f146-11f1-aa5d-02fc00000001"
     app_id:
       description: Marathon app owning (or having owned) the volume.
       type: str
+      sample: "/test-persistent-volume"
     instance_id:
       description: Marathon instance owning the volume.
       type: str
+      sample: "test-persistent-volume.instance-1b2675d2-f146-11f1-aa5d-02fc00000001"
     task_id:
       description: Latest task of that instance.
       type: str
+      sample: "test-persistent-volume.instance-1b2675d2-f146-11f1-aa5d-02fc00000001._app.1"
     task_state:
       description: State of that task.
       type: str
+      sample: "TASK_RUNNING"
     reserved_resources:
       description: Scalar totals (for example C(cpus), C(mem), C(disk)) of the reservation the volume is on,
         this volume's disk included.
       type: dict
+      sample: {"cpus": 0.1, "disk": 10.0, "mem": 64.0}
     resource:
       description: The volume exactly as Mesos lists it (with O(include_resources=true)).
       type: dict
+      sample:
+        disk:
+          persistence:
+            id: test-persistent-volume#data#1b267ed8-f146-11f1-aa5d-02fc00000001
+            principal: dcos_marathon
+          volume:
+            container_path: data
+            mode: RW
+        name: disk
+        reservation:
+          labels:
+            labels:
+            - key: marathon_framework_id
+              value: f8019b48-7d1d-4d40-a027-8f28ba7d6e17-0000
+            - key: marathon_task_id
+              value: test-persistent-volume.instance-1b2675d2-f146-11f1-aa5d-02fc00000001
+          principal: dcos_marathon
+        reservations:
+        - labels:
+            labels:
+            - key: marathon_framework_id
+              value: f8019b48-7d1d-4d40-a027-8f28ba7d6e17-0000
+            - key: marathon_task_id
+              value: test-persistent-volume.instance-1b2675d2-f146-11f1-aa5d-02fc00000001
+          principal: dcos_marathon
+          role: slave_public
+          type: DYNAMIC
+        role: slave_public
+        scalar:
+          value: 10.0
+        type: SCALAR
 reservations:
   description:
     - Dynamic reservations that hold no persistent volume, grouped per agent, role, principal and labels, with the
@@ -219,55 +315,87 @@ reservations:
     - A reservation that holds volumes is reported through its volumes (RV(volumes[].reserved_resources)).
   returned: always
   type: list
+  sample:
+    - agent_id: 55cc9dd6-3f6d-4879-b9a0-bfff9893d53c-S0
+      app_id: null
+      framework_id: null
+      hostname: 127.0.1.1
+      instance_id: null
+      labels:
+        owner: backups
+      principal: ops
+      reason: no Marathon reservation labels
+      reservation_id: null
+      resources:
+        disk: 512.0
+      role: ops
+      status: not_marathon
+      task_id: null
+      task_state: null
   elements: dict
   contains:
     agent_id:
       description: Agent id.
       type: str
+      sample: "55cc9dd6-3f6d-4879-b9a0-bfff9893d53c-S0"
     hostname:
       description: Agent hostname.
       type: str
+      sample: "127.0.1.1"
     role:
       description: Role.
       type: str
+      sample: "ops"
     principal:
       description: Principal.
       type: str
+      sample: "ops"
     labels:
       description: Labels.
       type: dict
+      sample: {"owner": "backups"}
     resources:
       description: Scalar totals by resource name.
       type: dict
+      sample: {"disk": 512.0}
     status:
       description: Same statuses as volumes.
       type: str
+      sample: "not_marathon"
     reason:
       description: Why that status.
       type: str
+      sample: "no Marathon reservation labels"
     framework_id:
       description: Label C(marathon_framework_id).
       type: str
+      sample: "f8019b48-7d1d-4d40-a027-8f28ba7d6e17-0000"
     reservation_id:
       description: Label C(marathon_task_id).
       type: str
+      sample: "test-persistent-volume.instance-1b2675d2-f146-11f1-aa5d-02fc00000001"
     app_id:
       description: Marathon app owning (or having owned) the reservation.
       type: str
+      sample: "/test-persistent-volume"
     instance_id:
       description: Marathon instance owning the reservation.
       type: str
+      sample: "test-persistent-volume.instance-1b2675d2-f146-11f1-aa5d-02fc00000001"
     task_id:
       description: Latest task of that instance.
       type: str
+      sample: "test-persistent-volume.instance-1b2675d2-f146-11f1-aa5d-02fc00000001._app.1"
     task_state:
       description: State of that task.
       type: str
+      sample: "TASK_RUNNING"
 recovered_agents:
   description: Agents the master knows from its registry but that have not re-registered; their reservations are
     not listed.
   returned: always
   type: list
+  sample: [{"id": "f8019b48-7d1d-4d40-a027-8f28ba7d6e17-S3", "hostname": "127.0.1.4"}]
   elements: dict
 summary:
   description: Number of volumes and of reservations without a volume (RV(reservations)) per status.
