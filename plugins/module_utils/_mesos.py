@@ -141,13 +141,15 @@ class MesosClient:
                 self.http.sleep(backoff_delay(attempt, self.http.backoff, self.http.max_backoff))
                 attempt += 1
         head = _HeadRecorder(response.read)
-        arrays = set()
+        arrays, keys = set(), []
         try:
             content_type = response.headers.get('content-type') or ''
             if 'html' in content_type:
                 head.read(HEAD_BYTES)
                 raise ValueError('an HTML answer')
             for key, value in iter_object(head.read, 'slaves', arrays_seen=arrays):
+                if key not in keys:
+                    keys.append(key)
                 yield key, value
         except ValueError as error:
             raise self._not_mesos(url, head.head, str(error))
@@ -160,14 +162,19 @@ class MesosClient:
         finally:
             response.close()
         if 'slaves' not in arrays:
-            raise ApiError("answered a JSON object without a 'slaves' array, which is not an answer of the Mesos master",
-                           method='GET', url=url, reason='not_api', hint=MESOS_API_HINT)
+            raise self._not_mesos(url, b'', 'no slaves array', keys)
 
-    def _not_mesos(self, url, head, problem):
+    @staticmethod
+    def _not_mesos(url, head, problem, keys=None):
         text = head.decode('utf-8', 'replace')
         body = parse_body(text)
-        what = describe_answer(body, text) if is_html(text) or not text.lstrip().startswith(('{', '[')) \
-            else 'JSON that is not an object with a slaves array (%s)' % problem
+        start = text.lstrip()[:1]
+        if keys is not None:
+            what = describe_answer(dict.fromkeys(keys), 'keys') + " (no 'slaves' array)"
+        elif isinstance(body, str) and start in ('[', '{'):
+            what = 'a JSON %s that is not what the master sends (%s)' % ('array' if start == '[' else 'object', problem)
+        else:
+            what = describe_answer(body, text)
         return ApiError('answered with %s, which is not an answer of the Mesos master' % what,
                         method='GET', url=url, reason='not_api', hint=MESOS_API_HINT)
 
