@@ -47,7 +47,8 @@ options:
     type: path
   timeout:
     description:
-      - Timeout in seconds for each HTTP request (not for waiting on deployments).
+      - Timeout in seconds for each HTTP request as a whole (connecting, the headers and the body), not for
+        waiting on deployments. While waiting, a request also ends when O(wait_timeout) is up.
     type: float
     default: 30
   retries:

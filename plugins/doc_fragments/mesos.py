@@ -48,7 +48,8 @@ options:
     type: path
   timeout:
     description:
-      - Timeout in seconds of each HTTP request.
+      - Timeout in seconds of each HTTP request as a whole (connecting, the headers and the body). While
+        waiting for a result, a request also ends when the wait's time is up.
     type: int
     default: 30
 '''

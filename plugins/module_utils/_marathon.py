@@ -10,6 +10,11 @@
 `MarathonModule(argument_spec=own_spec, **ansible_module_kwargs)` merges MARATHON_ARGSPEC (documented
 by the doc fragment dcos.stateful.marathon), builds the AnsibleModule and an HttpClient, and turns
 every ApiError into fail_json with Marathon's message, status and details.
+
+Every answer is checked for the shape Marathon gives it (`{"app": {...}}`, `{"apps": [...]}`, a list of
+deployments, ...) here, in the client, so that a URL that answers 200 but is not Marathon (the DC/OS UI, an SSO
+login page, another JSON service) fails with one clear message in every module instead of a traceback or an
+empty success. `read_apps`, `read_pods_status` serve modules that hold a plain HttpClient for Marathon.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -21,7 +26,9 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback
 
-from ansible_collections.dcos.stateful.plugins.module_utils._http import ApiError, HttpClient, quote_path
+from ansible_collections.dcos.stateful.plugins.module_utils._http import (
+    MARATHON_API_HINT, MESOS_API_HINT, ApiError, HttpClient, Response, deadline_scope, quote_path,
+)
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon_app_spec import canonical_app_id
 
 # Paired one-to-one with plugins/doc_fragments/marathon.py (DOCUMENTATION).
@@ -35,6 +42,17 @@ MARATHON_ARGSPEC = dict(
     timeout=dict(type='float', default=30),
     retries=dict(type='int', default=3),
 )
+MARATHON_AUTH_HINT = 'set dcos_token (DC/OS), or url_username and url_password (Marathon basic auth)'
+# Shapes of Marathon's answers (see marathon-api.md): anything else is not Marathon.
+APP_SHAPE = {'app': dict}
+APPS_SHAPE = {'apps': list}
+TASKS_SHAPE = {'tasks': list}
+QUEUE_SHAPE = {'queue': list}
+DEPLOYMENTS_SHAPE = list
+WRITE_SHAPE = dict  # DeploymentResult {version, deploymentId}, or the killed tasks {tasks: [...]}
+# After a failed wait, the diagnostics get this long at most (each read also within `timeout`).
+DIAGNOSTICS_SECONDS = 2.0
+
 MARATHON_REQUIRED_TOGETHER = [['url_username', 'url_password']]
 MARATHON_MUTUALLY_EXCLUSIVE = [['dcos_token', 'url_username']]
 
@@ -110,18 +128,20 @@ class MarathonModule:
 
     def http_client(self, url):
         """A client for Marathon: Marathon's basic credentials or the DC/OS token."""
-        return self._client(url, self.params['url_username'], self.params['url_password'])
+        return self._client(url, self.params['url_username'], self.params['url_password'], service='Marathon',
+                            api_hint=MARATHON_API_HINT, auth_hint=MARATHON_AUTH_HINT, error_format='json')
 
     def mesos_client(self, url, principal=None, secret=None):
         """A client for the Mesos master: its own basic credentials, never Marathon's password (another service
         may not see it). The DC/OS token is shared: behind Admin Router one token serves Marathon and Mesos."""
-        return self._client(url, principal, secret)
+        return self._client(url, principal, secret, service='the Mesos master', api_hint=MESOS_API_HINT,
+                            auth_hint='set dcos_token (DC/OS), or mesos_principal and mesos_secret', error_format='text')
 
-    def _client(self, url, username, password):
+    def _client(self, url, username, password, **kwargs):
         p = self.params
         return HttpClient(url, timeout=p['timeout'], validate_certs=p['validate_certs'], ca_path=p['ca_path'],
                           url_username=username, url_password=password,
-                          token=p['dcos_token'], retries=p['retries'])
+                          token=p['dcos_token'], retries=p['retries'], **kwargs)
 
     # ------------------------------------------------------------ results
 
@@ -151,56 +171,71 @@ class MarathonModule:
         """The app as Marathon holds it (tasks, counts, deployments embedded) or None when absent."""
         try:
             resp = self.client.request('GET', app_path(app_id), query={
-                'embed': ['app.tasks', 'app.counts', 'app.deployments', 'app.lastTaskFailure']}, retry=True)
+                'embed': ['app.tasks', 'app.counts', 'app.deployments', 'app.lastTaskFailure']}, retry=True,
+                shape=APP_SHAPE)
         except ApiError as e:
             if is_marathon_not_found(e):
                 return None
-            if e.status == 404:
-                # e.g. the DC/OS URL without /service/marathon, or the Mesos URL: never take that for "no such app"
-                e.message = '%s (not Marathon\'s answer for a missing app: is marathon_url the Marathon API? On DC/OS ' \
-                            'it is https://<cluster>/service/marathon)' % (e.message or 'empty body')
             raise
-        return (resp.body or {}).get('app')
+        return resp.body['app']
 
     def list_apps(self, query=None):
-        return (self.client.get_json('/v2/apps', query=query) or {}).get('apps') or []
+        return read_apps(self.client, query)
 
     def app_tasks(self, app_id):
-        return (self.client.get_json(app_path(app_id, '/tasks')) or {}).get('tasks') or []
+        return self.client.get_json(app_path(app_id, '/tasks'), shape=TASKS_SHAPE)['tasks']
 
     def put_app(self, app_id, body, force=False):
         """Create or partially update; PUT is idempotent, so a retry can never duplicate the app."""
-        return self.client.request('PUT', app_path(app_id), query={'force': force}, json=body, retry=True)
+        return self.client.request('PUT', app_path(app_id), query={'force': force}, json=body, retry=True,
+                                   shape=WRITE_SHAPE)
 
     def delete_app(self, app_id, force=False):
-        return self.client.request('DELETE', app_path(app_id), query={'force': force}, retry=True)
+        """DELETE, retried. A retry answered by Marathon's own 404 means an earlier attempt was applied and only
+        its reply was lost: the app is gone, which is what was asked (``Response.lost_reply`` is True then)."""
+        try:
+            return self.client.request('DELETE', app_path(app_id), query={'force': force}, retry=True,
+                                       shape=WRITE_SHAPE)
+        except ApiError as e:
+            if e.attempts > 1 and is_marathon_not_found(e):
+                gone = Response(200, {}, '', e.url)
+                gone.lost_reply = True
+                return gone
+            raise
 
     def restart_app(self, app_id, force=False):
         # POST is not idempotent (each call is a new restart): never retried.
-        return self.client.request('POST', app_path(app_id, '/restart'), query={'force': force})
+        return self.client.request('POST', app_path(app_id, '/restart'), query={'force': force}, shape=WRITE_SHAPE)
 
     def deployments(self):
-        return self.client.get_json('/v2/deployments') or []
+        return self.client.get_json('/v2/deployments', shape=DEPLOYMENTS_SHAPE)
 
     def queue(self):
-        return (self.client.get_json('/v2/queue', query={'embed': 'lastUnusedOffers'}) or {}).get('queue') or []
+        return self.client.get_json('/v2/queue', query={'embed': 'lastUnusedOffers'}, shape=QUEUE_SHAPE)['queue']
 
     def delete_tasks(self, task_ids, wipe=False, force=False):
         """Kill (and with wipe expunge) many tasks in one request: POST /v2/tasks/delete."""
         return self.client.request('POST', '/v2/tasks/delete', query={'wipe': wipe, 'force': force},
-                                   json={'ids': list(task_ids)})
+                                   json={'ids': list(task_ids)}, shape=WRITE_SHAPE)
 
     # ------------------------------------------------------------ diagnostics
 
     def diagnostics(self, app_id):
-        """Why a deployment is stuck: the queue's offer-decline reasons and the last task failure."""
+        """Why a deployment is stuck: the queue's offer-decline reasons and the last task failure.
+        Bounded by DIAGNOSTICS_SECONDS: they follow a wait that already used the time allowed."""
+        with deadline_scope(time.monotonic() + min(self.params['timeout'], DIAGNOSTICS_SECONDS)):
+            return self._diagnostics(app_id)
+
+    def _diagnostics(self, app_id):
         diag = {}
         try:
             for entry in self.queue():
-                app = entry.get('app') or {}
-                if canonical_app_id(app.get('id', '')) != canonical_app_id(app_id):
+                if not isinstance(entry, dict):
                     continue
-                summary = entry.get('processedOffersSummary') or {}
+                app = entry.get('app') if isinstance(entry.get('app'), dict) else {}
+                if not isinstance(app.get('id'), str) or canonical_app_id(app['id']) != canonical_app_id(app_id):
+                    continue
+                summary = entry.get('processedOffersSummary') if isinstance(entry.get('processedOffersSummary'), dict) else {}
                 reasons = [r for r in summary.get('rejectSummaryLastOffers') or []
                            if isinstance(r, dict) and r.get('declined')]
                 diag['queue'] = {
@@ -218,7 +253,7 @@ class MarathonModule:
             if app is not None:
                 if app.get('lastTaskFailure'):
                     diag['last_task_failure'] = app['lastTaskFailure']
-                diag['deployments'] = [d.get('id') for d in app.get('deployments') or []]
+                diag['deployments'] = [d.get('id') for d in app.get('deployments') or [] if isinstance(d, dict)]
                 diag['tasks_running'] = app.get('tasksRunning')
                 diag['tasks_healthy'] = app.get('tasksHealthy')
                 diag['instances'] = app.get('instances')
@@ -228,6 +263,16 @@ class MarathonModule:
         except ApiError as e:
             diag['app_error'] = e.describe()
         return diag
+
+
+def read_apps(client, query=None):
+    """GET /v2/apps through any Marathon HttpClient: the list, or ApiError (not Marathon's answer included)."""
+    return client.get_json('/v2/apps', query=query, shape=APPS_SHAPE)['apps']
+
+
+def read_pods_status(client):
+    """GET /v2/pods/::status: a list of pod statuses (Marathon 1.4+)."""
+    return client.get_json('/v2/pods/::status', shape=list)
 
 
 def unhealthy_tasks(app):

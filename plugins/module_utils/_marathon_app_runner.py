@@ -32,7 +32,9 @@ from ansible_collections.dcos.stateful.plugins.module_utils._marathon_tasks impo
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon_validate import (
     group_details, render, semantic_errors, validate_app,
 )
-from ansible_collections.dcos.stateful.plugins.module_utils._marathon_wait import DeploymentWaiter, wait_until
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon_wait import (
+    DeploymentWaiter, TaskFailureWatch, describe_task_failure, wait_until,
+)
 
 
 def import_yaml():
@@ -45,6 +47,9 @@ def import_yaml():
 
 
 MAX_LOCK_ROUNDS = 5
+# After the deployment, the wanted tasks must stay running (and healthy) this long with no task of the new version
+# failing: a crash-looping task shows TASK_RUNNING for an instant between its failures.
+STABLE_SECONDS = 2.0
 
 
 # Ansible hides a no_log value wherever it occurs in the output, also inside other strings and numbers: a short
@@ -333,12 +338,14 @@ class AppRunner:
     def write(self, send, final_get=True):
         """Send one write; True when done (waited if asked), False to re-decide after a lock cleared."""
         p = self.p
-        stream = self.waiter.subscribe(self.deadline - self.clock()) if p['wait'] else None
+        stream = self.waiter.subscribe(deadline=self.deadline) if p['wait'] else None
         try:
             resp = send()
         except ApiError as e:
             if stream is not None:
                 stream.close()
+            if e.maybe_applied:
+                self.wrote = True  # the reply was lost, not necessarily the write: never claim "no change"
             locks = locking_deployments(e)
             if not locks or p['force']:
                 raise
@@ -356,9 +363,13 @@ class AppRunner:
             if stream is not None:
                 stream.close()
             return True
+        version = resp.body.get('version') if isinstance(resp.body, dict) else None
+        watch = TaskFailureWatch(self.app_id, version, lambda: self.mm.get_app(self.app_id)) if final_get else None
         if dep_id:
-            res = self.waiter.wait([dep_id], self.deadline, stream)
+            res = self.waiter.wait([dep_id], self.deadline, stream, watch)
             self.result['wait'] = {'via': res.via, 'seconds': round(res.elapsed, 3)}
+            if res.task_failure:
+                self.fail_task_failure(dep_id, res.task_failure)
             if res.failed:
                 diag = self.mm.diagnostics(self.app_id)
                 self.mm.fail('Deployment %s of app %s failed: %s' % (dep_id, self.app_id, describe_diagnostics(diag)),
@@ -371,22 +382,44 @@ class AppRunner:
         elif stream is not None:
             stream.close()
         if final_get:
-            self.wait_tasks()
+            self.wait_tasks(watch)
         return True
 
-    def wait_tasks(self):
-        """After the deployment: every wanted instance running, and healthy when health checks exist."""
+    def fail_task_failure(self, dep_id, failure):
+        """A task of the version we deployed failed: Marathon relaunches it with a growing delay and the deployment
+        runs on, but waiting longer cannot make this version good."""
+        diag = self.mm.diagnostics(self.app_id)
+        self.mm.fail('Deployment %s of app %s: a task of the new version failed: %s. Marathon keeps relaunching it '
+                     '(the deployment is left running); fix the app and run again, or roll back.' % (
+                         dep_id, self.app_id, describe_task_failure(failure)),
+                     task_failure=failure, diagnostics=diag, **self.partial())
+
+    def wait_tasks(self, watch=None):
+        """After the deployment: every wanted instance running, and healthy when health checks exist, for
+        STABLE_SECONDS in a row, and no task of the new version failed meanwhile."""
+        stable = {'since': None}
+
         def ready():
             app = self.mm.get_app(self.app_id)
             if app is None:
                 return True, None
+            if watch is not None and watch.from_app(app):
+                return True, app
             want = app.get('instances') or 0
             ok = (app.get('tasksRunning') or 0) >= want
             if app.get('healthChecks'):
                 ok = ok and (app.get('tasksHealthy') or 0) >= want
-            return ok, app
+            if not ok or not want:
+                stable['since'] = None
+                return ok, app
+            now = self.clock()
+            stable['since'] = stable['since'] if stable['since'] is not None else now
+            return now - stable['since'] >= STABLE_SECONDS or now >= self.deadline, app
         done, app = wait_until(ready, self.deadline, clock=self.clock)
         self.describe_current(app)
+        failure = watch.from_app(app) if watch is not None else None
+        if failure:
+            self.fail_task_failure(self.result.get('deployment_id'), failure)
         if not done:
             diag = self.mm.diagnostics(self.app_id)
             self.mm.fail('App %s: deployment finished but only %s of %s instance(s) are running%s within wait_timeout=%ss: %s' % (

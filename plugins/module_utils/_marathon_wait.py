@@ -8,10 +8,18 @@
 """Bounded waiting for Marathon deployments: the event stream first, polling as fallback.
 
 Open the stream *before* the write (`subscribe()`), so a deployment that finishes at once is not
-missed; then `wait(ids, deadline, stream)`. Marathon removes finished, failed and cancelled plans
+missed; then `wait(ids, deadline, stream, watch)`. Marathon removes finished, failed and cancelled plans
 from GET /v2/deployments, so "absent from that list" is the ground truth; events only make us
-notice sooner. Transient HTTP errors while waiting are tolerated until the deadline. Never raises
-on timeout: the result says what is still pending.
+notice sooner, and the list is read again whenever no event of ours came for `idle` seconds (a stream that
+only sends heartbeats cannot hold the wait). Transient HTTP errors while waiting are tolerated until the
+deadline. Never raises on timeout: the result says what is still pending.
+
+Every read inside the wait is capped by the deadline (`deadline_scope`), and the stream is read with the
+deadline too: a hung or dripping server ends the wait at the deadline, not at the next full line.
+
+`TaskFailureWatch(app_id, version, read_app)` ends the wait early when a task of the version being deployed
+fails (a `status_update_event` with TASK_FAILED/TASK_ERROR, or the app's `lastTaskFailure` of that version):
+Marathon keeps relaunching such a task and the deployment would otherwise run until `wait_timeout`.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -22,60 +30,77 @@ import json
 import socket
 import time
 
-from ansible_collections.dcos.stateful.plugins.module_utils._http import ApiError
+from ansible_collections.dcos.stateful.plugins.module_utils._http import ApiError, deadline_scope
 
 DEPLOYMENT_EVENTS = ['deployment_success', 'deployment_failed']
+STATUS_EVENT = 'status_update_event'
+# A task's own failure; TASK_KILLED (our kill, a health-check kill) and TASK_LOST (an agent) are not.
+FAILED_TASK_STATES = frozenset(['TASK_FAILED', 'TASK_ERROR'])
+# One SSE line: deployment events carry whole plans, large on a big cluster but never unbounded.
+MAX_EVENT_LINE = 16 * 1024 * 1024
+IDLE = ('idle', None)
 
 
 class WaitResult:
-    def __init__(self, pending, failed, elapsed, via, last_error=None, failure_events=None):
+    def __init__(self, pending, failed, elapsed, via, last_error=None, failure_events=None, task_failure=None):
         self.pending = sorted(pending)
         self.failed = sorted(failed)
         self.elapsed = elapsed
         self.via = via
         self.last_error = last_error
         self.failure_events = failure_events or []
+        self.task_failure = task_failure
 
     @property
     def ok(self):
-        return not self.pending and not self.failed
+        return not self.pending and not self.failed and not self.task_failure
 
     @property
     def timed_out(self):
-        return bool(self.pending)
+        return bool(self.pending) and not self.task_failure
 
 
 class EventStream:
-    """Server-Sent Events reader over an open_url response."""
+    """Server-Sent Events reader over a BoundedStream (or any object with readline(limit, until))."""
 
-    def __init__(self, response):
+    def __init__(self, response, clock=time.monotonic):
         self.response = response
+        self.clock = clock
+        self._event, self._data = None, []
 
-    def next_event(self):
-        """(event_type, data) of the next event; None at end of stream. Raises socket.timeout/OSError."""
-        event, data = None, []
+    def next_event(self, until=None):
+        """(event_type, data) of the next event; IDLE when ``until`` passes first (heartbeats do not count);
+        None at end of stream or when the stream broke (then reopen)."""
         while True:
-            line = self.response.readline()
+            if until is not None and self.clock() >= until:
+                return IDLE
+            try:
+                line = self.response.readline(MAX_EVENT_LINE, until)
+            except socket.timeout:
+                return IDLE
+            except (ApiError, OSError, ValueError):
+                return None
             if not line:
                 return None
             line = line.decode('utf-8', 'replace').rstrip('\r\n')
             if not line:
-                if data or event:
-                    payload = '\n'.join(data)
+                if self._data or self._event:
+                    event, payload = self._event or 'message', '\n'.join(self._data)
+                    self._event, self._data = None, []
                     try:
                         payload = json.loads(payload)
                     except ValueError:
                         pass
-                    return event or 'message', payload
+                    return event, payload
                 continue
             if line.startswith(':'):
                 continue
             field, sep, value = line.partition(':')
             value = value[1:] if sep and value.startswith(' ') else value
             if field == 'event':
-                event = value
+                self._event = value
             elif field == 'data':
-                data.append(value)
+                self._data.append(value)
 
     def close(self):
         try:
@@ -91,6 +116,42 @@ def event_deployment_id(data):
     return data.get('id') or (plan.get('id') if isinstance(plan, dict) else None)
 
 
+def describe_task_failure(failure):
+    return '%s %s on %s%s' % (failure.get('taskId') or failure.get('task_id') or 'a task', failure.get('state'),
+                              failure.get('host'), ': %s' % failure['message'] if failure.get('message') else '')
+
+
+class TaskFailureWatch:
+    """Failures of tasks of one app version: the version a write returned (tasks launched for it carry it)."""
+
+    def __init__(self, app_id, version, read_app):
+        self.app_id = app_id
+        self.version = version
+        self.read_app = read_app
+
+    def _ours(self, app_id, version, state):
+        return bool(self.version) and app_id == self.app_id and version == self.version and state in FAILED_TASK_STATES
+
+    def from_event(self, event, data):
+        if event != STATUS_EVENT or not isinstance(data, dict):
+            return None
+        if self._ours(data.get('appId'), data.get('version'), data.get('taskStatus')):
+            return {'taskId': data.get('taskId'), 'state': data.get('taskStatus'), 'host': data.get('host'),
+                    'message': data.get('message'), 'version': data.get('version'), 'source': 'event'}
+        return None
+
+    def from_app(self, app):
+        failure = app.get('lastTaskFailure') if isinstance(app, dict) else None
+        if isinstance(failure, dict) and self._ours(self.app_id, failure.get('version'), failure.get('state')):
+            return dict(failure, source='lastTaskFailure')
+        return None
+
+    def poll(self):
+        if not self.version:
+            return None
+        return self.from_app(self.read_app())
+
+
 class DeploymentWaiter:
     def __init__(self, client, clock=time.monotonic, sleep=time.sleep, idle=5.0, use_events=True):
         self.client = client
@@ -99,40 +160,66 @@ class DeploymentWaiter:
         self.idle = idle
         self.use_events = use_events
 
-    def subscribe(self, timeout=None):
-        """Open /v2/events filtered to deployment outcomes; None when unavailable (then we poll)."""
+    def subscribe(self, timeout=None, deadline=None):
+        """Open /v2/events filtered to deployment outcomes and task status; None when unavailable (then we
+        poll). ``deadline`` bounds how long the stream is read (default: ``timeout`` from now)."""
         if not self.use_events:
             return None
-        idle = self.idle if timeout is None else max(0.5, min(self.idle, timeout))
+        if deadline is None and timeout is not None:
+            deadline = self.clock() + max(0.5, timeout)
         try:
-            resp = self.client.open_stream('/v2/events', query={'event_type': DEPLOYMENT_EVENTS},
-                                           timeout=idle, headers={'Accept': 'text/event-stream'})
+            resp = self.client.open_stream('/v2/events', query={'event_type': DEPLOYMENT_EVENTS + [STATUS_EVENT]},
+                                           timeout=min(self.idle, self.client.timeout), deadline=deadline,
+                                           headers={'Accept': 'text/event-stream'})
         except ApiError:
             return None
-        return EventStream(resp)
+        if 'text/event-stream' not in (resp.headers.get('content-type') or ''):
+            resp.close()  # not an event stream (a proxy's page, another service): poll instead
+            return None
+        return EventStream(resp, clock=self.clock)
 
     def running_ids(self):
-        deployments = self.client.get_json('/v2/deployments', retry=False)
+        deployments = self.client.get_json('/v2/deployments', retry=False, shape=list)
         return set(d.get('id') for d in deployments or [] if isinstance(d, dict))
 
-    def wait(self, deployment_ids, deadline, stream=None):
-        """Wait until none of `deployment_ids` is running or `deadline` (clock value) passes."""
+    def wait(self, deployment_ids, deadline, stream=None, watch=None):
+        """Wait until none of `deployment_ids` is running, a task of the watched version failed, or `deadline`
+        (clock value) passes."""
+        with deadline_scope(deadline):
+            return self._wait(deployment_ids, deadline, stream, watch)
+
+    def _check(self, pending, watch):
+        """(still pending, task failure or None, error text or None) from the list (and the app)."""
+        error = None
+        try:
+            pending = pending & self.running_ids()
+        except ApiError as e:
+            error = e.describe()
+        failure = None
+        if watch is not None:
+            try:
+                failure = watch.poll()
+            except ApiError as e:
+                error = e.describe()
+        return pending, failure, error
+
+    def _wait(self, deployment_ids, deadline, stream, watch):
         start = self.clock()
         pending = set(i for i in deployment_ids if i)
         failed, failure_events = set(), []
-        last_error = None
+        task_failure, last_error = None, None
         via = 'events' if stream is not None else 'polling'
         delay = 0.05
         check_now = stream is None
+        next_check = self.clock() + self.idle
         try:
-            while pending:
+            while pending and task_failure is None:
                 if check_now:
-                    try:
-                        pending &= self.running_ids()
-                    except ApiError as e:
-                        last_error = e.describe()
+                    pending, task_failure, error = self._check(pending, watch)
+                    last_error = error or last_error
                     check_now = False
-                    if not pending:
+                    next_check = self.clock() + self.idle
+                    if not pending or task_failure is not None:
                         break
                 remaining = deadline - self.clock()
                 if remaining <= 0:
@@ -142,19 +229,21 @@ class DeploymentWaiter:
                     delay = min(delay * 1.6, 1.0)
                     check_now = True
                     continue
-                try:
-                    item = stream.next_event()
-                except (socket.timeout, OSError, ValueError):
-                    item = None
+                item = stream.next_event(min(deadline, next_check))
+                if item is IDLE:
+                    check_now = True  # nothing of ours for `idle` seconds (heartbeats only?): read the list
+                    continue
                 if item is None:
-                    # idle or dropped: reopen first, then check the list, so nothing is missed
+                    # dropped: reopen first, then check the list, so nothing is missed
                     stream.close()
-                    stream = self.subscribe(deadline - self.clock())
+                    stream = self.subscribe(deadline=deadline) if deadline - self.clock() > 0 else None
                     if stream is None:
                         via = 'polling'
                     check_now = True
                     continue
                 event, data = item
+                if watch is not None:
+                    task_failure = watch.from_event(event, data)
                 dep_id = event_deployment_id(data)
                 if dep_id in pending and event in DEPLOYMENT_EVENTS:
                     pending.discard(dep_id)
@@ -164,11 +253,18 @@ class DeploymentWaiter:
         finally:
             if stream is not None:
                 stream.close()
-        return WaitResult(pending, failed, self.clock() - start, via, last_error, failure_events)
+        return WaitResult(pending, failed, self.clock() - start, via, last_error, failure_events, task_failure)
 
 
 def wait_until(predicate, deadline, clock=time.monotonic, sleep=time.sleep):
-    """Poll `predicate()` (returns (done, value)) with backoff until done or deadline; -> (done, value)."""
+    """Poll `predicate()` (returns (done, value)) with backoff until done or deadline; -> (done, value).
+    Every request the predicate makes is capped by the deadline; a deadline already past (no waiting asked)
+    still allows the one check, bounded by the request's own timeout."""
+    with deadline_scope(deadline if deadline > clock() else None):
+        return _poll(predicate, deadline, clock, sleep)
+
+
+def _poll(predicate, deadline, clock, sleep):
     delay = 0.05
     while True:
         done, value = predicate()

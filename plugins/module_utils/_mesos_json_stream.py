@@ -11,7 +11,8 @@
 Python objects. ``iter_object(read, array_key)`` yields ``(key, value)`` for the top-level members and
 ``(array_key, element)`` for each element of the array named ``array_key``, reading ``read(n)`` chunks,
 so only one element (one agent) is ever held as objects. Each value is decoded by the standard ``json``
-scanner (``raw_decode``), so what is accepted is exactly JSON.
+scanner (``raw_decode``), so what is accepted is exactly JSON. One value larger than ``max_value``
+characters (an endless string from a broken server) is refused instead of growing memory without end.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -25,6 +26,8 @@ import re
 _WS = re.compile(r'[ \t\n\r]*')
 _NUMBER_TAIL = re.compile(r'[0-9.eE+-]*')
 CHUNK = 1 << 20
+# One agent is a few KB to a few hundred KB of JSON; nothing a master sends as one value comes near this.
+MAX_VALUE = 64 << 20
 
 
 class StreamError(ValueError):
@@ -32,9 +35,10 @@ class StreamError(ValueError):
 
 
 class _Reader:
-    def __init__(self, read, chunk=CHUNK):
+    def __init__(self, read, chunk=CHUNK, max_value=MAX_VALUE):
         self._read = read
         self._chunk = chunk
+        self._max_value = max_value
         self._decoder = codecs.getincrementaldecoder('utf-8')()
         self._json = json.JSONDecoder()
         self.buf = ''
@@ -48,6 +52,8 @@ class _Reader:
         text = self._decoder.decode(data or b'', final=self.eof)
         self.buf = self.buf[self.pos:] + text
         self.pos = 0
+        if len(self.buf) > self._max_value:
+            raise StreamError('a single JSON value longer than %d characters' % self._max_value)
 
     def peek(self):
         """Next non-blank character (not consumed), '' at the end."""
@@ -85,9 +91,10 @@ class _Reader:
             return value
 
 
-def iter_object(read, array_key, chunk=CHUNK):
-    """Yield the members of a JSON object, with the array ``array_key`` yielded element by element."""
-    reader = _Reader(read, chunk)
+def iter_object(read, array_key, chunk=CHUNK, max_value=MAX_VALUE, arrays_seen=None):
+    """Yield the members of a JSON object, with the array ``array_key`` yielded element by element.
+    ``arrays_seen`` (a set) gets ``array_key`` once it was found as an array, even an empty one."""
+    reader = _Reader(read, chunk, max_value)
     reader.expect('{')
     if reader.peek() == '}':
         return
@@ -97,6 +104,8 @@ def iter_object(read, array_key, chunk=CHUNK):
             raise StreamError('expected an object key, found %r' % (key,))
         reader.expect(':')
         if key == array_key and reader.peek() == '[':
+            if arrays_seen is not None:
+                arrays_seen.add(key)
             reader.expect('[')
             if reader.peek() == ']':
                 reader.expect(']')

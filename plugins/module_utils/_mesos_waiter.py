@@ -9,7 +9,8 @@
 
 Mesos has no event for "the agent applied an operator call", so the result is polled: the first read
 is immediate, then the interval grows from ``first`` to ``cap`` (no fixed long sleeps), and the wait
-ends at ``timeout`` with the last value read (the partial result), never later.
+ends at ``timeout`` with the last value read (the partial result), never later: every request made by
+``read`` is capped by the same deadline (``deadline_scope``), so a hung server cannot stretch the wait.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -17,6 +18,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import time
+
+from ansible_collections.dcos.stateful.plugins.module_utils._http import deadline_scope
 
 
 class WaitResult:
@@ -37,6 +40,12 @@ def wait_until(read, done, timeout, tolerate=None, clock=time.monotonic, sleep=t
     """
     start = clock()
     deadline = start + max(0.0, timeout)
+    # no time to wait (timeout 0): the one read is bounded by the request's own timeout
+    with deadline_scope(deadline if timeout > 0 else None):
+        return _poll(read, done, tolerate, clock, sleep, start, deadline, first, factor, cap)
+
+
+def _poll(read, done, tolerate, clock, sleep, start, deadline, first, factor, cap):
     interval = first
     polls = 0
     value = None

@@ -87,11 +87,18 @@ options:
     description:
       - Wait for the deployment to finish and for the tasks to be running (and healthy when the app has
         health checks).
+      - The tasks must then stay running (and healthy) for 2 seconds in a row (less when O(wait_timeout) ends
+        sooner), so that a crash-looping task caught in its running instant is not taken for success.
+      - The module fails at once, without waiting for O(wait_timeout), when a task of the version being deployed
+        fails (C(TASK_FAILED) or C(TASK_ERROR), seen in the event stream or in the app's C(lastTaskFailure));
+        Marathon's deployment is left running and keeps relaunching the task.
     type: bool
     default: true
   wait_timeout:
     description:
       - How many seconds to wait, in total, for running deployments (a lock) and for our own deployment.
+      - Every request made while waiting is cut short when this time is up, whatever O(timeout) is; the
+        diagnostics read after a failed wait take at most 2 more seconds.
     type: int
     default: 300
   remove_volumes:

@@ -171,6 +171,7 @@ import time
 from ansible_collections.dcos.stateful.plugins.module_utils._http import ApiError
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon import MarathonModule
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon_app_spec import canonical_app_id
+from ansible_collections.dcos.stateful.plugins.module_utils._mesos import read_slaves
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon_tasks import summarise_tasks
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon_wait import wait_until
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon_wipe import (
@@ -248,9 +249,9 @@ def main():
 
         def released():
             try:
-                left = leftovers_in_mesos(mesos.get_json('/master/slaves'), result['persistence_ids'], instance_ids)
+                left = leftovers_in_mesos(read_slaves(mesos), result['persistence_ids'], instance_ids)
             except ApiError as e:
-                if e.status is not None and 400 <= e.status < 500:
+                if e.reason == 'not_api' or (e.status is not None and 400 <= e.status < 500):
                     refused.append(e)  # wrong mesos_url or credentials: waiting cannot help
                     return True, None
                 last_error[:] = [e.describe()]

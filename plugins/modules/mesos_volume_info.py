@@ -414,6 +414,7 @@ from functools import partial
 from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.dcos.stateful.plugins.module_utils._http import ApiError
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon import read_apps, read_pods_status
 from ansible_collections.dcos.stateful.plugins.module_utils._mesos import MesosClient
 from ansible_collections.dcos.stateful.plugins.module_utils._mesos_audit import audit_members
 
@@ -434,7 +435,7 @@ ARGUMENT_SPEC = dict(
 def read_pods(client, marathon):
     """``/v2/pods/::status``; Marathon before 1.4 has no pods (404)."""
     try:
-        return marathon.get_json('/v2/pods/::status') or []
+        return read_pods_status(marathon)
     except ApiError as error:
         if error.status == 404:
             return []
@@ -453,7 +454,7 @@ def main():
         marathon = client.other_client(params['marathon_url'], params.get('marathon_username'),
                                        params.get('marathon_password'), params.get('marathon_token'))
         try:
-            apps = marathon.get_json('/v2/apps', query={'embed': 'apps.tasks'})
+            apps = {'apps': read_apps(marathon, {'embed': 'apps.tasks'})}
         except ApiError as error:
             client.fail_api(error, 'Reading Marathon apps failed')
     try:
