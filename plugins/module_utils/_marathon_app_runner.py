@@ -25,9 +25,10 @@ from ansible_collections.dcos.stateful.plugins.module_utils._marathon import (
 )
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon_app_spec import (
     MASK, SERVER_FIELDS, RESIDENT_HINT, app_id_errors, body_for_put, build_diff, canonical_app_id, differences,
-    external_volumes, has_stateful_volumes, is_secret_key, mask_secrets, persistent_volumes, predict_app,
+    external_volumes, has_stateful_volumes, mask_secrets, persistent_volumes, predict_app,
     resident_update_violations, restore_masked, role_change_violation,
 )
+from ansible_collections.dcos.stateful.plugins.module_utils._secrets import secret_values
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon_tasks import summarise_tasks
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon_validate import (
     group_details, render, semantic_errors, validate_app,
@@ -45,34 +46,6 @@ def import_yaml():
 
 
 MAX_LOCK_ROUNDS = 5
-
-
-# Ansible hides a no_log value wherever it occurs in the output, also inside other strings and numbers: a short
-# or common value ("1", "d", "true") under a key that merely looks secret ("USE_API_KEY", "monkey") would turn
-# cpus, task ids and every "true" into VALUE_SPECIFIED_IN_NO_LOG_PARAMETER / ********. Such values are not
-# registered; the module's own results and diffs still mask every secret-looking value (mask_secrets).
-MIN_NO_LOG_LENGTH = 4
-NOT_SECRETS = frozenset(['true', 'false', 'yes', 'no', 'on', 'off', 'none', 'null'])
-
-
-def secret_values(value, key=None, out=None):
-    """Scalar values stored under secret-looking keys (registered as no_log values)."""
-    out = set() if out is None else out
-    if isinstance(value, dict):
-        is_reference = list(value) == ['secret']  # env var {"secret": "<name of a secrets entry>"}, not a value
-        for k, v in value.items():
-            if is_reference:
-                continue
-            if is_secret_key(k) and isinstance(v, (str, int, float)) \
-                    and not isinstance(v, bool) and str(v) != MASK and len(str(v)) >= MIN_NO_LOG_LENGTH \
-                    and str(v).lower() not in NOT_SECRETS:
-                out.add(str(v))
-            else:
-                secret_values(v, k, out)
-    elif isinstance(value, list):
-        for v in value:
-            secret_values(v, key, out)
-    return out
 
 
 class AppRunner:
@@ -125,6 +98,8 @@ class AppRunner:
         desired = self.load_definition()
         app_id = p['id']
         if desired is not None:
+            # before any check can fail: a failure message (or the invocation at -vvv) must not show them
+            self.hide(secret_values(desired))
             for key in SERVER_FIELDS:
                 desired.pop(key, None)
             def_id = desired.get('id')
@@ -136,8 +111,6 @@ class AppRunner:
                 desired['id'] = canonical_app_id(app_id)
             if p['instances'] is not None:
                 desired['instances'] = p['instances']
-            for v in secret_values(desired):
-                self.mm.module.no_log_values.add(v)
         if not app_id or not isinstance(app_id, str):
             self.mm.fail('The app id is missing: set id, or id in the definition')
         if p['instances'] is not None and p['instances'] < 0:
@@ -259,9 +232,12 @@ class AppRunner:
                          'Marathon has no value there to keep. Give the real value. Nothing was sent.' % (
                              self.app_id, ', '.join(missing), 's' if len(missing) == 1 else '', MASK),
                          fields=missing)
-        for value in secret_values(restored):
-            self.mm.module.no_log_values.add(value)
+        self.hide(secret_values(restored))
         return restored
+
+    def hide(self, values):
+        """Register secret values with Ansible, which then hides them wherever they would appear."""
+        self.mm.module.no_log_values.update(values)
 
     # absent -----------------------------------------------------
 

@@ -19,6 +19,11 @@ import copy
 import json
 import re
 
+# The secret detector lives in _secrets; these names are re-exported for the Marathon modules.
+from ansible_collections.dcos.stateful.plugins.module_utils._secrets import (  # noqa: F401 pylint: disable=unused-import
+    MASK, MASK_CHANGED, flag_changed_secrets, is_secret_key, mask_secrets, name_parts, restore_masked,
+)
+
 # Fields Marathon sets itself; never compared and never sent back.
 SERVER_FIELDS = frozenset([
     'version', 'versionInfo', 'tasksStaged', 'tasksRunning', 'tasksHealthy', 'tasksUnhealthy',
@@ -50,31 +55,7 @@ DYNAMIC_PORT_FIELDS = frozenset(['port', 'servicePort', 'hostPort'])
 
 RESOURCE_FIELDS = ('cpus', 'mem', 'disk', 'gpus', 'requirePorts')
 
-# Secret-looking key names are judged by their word parts (split on _ - . / and camelCase), not by substrings:
-# "monkey", "keyboard_layout" and the literal "key" field of docker parameters / labels are not secrets.
-SECRET_WORDS = frozenset(['password', 'passwords', 'passwd', 'pass', 'passphrase', 'secret', 'secrets', 'token',
-                          'tokens', 'apikey', 'apikeys', 'credential', 'credentials', 'privatekey', 'secretkey'])
-# "key" is a secret only as the last part of a longer name: API_KEY, ssh-key, privateKey (not KEY_COUNT, key).
-KEY_WORDS = frozenset(['key', 'keys'])
-_NAME_SEPARATORS_RE = re.compile(r'[_\-./\s]+')
-_CAMEL_PART_RE = re.compile(r'[A-Z]+(?![a-z])|[A-Z]?[a-z]+')
-MASK = '********'
-MASK_CHANGED = MASK + ' (changed)'  # after-side of a masked value that changes, so --diff shows a change
-
 APP_ID_SEGMENT_RE = re.compile(r'^(([a-z0-9]|[a-z0-9][a-z0-9\-]*[a-z0-9])\.)*([a-z0-9]|[a-z0-9][a-z0-9\-]*[a-z0-9])$')
-
-
-def name_parts(name):
-    """Lower-case word parts of a key name: 'dbPassword' -> ['db', 'password'], 'API_KEY' -> ['api', 'key']."""
-    return [part.lower() for chunk in _NAME_SEPARATORS_RE.split(name) for part in _CAMEL_PART_RE.findall(chunk)]
-
-
-def is_secret_key(name):
-    """Whether values under this key name are secrets (masked in output, registered as no_log)."""
-    if not isinstance(name, str):
-        return False
-    parts = name_parts(name)
-    return any(part in SECRET_WORDS for part in parts) or (len(parts) > 1 and parts[-1] in KEY_WORDS)
 
 
 def canonical_app_id(app_id):
@@ -397,72 +378,6 @@ def body_for_put(desired):
     for key in SERVER_FIELDS:
         body.pop(key, None)
     return body
-
-
-# ---------------------------------------------------------------- secrets
-
-def mask_secrets(value, _key=None):
-    """Copy of `value` with the values of secret-looking keys replaced by a mask."""
-    if isinstance(value, dict):
-        out = {}
-        is_reference = list(value) == ['secret']  # env var {"secret": "<name of a secrets entry>"}
-        for k, v in value.items():
-            if is_secret_key(k) and not isinstance(v, (dict, list)) \
-                    and v not in (None, '') and not is_reference:
-                out[k] = MASK
-            else:
-                out[k] = mask_secrets(v, k)
-        return out
-    if isinstance(value, list):
-        return [mask_secrets(v, _key) for v in value]
-    return value
-
-
-def restore_masked(desired, current, path=''):
-    """The mask fed back (this collection's own masked output reused as a definition) keeps Marathon's value.
-
-    Returns (copy of desired, paths of masked values Marathon has no value for). Without this a registered
-    `app` passed back as `definition` would set every secret to '********'.
-    """
-    missing = []
-    if isinstance(desired, dict):
-        out = {}
-        for k, v in desired.items():
-            sub = '%s/%s' % (path, k)
-            have = current.get(k) if isinstance(current, dict) else None
-            if is_secret_key(k) and v == MASK:
-                if have is None or have == MASK:
-                    missing.append(sub)
-                out[k] = have if have is not None else v
-            else:
-                out[k], more = restore_masked(v, have, sub)
-                missing.extend(more)
-        return out, missing
-    if isinstance(desired, list):
-        have = current if isinstance(current, list) and len(current) == len(desired) else [None] * len(desired)
-        out = []
-        for i, (v, h) in enumerate(zip(desired, have)):
-            item, more = restore_masked(v, h, '%s(%d)' % (path, i))
-            out.append(item)
-            missing.extend(more)
-        return out, missing
-    return desired, missing
-
-
-def flag_changed_secrets(before, after, masked_after):
-    """Mark masked values that changed, in place: both sides would read MASK and the diff would show nothing."""
-    if isinstance(before, dict) and isinstance(after, dict) and isinstance(masked_after, dict):
-        for k in masked_after:
-            if k not in before or k not in after:
-                continue
-            if masked_after[k] == MASK and before[k] != after[k]:
-                masked_after[k] = MASK_CHANGED
-            else:
-                flag_changed_secrets(before[k], after[k], masked_after[k])
-    elif isinstance(before, list) and isinstance(after, list) and isinstance(masked_after, list) \
-            and len(before) == len(after) == len(masked_after):
-        for b, a, m in zip(before, after, masked_after):
-            flag_changed_secrets(b, a, m)
 
 
 # ---------------------------------------------------------------- resident update rules

@@ -25,8 +25,10 @@ description:
   - Waits for the deployment through Marathon's event stream (C(/v2/events)), falling back to polling
     C(/v2/deployments), and then for the tasks to run and be healthy. On a timeout or a failed deployment
     it fails with diagnostics (why offers were declined, the last task failure).
-  - Values of secret-looking keys (names containing password, secret, token or key) are masked in the
-    diff and in the returned app.
+  - Values of secret-looking keys (names with a word such as password, passwd, secret, token or credential,
+    names ending in key or pwd, for example C(PGPASSWORD), C(MYSQL_PWD), C(API_KEY)) and the password of any URL
+    in any value (C(postgres://user:password@db/x)) are masked in the diff and in the returned app, and Ansible
+    hides them in every message, also when the module fails before sending anything.
 author:
   - dcos.stateful maintainers (@dcos-stateful)
 extends_documentation_fragment:
@@ -273,6 +275,7 @@ def main():
         mutually_exclusive=[['definition', 'src']],
         required_one_of=[['id', 'definition', 'src']],
         supports_check_mode=True,
+        scanned=['definition'],
     )
     AppRunner(mm).run()
 
