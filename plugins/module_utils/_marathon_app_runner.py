@@ -25,7 +25,7 @@ from ansible_collections.dcos.stateful.plugins.module_utils._marathon import (
 )
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon_app_spec import (
     MASK, SERVER_FIELDS, RESIDENT_HINT, app_id_errors, body_for_put, build_diff, canonical_app_id, differences,
-    external_volumes, has_stateful_volumes, mask_secrets, persistent_volumes, predict_app,
+    dropped_persistent_volumes, external_volumes, has_stateful_volumes, mask_secrets, persistent_volumes, predict_app,
     resident_update_violations, restore_masked, role_change_violation,
 )
 from ansible_collections.dcos.stateful.plugins.module_utils._secrets import secret_values
@@ -201,8 +201,10 @@ class AppRunner:
                     return
                 violations = resident_update_violations(desired, current)
                 if violations:
-                    self.mm.fail('App %s has local persistent volumes; Marathon rejects this change: %s %s' % (
-                        self.app_id, render(violations), RESIDENT_HINT), details=violations, changed_keys=changed_keys)
+                    dropped = dropped_persistent_volumes(desired, current)
+                    self.mm.fail('App %s has local persistent volumes; Marathon rejects this change: %s%s Nothing was '
+                                 'sent.' % (self.app_id, render(violations), '' if dropped else ' ' + RESIDENT_HINT),
+                                 details=violations, changed_keys=changed_keys)
                 role_change = role_change_violation(desired, current)
                 if role_change and not p['force']:
                     self.mm.fail('App %s: %s. Set force=true to accept that.' % (self.app_id, role_change['errors'][0]),
@@ -257,11 +259,34 @@ class AppRunner:
                 self.result['diff'] = {'before': mask_secrets(body_for_put(current)), 'after': {}}
             self.describe_current(current)
             if self.mm.check_mode:
+                self.result['app'] = None  # as predicted: the app is gone (documented: null after removal)
                 return
-            if self.write(lambda: self.mm.delete_app(self.app_id, force=self.p['force']), final_get=False):
+            force = self.delete_force(current)
+            if self.write(lambda: self.mm.delete_app(self.app_id, force=force), final_get=False):
                 self.result['app'] = None
                 return
         self.mm.fail('App %s stayed locked by other deployments; gave up after %d attempts' % (self.app_id, MAX_LOCK_ROUNDS))
+
+    def delete_force(self, current):
+        """force for the DELETE: true when the only deployments in the way are the app's own.
+
+        Real Marathon: DELETE /v2/apps/{id} defaults to force=true, cancelling the app's running deployment; a
+        deployment that never finishes (failing health checks) would otherwise hold the delete until wait_timeout.
+        force=false keeps its meaning for deployments that also touch other apps (a group deployment): those are
+        waited for, not cancelled.
+        """
+        if self.p['force'] or not current.get('deployments'):
+            return self.p['force']
+        locking = set(d.get('id') for d in current['deployments'] if isinstance(d, dict))
+        running = [d for d in self.mm.deployments() if isinstance(d, dict) and d.get('id') in locking]
+        own = [d for d in running if all(isinstance(a, str) and canonical_app_id(a) == self.app_id
+                                         for a in d.get('affectedApps') or [self.app_id])]
+        if len(own) < len(running):
+            return False
+        if own:
+            self.mm.module.warn('Deleting app %s cancels its own running deployment %s, as Marathon does by default '
+                                'for a delete.' % (self.app_id, ', '.join(str(d.get('id')) for d in own)))
+        return True
 
     def refuse_delete(self, current):
         tasks = summarise_tasks(current.get('tasks'))

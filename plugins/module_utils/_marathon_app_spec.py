@@ -353,7 +353,7 @@ def build_diff(desired, current, changed_keys):
             after[key] = d.get(key)
             continue
         have = c[key] if key in c else default_for(key, c)
-        want = d.get(key)
+        want = keep_assigned_ports(d.get(key), have)
         if key in MAP_FIELDS:
             have, want = partial_diff(have or {}, want or {}, None)
         before[key] = have
@@ -368,7 +368,8 @@ def predict_app(desired, current):
     result = copy.deepcopy(current) if current else {}
     for key in SERVER_FIELDS:
         result.pop(key, None)
-    result.update(copy.deepcopy(desired))
+    for key, value in desired.items():
+        result[key] = keep_assigned_ports(copy.deepcopy(value), result.get(key))
     return result
 
 
@@ -405,9 +406,48 @@ def _persistent_signature(app):
     return sorted(sig)
 
 
-RESIDENT_HINT = ('Marathon keeps the reservations of a resident app fixed. To change this, deploy a new app '
-                 'with a new id (and move the data), or remove this app with state=absent and '
-                 'remove_volumes=true, which destroys its volumes, then create it again.')
+RESIDENT_HINT = ('Marathon keeps the reservations of a resident app fixed. To get different ones, deploy a new app '
+                 'with a new id and move the data to it; this app and its volumes stay as they are.')
+
+DROPPED_VOLUMES_HINT = ('The definition sets container, and Marathon replaces the whole container block with it: '
+                        'without its volumes it would drop the local persistent volumes %s. Give container.volumes '
+                        '(and container.portMappings, if any) as they are (the app as registered from this module or '
+                        'marathon_app_info holds them) and change only what you mean to change, such as '
+                        'container.docker.image.')
+
+
+def dropped_persistent_volumes(desired, current):
+    """containerPaths of the app's persistent volumes that a `container` without `volumes` in `desired` drops.
+
+    The common mistake (container: {docker: {image: new}} to upgrade an image); an explicit `volumes` list is
+    judged by Marathon's own rule instead.
+    """
+    container = desired.get('container')
+    if not isinstance(container, dict) or 'volumes' in container or not is_resident(current):
+        return []
+    kept = set(v.get('containerPath') for v in persistent_volumes(desired))
+    return [v.get('containerPath') for v in persistent_volumes(current) if v.get('containerPath') not in kept]
+
+
+def keep_assigned_ports(after, before):
+    """Copy of `after` where a dynamic port left at 0 shows the port Marathon assigned and keeps (`before`).
+
+    Marathon keeps an app's assigned service ports across updates that ask for 0, so a diff or prediction
+    showing `servicePort: 10001 -> 0` would be wrong.
+    """
+    if isinstance(after, dict) and isinstance(before, dict):
+        out = {}
+        for k, v in after.items():
+            if k in DYNAMIC_PORT_FIELDS and v == 0 and isinstance(before.get(k), int) and before.get(k):
+                out[k] = before[k]
+            else:
+                out[k] = keep_assigned_ports(v, before.get(k))
+        if 'servicePort' not in after and 'containerPort' in after and before.get('servicePort'):
+            out['servicePort'] = before['servicePort']  # a port mapping without servicePort asks for 0
+        return out
+    if isinstance(after, list) and isinstance(before, list) and len(after) == len(before):
+        return [keep_assigned_ports(a, b) for a, b in zip(after, before)]
+    return after
 
 
 def resident_update_violations(desired, current):
@@ -421,7 +461,10 @@ def resident_update_violations(desired, current):
     d = normalise_app(desired)
     c = normalise_app(current)
     out = []
-    if 'container' in desired and _persistent_signature(desired) != _persistent_signature(current):
+    dropped = dropped_persistent_volumes(desired, current)
+    if dropped:
+        out.append({'path': '/container/volumes', 'errors': [DROPPED_VOLUMES_HINT % ', '.join(map(str, dropped))]})
+    elif 'container' in desired and _persistent_signature(desired) != _persistent_signature(current):
         out.append({'path': '/', 'errors': ['Persistent volumes can not be changed!']})
     for key in RESOURCE_FIELDS:
         if key in d:

@@ -83,6 +83,9 @@ options:
         waits for that deployment within O(wait_timeout) and is then decided again.
       - Also needed to change the C(role) of an app with local persistent volumes (existing instances keep
         their reservations under the old role).
+      - With O(state=absent) the app's own running deployment never holds the delete up: it is cancelled, as
+        Marathon's C(DELETE /v2/apps/<id>) does by default (a warning says so). Without O(force), a deployment
+        that also touches other apps (a group deployment) is waited for instead of cancelled.
     type: bool
     default: false
   wait:
@@ -177,7 +180,7 @@ RETURN = r'''
 app:
   description:
     - The app as Marathon holds it after the change (in check mode, as it is predicted to be), with the values
-      of secret-looking keys masked. V(null) after removal.
+      of secret-looking keys masked. V(null) after removal, also in check mode.
   returned: success
   type: dict
   sample: {"id": "/test-persistent-volume", "instances": 1, "cpus": 0.1, "mem": 32, "tasksRunning": 1}
