@@ -262,7 +262,7 @@ class AppRunner:
                 self.result['app'] = None  # as predicted: the app is gone (documented: null after removal)
                 return
             force = self.delete_force(current)
-            if self.write(lambda: self.mm.delete_app(self.app_id, force=force), final_get=False):
+            if self.write(lambda force=force: self.mm.delete_app(self.app_id, force=force), final_get=False):
                 self.result['app'] = None
                 return
         self.mm.fail('App %s stayed locked by other deployments; gave up after %d attempts' % (self.app_id, MAX_LOCK_ROUNDS))
