@@ -226,8 +226,9 @@ def volume_shape_errors(app):
             continue
         if 'secret' in vol:
             if 'mode' in vol:
-                out.append(('/container/volumes(%d)/mode' % i, 'not a field of a secret volume (it has containerPath '
-                                                                 'and secret only; Marathon ignores mode there)'))
+                out.append(('/container/volumes(%d)/mode' % i,
+                            'not a field of a secret volume (it has containerPath and secret only; Marathon ignores '
+                            'mode there)'))
         elif 'mode' not in vol:
             out.append(('/container/volumes(%d)/mode' % i, 'error.path.missing'))
     return out

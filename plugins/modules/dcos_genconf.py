@@ -66,7 +66,7 @@ options:
   check_files:
     description:
       - Check that the files the configuration names (C(ip_detect_filename), C(ip_detect_public_filename),
-        C(rexray_config_filename)) exist, where the DC/OS installer looks for them: it runs in a container that
+        C(rexray_config_filename)) exist where the DC/OS installer looks for them. It runs in a container that
         sees only C(genconf/) (as C(/genconf)) and resolves a relative name against the directory that holds
         C(genconf/), so C(rexray.yaml) means C(<dir>/rexray.yaml) and the file belongs in C(genconf/rexray.yaml).
         A missing file fails with the path looked at; a name outside C(genconf/) gives a warning.
@@ -221,9 +221,9 @@ def file_problems(config, dest):
             missing.append('%s: %s does not exist (the DC/OS installer resolves %r against %s, the directory that '
                            'holds genconf/)%s' % (key, path, name, base, hint))
         elif not visible:
+            genconf = os.path.join(base, 'genconf')
             unseen.append('%s: %s is outside %s, the only directory the DC/OS installer sees (as /genconf); put the '
-                          'file there and name it genconf/%s' % (key, name, os.path.join(base, 'genconf'),
-                                                                  os.path.basename(name)))
+                          'file there and name it genconf/%s' % (key, name, genconf, os.path.basename(name)))
     return missing, unseen
 
 

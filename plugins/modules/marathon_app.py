@@ -83,7 +83,7 @@ options:
         waits for that deployment within O(wait_timeout) and is then decided again.
       - Also needed to change the C(role) of an app with local persistent volumes (existing instances keep
         their reservations under the old role).
-      - With O(state=absent) the app's own running deployment never holds the delete up: it is cancelled, as
+      - With O(state=absent) the app's own running deployment never holds the delete up; it is cancelled, as
         Marathon's C(DELETE /v2/apps/<id>) does by default (a warning says so). Without O(force), a deployment
         that also touches other apps (a group deployment) is waited for instead of cancelled.
     type: bool
