@@ -18,14 +18,28 @@ if [ ! -d "$ANSIBLE_COLLECTIONS_PATH/ansible_collections/dcos/stateful" ]; then
     "$here/.venv/bin/python" scripts/build_collection.py --root "$here" --dest "$ANSIBLE_COLLECTIONS_PATH"
 fi
 
+# What the demo shows of ansible-playbook's output (stdout and stderr): task names, the demo's own messages,
+# failures, the recap, and every [WARNING] / [ERROR] / [DEPRECATION WARNING] with its continuation lines.
+filter='
+    /^TASK \[/ { sub(/^TASK \[/, "-- "); sub(/\] \**$/, ""); print; keep = 0; next }
+    /^PLAY RECAP/ || /^localhost/ || /fatal|FAILED/ { print; keep = 0; next }
+    /^\[(WARNING|ERROR|DEPRECATION WARNING)\]/ { print; keep = 1; next }
+    /^ *"msg": "\[/ { line = $0; sub(/^ *"msg": "/, "   ", line); sub(/"$/, "", line); print line; keep = 0; next }
+    /^$/ || /^(ok|changed|skipping|included|PLAY) / { keep = 0; next }
+    keep { print }
+'
+export DEMO_FILTER="$filter"
+
 # Inside with-emulator.sh: MARATHON_URL, MESOS_URL and EMULATOR_STATE_DIR point at the fresh emulator.
 exec scripts/with-emulator.sh bash -c '
     echo "== dcos.stateful demo: Marathon $MARATHON_URL, Mesos $MESOS_URL, volumes under $EMULATOR_STATE_DIR"
     "$0" playbooks/marathon_stateful_tutorial.yml \
-        -e "marathon_url=$MARATHON_URL" -e "mesos_url=$MESOS_URL" \
-      | grep -E "^(TASK|PLAY RECAP)|\"msg\": \"\[|^localhost|fatal|FAILED" \
-      | sed -e "s/^TASK \[\(.*\)\] \**$/-- \1/" -e "s/^ *\"msg\": \"\(.*\)\"$/   \1/"
+        -e "marathon_url=$MARATHON_URL" -e "mesos_url=$MESOS_URL" 2>&1 \
+      | awk "$DEMO_FILTER"
     status=${PIPESTATUS[0]}
     echo "== demo finished (ansible-playbook exit status $status); stopping the emulator"
+    if [ "${EMULATOR_KEEP_STATE:-0}" != 1 ]; then
+        echo "== $EMULATOR_STATE_DIR is removed now; run EMULATOR_KEEP_STATE=1 make demo to keep it for inspection"
+    fi
     exit "$status"
 ' "$playbook"

@@ -384,3 +384,32 @@ def test_strategy_rules(api, body, path, error):
     ans = api.call("POST", "/v2/apps", dict({"id": "/strategy", "cmd": "sleep 1", "instances": 0}, **body))
     assert ans.status == 422
     assert {"path": path, "errors": [error]} in ans.json["details"]
+
+
+SECRET_FILE = {"id": "/conf/secret-file", "cmd": "sleep 100", "cpus": 0.1, "mem": 32,
+               "secrets": {"pgpass": {"source": "db/pgpass"}},
+               "container": {"type": "MESOS", "volumes": [{"containerPath": "pgpass", "secret": "pgpass"}]}}
+
+
+def test_file_based_secret_volume_is_judged_like_open_source_marathon(api):
+    """Real Marathon: AppSecretVolume has no mode; the volume must name an entry of `secrets`, which needs the
+    secrets feature (DC/OS Enterprise). The emulator, like open-source Marathon, has it disabled."""
+    ans = api.call("POST", "/v2/apps", SECRET_FILE)
+    assert ans.status == 422, ans.raw
+    errors = {d["path"]: d["errors"] for d in ans.json["details"]}
+    assert errors == {"/secrets": ["Feature secrets is not enabled. Enable with --enable_features secrets)"]}
+    dangling = _with(SECRET_FILE, "container/volumes/0/secret", "other")
+    errors = {d["path"]: d["errors"] for d in api.call("POST", "/v2/apps", dangling).json["details"]}
+    assert errors["/container/volumes(0)"] == ["volume.secret must refer to an existing secret"]
+
+
+@pytest.mark.parametrize("cmd, accepted", [("x", False), ("ls", True)])
+def test_one_character_cmd_is_refused_as_marathon_does(api, cmd, accepted):
+    """Real Marathon (AppValidation): `cmd.forall(_.length > 1)`, reported as "must not be an empty string"."""
+    ans = api.call("POST", "/v2/apps", {"id": f"/conf/cmd-{len(cmd)}", "cmd": cmd, "cpus": 0.01, "mem": 8, "instances": 0})
+    if accepted:
+        assert ans.status == 201, ans.raw
+        api.call("DELETE", f"/v2/apps/conf/cmd-{len(cmd)}?force=true")
+    else:
+        assert ans.status == 422
+        assert {"path": "/", "errors": ["must not be an empty string"]} in ans.json["details"]

@@ -23,7 +23,7 @@ options:
       - The settings, with the option names of M(dcos.stateful.rexray_config) (C(service), C(region),
         C(access_key), C(secret_key), C(mount_preempt), C(unmount_ignore_used_count), C(remove_disable),
         C(volume_size), C(volume_type), C(log_level), C(extra_config), C(unchecked_keys)). C(service) defaults
-        to V(ebs).
+        to V(ebs) unless C(extra_config) chooses the driver itself.
     type: dict
     required: true
   rexray_version:
@@ -48,7 +48,9 @@ from ansible.errors import AnsibleFilterError
 from ansible.utils.display import Display
 
 from ansible_collections.dcos.stateful.plugins.module_utils._rexray_catalogue import format_for_version
-from ansible_collections.dcos.stateful.plugins.module_utils._rexray_document import RexrayConfigError, build_document
+from ansible_collections.dcos.stateful.plugins.module_utils._rexray_document import (
+    RexrayConfigError, build_document, with_defaults,
+)
 
 SETTINGS = ('service', 'region', 'access_key', 'secret_key', 'mount_preempt', 'unmount_ignore_used_count',
             'remove_disable', 'volume_size', 'volume_type', 'log_level')
@@ -68,9 +70,8 @@ def rexray_document(settings, rexray_version='0.11.4'):
         fmt = format_for_version(rexray_version)
     except ValueError as exc:
         raise AnsibleFilterError('rexray_document: %s' % exc)
-    given = dict((name, settings.get(name)) for name in SETTINGS)
-    if given['service'] is None:
-        given['service'] = 'ebs'
+    # as in the module: an unset service is ebs unless extra_config chooses the driver itself
+    given = with_defaults(dict((name, settings.get(name)) for name in SETTINGS), settings.get('extra_config') or {})
     if (given['access_key'] is None) != (given['secret_key'] is None):
         raise AnsibleFilterError('rexray_document: access_key and secret_key go together')
     try:

@@ -30,7 +30,12 @@ from ansible_collections.dcos.stateful.plugins.module_utils._dcos_genconf_keys i
     VERSION_BUCKETS,
 )
 from ansible_collections.dcos.stateful.plugins.module_utils._rexray_catalogue import FORMAT_03, FORMAT_LIBSTORAGE
-from ansible_collections.dcos.stateful.plugins.module_utils._rexray_document import MASK, classify, flatten, mask_document
+from ansible_collections.dcos.stateful.plugins.module_utils._rexray_document import (
+    classify, document_secrets, flatten, mask_document,
+)
+from ansible_collections.dcos.stateful.plugins.module_utils._secrets import (
+    is_secret_key, mask_secrets, mask_whole, secret_values,
+)
 
 # Enterprise-only keys seen in Enterprise examples; absent from the open-source calc.
 ENTERPRISE_KEYS = ('security', 'superuser_username', 'superuser_password_hash', 'license_key_contents', 'customer_key')
@@ -349,13 +354,35 @@ def ordered(config):
     return dict((key, config[key]) for key in sorted(config, key=rank))
 
 
-def masked(config, secrets):
-    """Copy with secret values masked, including credentials inside rexray_config."""
+def is_secret(key, secrets=()):
+    """A config.yaml key holding a credential: a known one, or one the collection's detector recognises."""
+    return key in secrets or key in SECRET_KEYS or is_secret_key(key)
+
+
+def masked(config, secrets=()):
+    """Copy with secret values masked, including credentials inside rexray_config and passwords in URLs."""
     out = {}
     for key, value in config.items():
-        if key in secrets and value not in (None, ''):
-            value = MASK
+        if is_secret(key, secrets) and value not in (None, ''):
+            value = mask_whole(value)
         elif key == 'rexray_config' and isinstance(value, dict):
             value = mask_document(value)
+        else:
+            value = mask_secrets(value)
         out[key] = value
+    return out
+
+
+def config_secrets(config):
+    """Every secret value inside a config.yaml mapping (to register as no_log)."""
+    if not isinstance(config, dict):
+        return set()
+    out = set()
+    for key, value in config.items():
+        if is_secret(key):
+            out.update(secret_values({'credentials': value}, whole=True))
+        elif key == 'rexray_config' and isinstance(value, dict):
+            out.update(document_secrets(value))
+        else:
+            out.update(secret_values(value))
     return out

@@ -24,12 +24,13 @@ __metaclass__ = type
 import copy
 import time
 
-from ansible.module_utils.basic import AnsibleModule, env_fallback
+from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.dcos.stateful.plugins.module_utils._http import (
     MARATHON_API_HINT, MESOS_API_HINT, ApiError, HttpClient, Response, deadline_scope, quote_path,
 )
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon_app_spec import canonical_app_id
+from ansible_collections.dcos.stateful.plugins.module_utils._secrets import SecretAwareModule
 
 # Paired one-to-one with plugins/doc_fragments/marathon.py (DOCUMENTATION).
 MARATHON_ARGSPEC = dict(
@@ -104,10 +105,12 @@ def is_marathon_not_found(err):
 
 
 class MarathonModule:
-    def __init__(self, argument_spec, required_together=None, mutually_exclusive=None, **kwargs):
+    def __init__(self, argument_spec, required_together=None, mutually_exclusive=None, scanned=(), **kwargs):
+        """``scanned``: options whose nested secrets (env passwords, URL passwords) are hidden from the start."""
         spec = copy.deepcopy(MARATHON_ARGSPEC)
         spec.update(argument_spec)
-        self.module = AnsibleModule(
+        self.module = SecretAwareModule(
+            scanned=scanned,
             argument_spec=spec,
             required_together=MARATHON_REQUIRED_TOGETHER + (required_together or []),
             mutually_exclusive=MARATHON_MUTUALLY_EXCLUSIVE + (mutually_exclusive or []),

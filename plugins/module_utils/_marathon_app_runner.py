@@ -25,9 +25,10 @@ from ansible_collections.dcos.stateful.plugins.module_utils._marathon import (
 )
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon_app_spec import (
     MASK, SERVER_FIELDS, RESIDENT_HINT, app_id_errors, body_for_put, build_diff, canonical_app_id, differences,
-    external_volumes, has_stateful_volumes, is_secret_key, mask_secrets, persistent_volumes, predict_app,
+    dropped_persistent_volumes, external_volumes, has_stateful_volumes, mask_secrets, persistent_volumes, predict_app,
     resident_update_violations, restore_masked, role_change_violation,
 )
+from ansible_collections.dcos.stateful.plugins.module_utils._secrets import secret_values
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon_tasks import summarise_tasks
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon_validate import (
     group_details, render, semantic_errors, validate_app,
@@ -50,34 +51,6 @@ MAX_LOCK_ROUNDS = 5
 # After the deployment, the wanted tasks must stay running (and healthy) this long with no task of the new version
 # failing: a crash-looping task shows TASK_RUNNING for an instant between its failures.
 STABLE_SECONDS = 2.0
-
-
-# Ansible hides a no_log value wherever it occurs in the output, also inside other strings and numbers: a short
-# or common value ("1", "d", "true") under a key that merely looks secret ("USE_API_KEY", "monkey") would turn
-# cpus, task ids and every "true" into VALUE_SPECIFIED_IN_NO_LOG_PARAMETER / ********. Such values are not
-# registered; the module's own results and diffs still mask every secret-looking value (mask_secrets).
-MIN_NO_LOG_LENGTH = 4
-NOT_SECRETS = frozenset(['true', 'false', 'yes', 'no', 'on', 'off', 'none', 'null'])
-
-
-def secret_values(value, key=None, out=None):
-    """Scalar values stored under secret-looking keys (registered as no_log values)."""
-    out = set() if out is None else out
-    if isinstance(value, dict):
-        is_reference = list(value) == ['secret']  # env var {"secret": "<name of a secrets entry>"}, not a value
-        for k, v in value.items():
-            if is_reference:
-                continue
-            if is_secret_key(k) and isinstance(v, (str, int, float)) \
-                    and not isinstance(v, bool) and str(v) != MASK and len(str(v)) >= MIN_NO_LOG_LENGTH \
-                    and str(v).lower() not in NOT_SECRETS:
-                out.add(str(v))
-            else:
-                secret_values(v, k, out)
-    elif isinstance(value, list):
-        for v in value:
-            secret_values(v, key, out)
-    return out
 
 
 class AppRunner:
@@ -130,6 +103,8 @@ class AppRunner:
         desired = self.load_definition()
         app_id = p['id']
         if desired is not None:
+            # before any check can fail: a failure message (or the invocation at -vvv) must not show them
+            self.hide(secret_values(desired))
             for key in SERVER_FIELDS:
                 desired.pop(key, None)
             def_id = desired.get('id')
@@ -141,8 +116,6 @@ class AppRunner:
                 desired['id'] = canonical_app_id(app_id)
             if p['instances'] is not None:
                 desired['instances'] = p['instances']
-            for v in secret_values(desired):
-                self.mm.module.no_log_values.add(v)
         if not app_id or not isinstance(app_id, str):
             self.mm.fail('The app id is missing: set id, or id in the definition')
         if p['instances'] is not None and p['instances'] < 0:
@@ -233,8 +206,10 @@ class AppRunner:
                     return
                 violations = resident_update_violations(desired, current)
                 if violations:
-                    self.mm.fail('App %s has local persistent volumes; Marathon rejects this change: %s %s' % (
-                        self.app_id, render(violations), RESIDENT_HINT), details=violations, changed_keys=changed_keys)
+                    dropped = dropped_persistent_volumes(desired, current)
+                    self.mm.fail('App %s has local persistent volumes; Marathon rejects this change: %s%s Nothing was '
+                                 'sent.' % (self.app_id, render(violations), '' if dropped else ' ' + RESIDENT_HINT),
+                                 details=violations, changed_keys=changed_keys)
                 role_change = role_change_violation(desired, current)
                 if role_change and not p['force']:
                     self.mm.fail('App %s: %s. Set force=true to accept that.' % (self.app_id, role_change['errors'][0]),
@@ -264,9 +239,12 @@ class AppRunner:
                          'Marathon has no value there to keep. Give the real value. Nothing was sent.' % (
                              self.app_id, ', '.join(missing), 's' if len(missing) == 1 else '', MASK),
                          fields=missing)
-        for value in secret_values(restored):
-            self.mm.module.no_log_values.add(value)
+        self.hide(secret_values(restored))
         return restored
+
+    def hide(self, values):
+        """Register secret values with Ansible, which then hides them wherever they would appear."""
+        self.mm.module.no_log_values.update(values)
 
     # absent -----------------------------------------------------
 
@@ -286,11 +264,34 @@ class AppRunner:
                 self.result['diff'] = {'before': mask_secrets(body_for_put(current)), 'after': {}}
             self.describe_current(current)
             if self.mm.check_mode:
+                self.result['app'] = None  # as predicted: the app is gone (documented: null after removal)
                 return
-            if self.write(lambda: self.mm.delete_app(self.app_id, force=self.p['force']), final_get=False):
+            force = self.delete_force(current)
+            if self.write(lambda force=force: self.mm.delete_app(self.app_id, force=force), final_get=False):
                 self.result['app'] = None
                 return
         self.mm.fail('App %s stayed locked by other deployments; gave up after %d attempts' % (self.app_id, MAX_LOCK_ROUNDS))
+
+    def delete_force(self, current):
+        """force for the DELETE: true when the only deployments in the way are the app's own.
+
+        Real Marathon: DELETE /v2/apps/{id} defaults to force=true, cancelling the app's running deployment; a
+        deployment that never finishes (failing health checks) would otherwise hold the delete until wait_timeout.
+        force=false keeps its meaning for deployments that also touch other apps (a group deployment): those are
+        waited for, not cancelled.
+        """
+        if self.p['force'] or not current.get('deployments'):
+            return self.p['force']
+        locking = set(d.get('id') for d in current['deployments'] if isinstance(d, dict))
+        running = [d for d in self.mm.deployments() if isinstance(d, dict) and d.get('id') in locking]
+        own = [d for d in running if all(isinstance(a, str) and canonical_app_id(a) == self.app_id
+                                         for a in d.get('affectedApps') or [self.app_id])]
+        if len(own) < len(running):
+            return False
+        if own:
+            self.mm.module.warn('Deleting app %s cancels its own running deployment %s, as Marathon does by default '
+                                'for a delete.' % (self.app_id, ', '.join(str(d.get('id')) for d in own)))
+        return True
 
     def refuse_delete(self, current):
         tasks = summarise_tasks(current.get('tasks'))

@@ -19,6 +19,11 @@ import copy
 import json
 import re
 
+# The secret detector lives in _secrets; these names are re-exported for the Marathon modules.
+from ansible_collections.dcos.stateful.plugins.module_utils._secrets import (  # noqa: F401 pylint: disable=unused-import
+    MASK, MASK_CHANGED, flag_changed_secrets, is_secret_key, mask_secrets, name_parts, restore_masked,
+)
+
 # Fields Marathon sets itself; never compared and never sent back.
 SERVER_FIELDS = frozenset([
     'version', 'versionInfo', 'tasksStaged', 'tasksRunning', 'tasksHealthy', 'tasksUnhealthy',
@@ -50,31 +55,7 @@ DYNAMIC_PORT_FIELDS = frozenset(['port', 'servicePort', 'hostPort'])
 
 RESOURCE_FIELDS = ('cpus', 'mem', 'disk', 'gpus', 'requirePorts')
 
-# Secret-looking key names are judged by their word parts (split on _ - . / and camelCase), not by substrings:
-# "monkey", "keyboard_layout" and the literal "key" field of docker parameters / labels are not secrets.
-SECRET_WORDS = frozenset(['password', 'passwords', 'passwd', 'pass', 'passphrase', 'secret', 'secrets', 'token',
-                          'tokens', 'apikey', 'apikeys', 'credential', 'credentials', 'privatekey', 'secretkey'])
-# "key" is a secret only as the last part of a longer name: API_KEY, ssh-key, privateKey (not KEY_COUNT, key).
-KEY_WORDS = frozenset(['key', 'keys'])
-_NAME_SEPARATORS_RE = re.compile(r'[_\-./\s]+')
-_CAMEL_PART_RE = re.compile(r'[A-Z]+(?![a-z])|[A-Z]?[a-z]+')
-MASK = '********'
-MASK_CHANGED = MASK + ' (changed)'  # after-side of a masked value that changes, so --diff shows a change
-
 APP_ID_SEGMENT_RE = re.compile(r'^(([a-z0-9]|[a-z0-9][a-z0-9\-]*[a-z0-9])\.)*([a-z0-9]|[a-z0-9][a-z0-9\-]*[a-z0-9])$')
-
-
-def name_parts(name):
-    """Lower-case word parts of a key name: 'dbPassword' -> ['db', 'password'], 'API_KEY' -> ['api', 'key']."""
-    return [part.lower() for chunk in _NAME_SEPARATORS_RE.split(name) for part in _CAMEL_PART_RE.findall(chunk)]
-
-
-def is_secret_key(name):
-    """Whether values under this key name are secrets (masked in output, registered as no_log)."""
-    if not isinstance(name, str):
-        return False
-    parts = name_parts(name)
-    return any(part in SECRET_WORDS for part in parts) or (len(parts) > 1 and parts[-1] in KEY_WORDS)
 
 
 def canonical_app_id(app_id):
@@ -372,7 +353,7 @@ def build_diff(desired, current, changed_keys):
             after[key] = d.get(key)
             continue
         have = c[key] if key in c else default_for(key, c)
-        want = d.get(key)
+        want = keep_assigned_ports(d.get(key), have)
         if key in MAP_FIELDS:
             have, want = partial_diff(have or {}, want or {}, None)
         before[key] = have
@@ -387,7 +368,8 @@ def predict_app(desired, current):
     result = copy.deepcopy(current) if current else {}
     for key in SERVER_FIELDS:
         result.pop(key, None)
-    result.update(copy.deepcopy(desired))
+    for key, value in desired.items():
+        result[key] = keep_assigned_ports(copy.deepcopy(value), result.get(key))
     return result
 
 
@@ -397,72 +379,6 @@ def body_for_put(desired):
     for key in SERVER_FIELDS:
         body.pop(key, None)
     return body
-
-
-# ---------------------------------------------------------------- secrets
-
-def mask_secrets(value, _key=None):
-    """Copy of `value` with the values of secret-looking keys replaced by a mask."""
-    if isinstance(value, dict):
-        out = {}
-        is_reference = list(value) == ['secret']  # env var {"secret": "<name of a secrets entry>"}
-        for k, v in value.items():
-            if is_secret_key(k) and not isinstance(v, (dict, list)) \
-                    and v not in (None, '') and not is_reference:
-                out[k] = MASK
-            else:
-                out[k] = mask_secrets(v, k)
-        return out
-    if isinstance(value, list):
-        return [mask_secrets(v, _key) for v in value]
-    return value
-
-
-def restore_masked(desired, current, path=''):
-    """The mask fed back (this collection's own masked output reused as a definition) keeps Marathon's value.
-
-    Returns (copy of desired, paths of masked values Marathon has no value for). Without this a registered
-    `app` passed back as `definition` would set every secret to '********'.
-    """
-    missing = []
-    if isinstance(desired, dict):
-        out = {}
-        for k, v in desired.items():
-            sub = '%s/%s' % (path, k)
-            have = current.get(k) if isinstance(current, dict) else None
-            if is_secret_key(k) and v == MASK:
-                if have is None or have == MASK:
-                    missing.append(sub)
-                out[k] = have if have is not None else v
-            else:
-                out[k], more = restore_masked(v, have, sub)
-                missing.extend(more)
-        return out, missing
-    if isinstance(desired, list):
-        have = current if isinstance(current, list) and len(current) == len(desired) else [None] * len(desired)
-        out = []
-        for i, (v, h) in enumerate(zip(desired, have)):
-            item, more = restore_masked(v, h, '%s(%d)' % (path, i))
-            out.append(item)
-            missing.extend(more)
-        return out, missing
-    return desired, missing
-
-
-def flag_changed_secrets(before, after, masked_after):
-    """Mark masked values that changed, in place: both sides would read MASK and the diff would show nothing."""
-    if isinstance(before, dict) and isinstance(after, dict) and isinstance(masked_after, dict):
-        for k in masked_after:
-            if k not in before or k not in after:
-                continue
-            if masked_after[k] == MASK and before[k] != after[k]:
-                masked_after[k] = MASK_CHANGED
-            else:
-                flag_changed_secrets(before[k], after[k], masked_after[k])
-    elif isinstance(before, list) and isinstance(after, list) and isinstance(masked_after, list) \
-            and len(before) == len(after) == len(masked_after):
-        for b, a, m in zip(before, after, masked_after):
-            flag_changed_secrets(b, a, m)
 
 
 # ---------------------------------------------------------------- resident update rules
@@ -490,9 +406,48 @@ def _persistent_signature(app):
     return sorted(sig)
 
 
-RESIDENT_HINT = ('Marathon keeps the reservations of a resident app fixed. To change this, deploy a new app '
-                 'with a new id (and move the data), or remove this app with state=absent and '
-                 'remove_volumes=true, which destroys its volumes, then create it again.')
+RESIDENT_HINT = ('Marathon keeps the reservations of a resident app fixed. To get different ones, deploy a new app '
+                 'with a new id and move the data to it; this app and its volumes stay as they are.')
+
+DROPPED_VOLUMES_HINT = ('The definition sets container, and Marathon replaces the whole container block with it: '
+                        'without its volumes it would drop the local persistent volumes %s. Give container.volumes '
+                        '(and container.portMappings, if any) as they are (the app as registered from this module or '
+                        'marathon_app_info holds them) and change only what you mean to change, such as '
+                        'container.docker.image.')
+
+
+def dropped_persistent_volumes(desired, current):
+    """containerPaths of the app's persistent volumes that a `container` without `volumes` in `desired` drops.
+
+    The common mistake (container: {docker: {image: new}} to upgrade an image); an explicit `volumes` list is
+    judged by Marathon's own rule instead.
+    """
+    container = desired.get('container')
+    if not isinstance(container, dict) or 'volumes' in container or not is_resident(current):
+        return []
+    kept = set(v.get('containerPath') for v in persistent_volumes(desired))
+    return [v.get('containerPath') for v in persistent_volumes(current) if v.get('containerPath') not in kept]
+
+
+def keep_assigned_ports(after, before):
+    """Copy of `after` where a dynamic port left at 0 shows the port Marathon assigned and keeps (`before`).
+
+    Marathon keeps an app's assigned service ports across updates that ask for 0, so a diff or prediction
+    showing `servicePort: 10001 -> 0` would be wrong.
+    """
+    if isinstance(after, dict) and isinstance(before, dict):
+        out = {}
+        for k, v in after.items():
+            if k in DYNAMIC_PORT_FIELDS and v == 0 and isinstance(before.get(k), int) and before.get(k):
+                out[k] = before[k]
+            else:
+                out[k] = keep_assigned_ports(v, before.get(k))
+        if 'servicePort' not in after and 'containerPort' in after and before.get('servicePort'):
+            out['servicePort'] = before['servicePort']  # a port mapping without servicePort asks for 0
+        return out
+    if isinstance(after, list) and isinstance(before, list) and len(after) == len(before):
+        return [keep_assigned_ports(a, b) for a, b in zip(after, before)]
+    return after
 
 
 def resident_update_violations(desired, current):
@@ -506,7 +461,10 @@ def resident_update_violations(desired, current):
     d = normalise_app(desired)
     c = normalise_app(current)
     out = []
-    if 'container' in desired and _persistent_signature(desired) != _persistent_signature(current):
+    dropped = dropped_persistent_volumes(desired, current)
+    if dropped:
+        out.append({'path': '/container/volumes', 'errors': [DROPPED_VOLUMES_HINT % ', '.join(map(str, dropped))]})
+    elif 'container' in desired and _persistent_signature(desired) != _persistent_signature(current):
         out.append({'path': '/', 'errors': ['Persistent volumes can not be changed!']})
     for key in RESOURCE_FIELDS:
         if key in d:

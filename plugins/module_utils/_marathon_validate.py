@@ -53,8 +53,10 @@ EXTERNAL = {
     'properties': {'name': STR, 'provider': STR, 'size': INT0, 'shared': BOOL,
                    'options': {'type': 'object'}},
 }
+# `mode` is required on persistent, external and host volumes but is no field of a secret volume (RAML
+# AppSecretVolume: containerPath and secret only): volume_shape_errors() checks it per kind.
 VOLUME = {
-    'type': 'object', 'required': ['containerPath', 'mode'], 'additionalProperties': False,
+    'type': 'object', 'required': ['containerPath'], 'additionalProperties': False,
     'properties': {
         'containerPath': NESTR, 'hostPath': NESTR, 'mode': READ_MODE,
         'persistent': PERSISTENT, 'external': EXTERNAL, 'secret': NESTR,
@@ -214,6 +216,24 @@ def schema_errors(value, schema, path='/', out=None):
     return out
 
 
+def volume_shape_errors(app):
+    """Schema rules that depend on the kind of volume: `mode` is required, except on a secret volume."""
+    out = []
+    container = app.get('container') if isinstance(app, dict) else None
+    volumes = container.get('volumes') if isinstance(container, dict) else None
+    for i, vol in enumerate(volumes if isinstance(volumes, list) else []):
+        if not isinstance(vol, dict):
+            continue
+        if 'secret' in vol:
+            if 'mode' in vol:
+                out.append(('/container/volumes(%d)/mode' % i,
+                            'not a field of a secret volume (it has containerPath and secret only; Marathon ignores '
+                            'mode there)'))
+        elif 'mode' not in vol:
+            out.append(('/container/volumes(%d)/mode' % i, 'error.path.missing'))
+    return out
+
+
 # ---------------------------------------------------------------- semantic (stateful) rules
 
 DVDI_DRIVER_RE = re.compile(r'^[a-z0-9](?:[-a-z0-9]*[a-z0-9])?$')
@@ -318,6 +338,11 @@ def semantic_errors(app):
 
     for msg in app_id_errors(app.get('id', '')):
         add('/id', msg)
+    cmd = app.get('cmd')
+    if isinstance(cmd, str) and len(cmd) == 1:
+        # Real Marathon (AppValidation): cmd must be longer than one character; it says "must not be an empty string"
+        add('/cmd', "must be longer than one character (Marathon refuses a one-character cmd with 'must not be an "
+                    "empty string')")
     if not (app.get('cmd') or app.get('args') or app.get('container')) or (app.get('cmd') and app.get('args')):
         add('/', "AppDefinition must either contain one of 'cmd' or 'args', and/or a 'container'.")
     resident = is_resident(app)
@@ -331,7 +356,13 @@ def semantic_errors(app):
             _persistent_volume_rules(i, vol, add)
         elif 'external' in vol:
             _external_volume_rules(i, vol, app, add, names)
-        elif 'secret' not in vol and 'hostPath' not in vol:
+        elif 'secret' in vol:
+            # Real Marathon (AppValidation.validSecretVolume): the volume names an entry of the app's secrets.
+            # Checked when the definition carries `secrets` (a partial update may leave them to Marathon).
+            secrets = app.get('secrets')
+            if isinstance(secrets, dict) and vol.get('secret') not in secrets:
+                add('/container/volumes(%d)' % i, 'volume.secret must refer to an existing secret')
+        elif 'hostPath' not in vol:
             # Marathon parses a volume without persistent/external/secret as a host volume.
             add('/container/volumes(%d)/hostPath' % i, 'error.path.missing')
     stateful = has_stateful_volumes(app)
@@ -425,7 +456,7 @@ def validate_app(app):
     if not isinstance(app, dict):
         return 'App definition must be a dict (JSON object), got %s' % type(app).__name__, [
             {'path': '/', 'errors': ['error.expected.jsobject']}]
-    pairs = schema_errors(app, APP_SCHEMA)
+    pairs = schema_errors(app, APP_SCHEMA) + volume_shape_errors(app)
     if pairs:
         details = group_details(pairs)
         return 'Invalid JSON: %s' % render(details), details

@@ -146,9 +146,6 @@ DRIVERS = {
 # Drivers the region and credential options apply to.
 AWS_DRIVERS = ('ec2', 'ebs', 'efs')
 
-# Leaf names that carry credentials in any section.
-SECRET_LEAVES = ('secretkey', 'accesskey', 'password', 'token')
-
 # libStorage copies these old keys into the new ones when the new one is unset
 # (types_config_compat.go), so they work but should be migrated: accepted with a warning.
 BACKCOMPAT_LIBSTORAGE = (

@@ -24,12 +24,13 @@ from ansible_collections.dcos.stateful.plugins.module_utils._rexray_catalogue im
     FORMAT_03,
     FORMAT_LIBSTORAGE,
     MISPLACED,
-    SECRET_LEAVES,
     canonical_spelling,
     wildcard_patterns,
 )
-
-MASK = '********'
+from ansible_collections.dcos.stateful.plugins.module_utils._secrets import (
+    MASK, mask_url_passwords, secret_values, worth_hiding,
+)
+from ansible_collections.dcos.stateful.plugins.module_utils._secrets import is_secret_key as is_secret_name
 
 
 class RexrayConfigError(Exception):
@@ -191,8 +192,28 @@ def check_settings(fmt, settings):
     return errors
 
 
+# What an option means when it is left unset, unless extra_config sets the same thing itself.
+OPTION_DEFAULTS = {'service': 'ebs'}
+# Keys that choose the storage driver: when extra_config sets one, the service default steps aside
+# (libStorage reads rexray.storageDrivers[0] as its service when libstorage.service is unset).
+DRIVER_KEYS = ('rexray.storagedrivers', 'libstorage.service')
+
+
+def with_defaults(settings, extra_config):
+    """Settings with OPTION_DEFAULTS filled in where neither the option nor extra_config sets them."""
+    out = dict(settings)
+    extra_keys = set(key.lower() for key, _value in flatten(extra_config or {}))
+    if out.get('service') is None and not extra_keys.intersection(DRIVER_KEYS):
+        out['service'] = OPTION_DEFAULTS['service']
+    return out
+
+
 def build_document(fmt, settings, extra_config=None, unchecked_keys=None):
-    """Return ``(document, warnings)``; raise RexrayConfigError listing every problem."""
+    """Return ``(document, warnings)``; raise RexrayConfigError listing every problem.
+
+    Options are taken as given (None: not set; callers apply with_defaults first). A key set both by an option
+    and in extra_config is an error unless both say the same.
+    """
     exact = canonical_spelling(fmt)
     wildcards = wildcard_patterns(fmt)
     unchecked = [u.lower().strip('.') for u in (unchecked_keys or [])]
@@ -216,7 +237,11 @@ def build_document(fmt, settings, extra_config=None, unchecked_keys=None):
             if status == 'warn':
                 warnings.append(message)
         if lower in chosen:
-            errors.append('%s is set twice: by %s and in extra_config as %s' % (chosen[lower][0], chosen[lower][2], key))
+            if chosen[lower][1] != value:
+                errors.append('%s is set twice, differently: by %s (%s) and in extra_config as %s (%s); leave the option '
+                              'unset or drop the key from extra_config' % (
+                                  chosen[lower][0], chosen[lower][2], _shown(chosen[lower][0], chosen[lower][1]), key,
+                                  _shown(key, value)))
             continue
         chosen[lower] = (canonical, value, 'extra_config')
         order.append(lower)
@@ -225,6 +250,10 @@ def build_document(fmt, settings, extra_config=None, unchecked_keys=None):
         raise RexrayConfigError(errors)
     document = unflatten([(chosen[k][0], chosen[k][1]) for k in order])
     return _sorted(document), warnings
+
+
+def _shown(key, value):
+    return MASK if is_secret_key(key) else repr(value)
 
 
 # Top-level sections first in the order REX-Ray documents them, then the rest by name.
@@ -245,7 +274,8 @@ def _sorted(document):
 
 
 def is_secret_key(key):
-    return str(key).lower().rsplit('.', maxsplit=1)[-1] in SECRET_LEAVES
+    """A dotted key whose last part names a credential (ebs.secretKey, aws.accessKey, ...)."""
+    return is_secret_name(str(key).rsplit('.', 1)[-1])
 
 
 def has_secrets(document):
@@ -253,7 +283,7 @@ def has_secrets(document):
 
 
 def mask_document(document):
-    """Deep copy with every credential value replaced by a mask."""
+    """Deep copy with every credential value (and every password inside a URL) replaced by a mask."""
     masked = copy.deepcopy(document)
 
     def walk(node):
@@ -263,9 +293,25 @@ def mask_document(document):
                     walk(value)
                 elif is_secret_key(key) and value not in (None, ''):
                     node[key] = MASK
+                else:
+                    node[key] = mask_url_passwords(value)
         elif isinstance(node, list):
-            for item in node:
-                walk(item)
+            for i, item in enumerate(node):
+                if isinstance(item, (dict, list)):
+                    walk(item)
+                else:
+                    node[i] = mask_url_passwords(item)
 
     walk(masked)
     return masked
+
+
+def document_secrets(document):
+    """The credential values of a document (to register as no_log), URL passwords included."""
+    out = set()
+    for key, value in flatten(document) if isinstance(document, dict) else []:
+        if is_secret_key(key):
+            out.update(str(v) for v in (value if isinstance(value, list) else [value]) if worth_hiding(v))
+        else:
+            out.update(secret_values(value))
+    return out

@@ -13,34 +13,53 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
 import os
-import re
 import tempfile
 
 from ansible.module_utils.common.text.converters import to_bytes, to_native, to_text
 
-MASK = '********'
+try:
+    import yaml
+    HAS_YAML = True
+except ImportError:  # PyYAML is optional on the target: JSON files still parse, YAML ones are then not shown
+    HAS_YAML = False
 
-# `key: value` lines whose key names a credential, in YAML or JSON spelling.
-_SECRET_LINE = re.compile(
-    r'^(?P<head>\s*"?(?P<key>[A-Za-z0-9_]*(?:secretkey|accesskey|secret_access_key|access_key_id|password|password_hash|'
-    r'account_key|credentials|token)[A-Za-z0-9_]*)"?\s*:\s*)(?P<value>\S.*?)(?P<tail>,?)\s*$',
-    re.IGNORECASE,
-)
+from ansible_collections.dcos.stateful.plugins.module_utils._rexray_yaml import to_yaml
+
+UNSHOWN = '# (the previous content is not shown: it could not be parsed, so its credentials could not be masked)\n'
 
 
-def mask_text(text):
-    """Replace the value of every credential-looking `key: value` line."""
-    if text is None:
+def parse_document(text):
+    """The mapping a configuration file holds (JSON, or YAML in any style), or None."""
+    if not text:
         return None
-    out = []
-    for line in text.splitlines(True):
-        match = _SECRET_LINE.match(line.rstrip('\n'))
-        if match and match.group('value') not in ('""', "''", 'null', '~'):
-            newline = '\n' if line.endswith('\n') else ''
-            line = '%s%s%s%s' % (match.group('head'), '"%s"' % MASK, match.group('tail'), newline)
-        out.append(line)
-    return ''.join(out)
+    try:
+        document = json.loads(text)
+    except ValueError:
+        document = None
+        if HAS_YAML:
+            try:
+                document = yaml.safe_load(text)
+            except yaml.YAMLError:
+                document = None
+    return document if isinstance(document, dict) else None
+
+
+def masked_previous(text, mask, header=None):
+    """The previous file for --diff, masked by parsing it (never line by line).
+
+    A file in flow style or JSON keeps its credentials on lines a line-based mask cannot read, so the file
+    is parsed, masked with ``mask`` and written out again as block YAML; our own header is kept so that a
+    file we wrote compares equal. A file that cannot be parsed is not shown at all.
+    """
+    if text is None:
+        return ''
+    document = parse_document(text)
+    if document is None:
+        return UNSHOWN if text.strip() else text
+    keep_header = header if header and text.startswith('# ' + header.splitlines()[0]) else None
+    return to_yaml(mask(document), header=keep_header)
 
 
 def read_text(path):

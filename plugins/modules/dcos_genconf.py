@@ -66,9 +66,12 @@ options:
   check_files:
     description:
       - Check that the files the configuration names (C(ip_detect_filename), C(ip_detect_public_filename),
-        C(rexray_config_filename)) exist. Relative names are taken from the directory that holds C(genconf/),
-        as the installer does. Only done when O(dest) is set; in check mode a missing file is a warning, as an
-        earlier task of the same run may create it.
+        C(rexray_config_filename)) exist where the DC/OS installer looks for them. It runs in a container that
+        sees only C(genconf/) (as C(/genconf)) and resolves a relative name against the directory that holds
+        C(genconf/), so C(rexray.yaml) means C(<dir>/rexray.yaml) and the file belongs in C(genconf/rexray.yaml).
+        A missing file fails with the path looked at; a name outside C(genconf/) gives a warning.
+      - Only done when O(dest) is set; in check mode a missing file is a warning, as an earlier task of the same
+        run may create it.
     type: bool
     default: true
   enterprise:
@@ -155,25 +158,19 @@ dest:
 
 import os
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.dcos.stateful.plugins.module_utils._dcos_genconf import (
     GenconfError,
+    config_secrets,
     masked,
     ordered,
     rexray_format,
     secret_keys,
     validate_config,
 )
-from ansible_collections.dcos.stateful.plugins.module_utils._rexray_document import flatten, has_secrets, is_secret_key
-from ansible_collections.dcos.stateful.plugins.module_utils._rexray_files import ensure_file, mask_text
+from ansible_collections.dcos.stateful.plugins.module_utils._rexray_document import has_secrets
+from ansible_collections.dcos.stateful.plugins.module_utils._rexray_files import ensure_file, masked_previous, parse_document
 from ansible_collections.dcos.stateful.plugins.module_utils._rexray_yaml import to_yaml
-
-try:
-    import yaml
-    HAS_YAML = True
-except ImportError:
-    HAS_YAML = False
+from ansible_collections.dcos.stateful.plugins.module_utils._secrets import SecretAwareModule
 
 HEADER = 'DC/OS %s installer configuration. Managed by Ansible (dcos.stateful.dcos_genconf).'
 FILE_KEYS = ('ip_detect_filename', 'ip_detect_public_filename', 'rexray_config_filename')
@@ -190,37 +187,56 @@ def argument_spec():
     )
 
 
-def masked_before(text, secrets, header):
-    """The current file with secret values masked; via YAML when PyYAML is on the target."""
-    if text is None:
-        return ''
-    if HAS_YAML:
-        try:
-            current = yaml.safe_load(text)
-        except yaml.YAMLError:
-            current = None
-        if isinstance(current, dict):
-            return to_yaml(masked(current, secrets), header=header if text.startswith('# ' + header) else None)
-    return mask_text(text)
+def installer_path(name, base):
+    """(path on this host of a file named in config.yaml, whether the DC/OS installer can see it there).
+
+    dcos_generate_config.sh runs the installer in a container that mounts only ``<base>/genconf`` (as
+    ``/genconf``) and works in ``/``: a relative name is resolved against the directory that holds genconf/
+    (hence the default ``genconf/ip-detect``), an absolute one must lie under ``/genconf``.
+    """
+    genconf = os.path.join(base, 'genconf') + os.sep
+    if os.path.isabs(name):
+        inside = os.path.normpath(name)
+        if inside.startswith('/genconf/'):
+            return os.path.join(base, inside.lstrip('/')), True
+        return inside, False
+    path = os.path.normpath(os.path.join(base, name))
+    return path, path.startswith(genconf)
 
 
-def missing_files(config, dest):
+def file_problems(config, dest):
+    """(missing files, files the installer cannot see), each message naming where it looked and why."""
     base = os.path.dirname(os.path.dirname(os.path.abspath(dest)))
     names = dict((key, config[key]) for key in FILE_KEYS if config.get(key))
     names.setdefault('ip_detect_filename', 'genconf/ip-detect')  # the on-premises default
-    missing = []
+    missing, unseen = [], []
     for key, name in sorted(names.items()):
-        path = name if os.path.isabs(name) else os.path.join(base, name)
+        name = str(name)
+        path, visible = installer_path(name, base)
         if not os.path.isfile(path):
-            missing.append('%s: %s does not exist' % (key, path))
-    return missing
+            hint = ''
+            beside = os.path.join(base, 'genconf', name)
+            if not os.path.isabs(name) and not name.startswith('genconf/') and os.path.isfile(beside):
+                hint = '; %s exists: name it genconf/%s' % (beside, name)
+            missing.append('%s: %s does not exist (the DC/OS installer resolves %r against %s, the directory that '
+                           'holds genconf/)%s' % (key, path, name, base, hint))
+        elif not visible:
+            genconf = os.path.join(base, 'genconf')
+            unseen.append('%s: %s is outside %s, the only directory the DC/OS installer sees (as /genconf); put the '
+                          'file there and name it genconf/%s' % (key, name, genconf, os.path.basename(name)))
+    return missing, unseen
 
 
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), add_file_common_args=True, supports_check_mode=True)
+    module = SecretAwareModule(
+        # secrets inside config (aws_secret_access_key, rexray_config credentials, URL passwords) are hidden from
+        # the first moment, so a validation error or an argument error never prints them
+        scanned=['config'], whole=True,
+        argument_spec=argument_spec(), add_file_common_args=True, supports_check_mode=True)
     params = module.params
     config = params['config']
     version = params['dcos_version']
+    module.no_log_values.update(config_secrets(config))
     try:
         bucket, warnings = validate_config(config, version, params['enterprise'], params['extra_keys'])
     except GenconfError as exc:
@@ -229,13 +245,6 @@ def main():
         module.warn(warning)
 
     secrets = secret_keys(params['enterprise'])
-    for key in secrets:
-        if config.get(key):
-            module.no_log_values.add(str(config[key]))
-    if isinstance(config.get('rexray_config'), dict):
-        for key, value in flatten(config['rexray_config']):
-            if is_secret_key(key) and value not in (None, ''):
-                module.no_log_values.add(str(value))
     header = HEADER % version
     document = ordered(config)
     content = to_yaml(document, header=header)
@@ -245,7 +254,9 @@ def main():
 
     if params['dest']:
         if params['check_files']:
-            missing = missing_files(config, params['dest'])
+            missing, unseen = file_problems(config, params['dest'])
+            for problem in unseen:
+                module.warn(problem)
             if missing and module.check_mode:
                 # Earlier tasks of the same check-mode run (ip-detect, the REX-Ray file) write them for real.
                 for problem in missing:
@@ -258,8 +269,10 @@ def main():
         outcome = ensure_file(module, params['dest'], content, mode)
         result.update(changed=outcome['changed'], dest=params['dest'])
         if module._diff:
+            module.no_log_values.update(config_secrets(parse_document(outcome['before'])))
             result['diff'] = dict(before_header=params['dest'], after_header=params['dest'],
-                                  before=masked_before(outcome['before'], secrets, header), after=shown)
+                                  before=masked_previous(outcome['before'], lambda doc: masked(doc, secrets), header),
+                                  after=shown)
     module.exit_json(**result)
 
 

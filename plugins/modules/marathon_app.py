@@ -25,8 +25,10 @@ description:
   - Waits for the deployment through Marathon's event stream (C(/v2/events)), falling back to polling
     C(/v2/deployments), and then for the tasks to run and be healthy. On a timeout or a failed deployment
     it fails with diagnostics (why offers were declined, the last task failure).
-  - Values of secret-looking keys (names containing password, secret, token or key) are masked in the
-    diff and in the returned app.
+  - Values of secret-looking keys (names with a word such as password, passwd, secret, token or credential,
+    names ending in key or pwd, for example C(PGPASSWORD), C(MYSQL_PWD), C(API_KEY)) and the password of any URL
+    in any value (C(postgres://user:password@db/x)) are masked in the diff and in the returned app, and Ansible
+    hides them in every message, also when the module fails before sending anything.
 author:
   - dcos.stateful maintainers (@dcos-stateful)
 extends_documentation_fragment:
@@ -81,6 +83,9 @@ options:
         waits for that deployment within O(wait_timeout) and is then decided again.
       - Also needed to change the C(role) of an app with local persistent volumes (existing instances keep
         their reservations under the old role).
+      - With O(state=absent) the app's own running deployment never holds the delete up; it is cancelled, as
+        Marathon's C(DELETE /v2/apps/<id>) does by default (a warning says so). Without O(force), a deployment
+        that also touches other apps (a group deployment) is waited for instead of cancelled.
     type: bool
     default: false
   wait:
@@ -182,7 +187,7 @@ RETURN = r'''
 app:
   description:
     - The app as Marathon holds it after the change (in check mode, as it is predicted to be), with the values
-      of secret-looking keys masked. V(null) after removal.
+      of secret-looking keys masked. V(null) after removal, also in check mode.
   returned: success
   type: dict
   sample: {"id": "/test-persistent-volume", "instances": 1, "cpus": 0.1, "mem": 32, "tasksRunning": 1}
@@ -308,6 +313,7 @@ def main():
         mutually_exclusive=[['definition', 'src']],
         required_one_of=[['id', 'definition', 'src']],
         supports_check_mode=True,
+        scanned=['definition'],
     )
     AppRunner(mm).run()
 

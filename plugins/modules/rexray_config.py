@@ -25,7 +25,9 @@ description:
     unless O(mode) is given (a warning says so when that mode lets others read credentials).
   - Without O(dest) it only returns the document, for example to embed it as C(rexray_config) in a DC/OS
     C(config.yaml).
-  - Credentials are never shown; they are masked in the diff and in the returned document.
+  - Credentials are never shown; they are masked in the diff and in the returned document. The previous file is
+    parsed (JSON, or YAML of any style, which needs PyYAML on the target) and masked before it is shown in the
+    diff; a previous file that cannot be parsed is not shown.
 author:
   - dcos.stateful maintainers (@dcos-stateful)
 extends_documentation_fragment:
@@ -64,8 +66,9 @@ options:
       - Storage service (driver). With the 0.3 format it becomes C(rexray.storageDrivers), where the EBS driver
         is called C(ec2); with libStorage it becomes C(libstorage.service). V(ebs) and V(ec2) are accepted as
         synonyms in both.
+      - When unset, V(ebs) is used unless O(extra_config) chooses the driver itself (C(rexray.storageDrivers) or
+        C(libstorage.service)), so a complete REX-Ray document can be given as O(extra_config) as it is.
     type: str
-    default: ebs
   region:
     description:
       - AWS region of the volumes, C(aws.region) (0.3) or C(ebs.region) / C(efs.region) (libStorage).
@@ -109,7 +112,8 @@ options:
   extra_config:
     description:
       - Any other settings, as a nested mapping or with dotted keys (C(libstorage.server.tasks.logTimeout)).
-        Every key is checked against the format's catalogue; a key also set by a structured option is an error.
+        Every key is checked against the format's catalogue; a key also set, to another value, by a structured
+        option is an error. Options left unset never conflict with it.
       - libStorage legacy aliases (C(aws.*), C(docker.size), root C(volume.*)) are accepted with a warning.
     type: dict
     default: {}
@@ -194,18 +198,17 @@ backup_file:
 
 import re
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.dcos.stateful.plugins.module_utils._rexray_catalogue import LOG_LEVELS, format_for_version
 from ansible_collections.dcos.stateful.plugins.module_utils._rexray_document import (
     RexrayConfigError,
     build_document,
-    flatten,
+    document_secrets,
     has_secrets,
-    is_secret_key,
     mask_document,
+    with_defaults,
 )
-from ansible_collections.dcos.stateful.plugins.module_utils._rexray_files import ensure_file, mask_text
+from ansible_collections.dcos.stateful.plugins.module_utils._rexray_files import ensure_file, masked_previous, parse_document
+from ansible_collections.dcos.stateful.plugins.module_utils._secrets import SecretAwareModule
 from ansible_collections.dcos.stateful.plugins.module_utils._rexray_yaml import to_yaml
 
 HEADER = 'Managed by Ansible (dcos.stateful.rexray_config); local edits are overwritten.'
@@ -219,7 +222,7 @@ def argument_spec():
         rexray_version=dict(type='str', default='0.11.4'),
         dest=dict(type='path'),
         backup=dict(type='bool', default=False),
-        service=dict(type='str', default='ebs'),
+        service=dict(type='str'),
         region=dict(type='str'),
         access_key=dict(type='str', no_log=True),
         secret_key=dict(type='str', no_log=True),
@@ -247,17 +250,16 @@ def readable_by_others(mode):
 
 
 def main():
-    module = AnsibleModule(
+    module = SecretAwareModule(
+        # Credentials given through extra_config are as secret as the no_log options, from the first moment.
+        scanned=['extra_config'],
         argument_spec=argument_spec(),
         required_together=[('access_key', 'secret_key')],
         add_file_common_args=True,
         supports_check_mode=True,
     )
     params = module.params
-    # Credentials given through extra_config are as secret as the no_log options.
-    for key, value in flatten(params['extra_config']):
-        if is_secret_key(key) and value not in (None, ''):
-            module.no_log_values.add(str(value))
+    module.no_log_values.update(document_secrets(params['extra_config']))
     try:
         fmt = format_for_version(params['rexray_version'])
     except ValueError as exc:
@@ -265,7 +267,8 @@ def main():
     if params['volume_size'] is not None and params['volume_size'] < 1:
         module.fail_json(msg='volume_size must be at least 1 (GiB), got %d' % params['volume_size'])
 
-    settings = dict((name, params[name]) for name in SETTING_OPTIONS)
+    # an option left unset yields to extra_config: its default applies only where extra_config is silent
+    settings = with_defaults(dict((name, params[name]) for name in SETTING_OPTIONS), params['extra_config'])
     try:
         document, warnings = build_document(fmt, settings, params['extra_config'], params['unchecked_keys'])
     except RexrayConfigError as exc:
@@ -288,8 +291,9 @@ def main():
         if outcome['backup_file']:
             result['backup_file'] = outcome['backup_file']
         if module._diff:
+            module.no_log_values.update(document_secrets(parse_document(outcome['before'])))
             diff = [dict(before_header=params['dest'], after_header=params['dest'],
-                         before=mask_text(outcome['before']) or '', after=masked_content)]
+                         before=masked_previous(outcome['before'], mask_document, HEADER), after=masked_content)]
             if outcome.get('attributes_diff'):
                 diff.append(outcome['attributes_diff'])
             result['diff'] = diff

@@ -160,6 +160,8 @@ def validate_app(app: dict, *, valid_roles: set, features, previous_role: str | 
     if not path_segments(app["id"]):
         out.append(("/id", "Path must contain at least one path element"))
         out.append(("/", "must not be root"))
+    # Real Marathon (AppValidation.validateCanonicalAppAPI / ...AppUpdateAPI): `_.cmd.forall(_.length > 1)`, so a
+    # one-character cmd is refused too, with this (misleading) message.
     if app.get("cmd") is not None and len(app["cmd"]) <= 1:
         out.append(("/", "must not be an empty string"))
     container = app.get("container")
@@ -189,7 +191,10 @@ def validate_app(app: dict, *, valid_roles: set, features, previous_role: str | 
             elif "external" in v:
                 _external_volume(app, v, p, features, out)
             elif "secret" in v:
-                out.append((p, "volume.secret must refer to an existing secret"))
+                # Real Marathon (AppValidation.validSecretVolume): the volume must name an entry of `secrets`
+                # (which needs the secrets feature, reported for /secrets below).
+                if v["secret"] not in (app.get("secrets") or {}):
+                    out.append((p, "volume.secret must refer to an existing secret"))
             else:
                 if not v["containerPath"]:
                     out.append((f"{p}/containerPath", "must not be empty"))

@@ -282,3 +282,45 @@ FETCHED = {'uri': 'http://x/a.tgz', 'extract': True, 'executable': False, 'cache
 def test_deprecated_uris_and_ports_compare_in_the_new_form(desired, current, changed):
     base = {'id': '/d', 'cmd': 'sleep 1', 'cpus': 0.1, 'mem': 16, 'instances': 1}
     assert differences(dict(base, **desired), dict(base, **current)) == changed
+
+
+RESIDENT_DOCKER = {
+    'id': '/pg', 'cpus': 0.1, 'mem': 32, 'instances': 1, 'version': '2024-01-01T00:00:00.000Z',
+    'container': {'type': 'DOCKER', 'docker': {'image': 'postgres:15', 'forcePullImage': False, 'privileged': False,
+                                               'parameters': []},
+                  'volumes': [{'containerPath': 'pgdata', 'mode': 'RW',
+                               'persistent': {'size': 100, 'type': 'root', 'constraints': []}}],
+                  'portMappings': [{'containerPort': 5432, 'hostPort': 0, 'servicePort': 10001, 'protocol': 'tcp',
+                                    'labels': {}}]},
+    'networks': [{'mode': 'container/bridge'}],
+}
+
+
+def test_image_only_container_on_a_resident_app_names_the_real_cause():
+    violations = resident_update_violations({'id': '/pg', 'container': {'type': 'DOCKER', 'docker': {
+        'image': 'postgres:16'}}}, RESIDENT_DOCKER)
+    assert len(violations) == 1 and violations[0]['path'] == '/container/volumes'
+    message = violations[0]['errors'][0]
+    assert 'replaces the whole container block' in message and 'pgdata' in message
+    for advice in ('remove_volumes', 'state=absent', 'delete'):
+        assert advice not in message  # never suggest destroying the data
+
+
+def test_resident_hint_never_suggests_destroying_data():
+    from ansible_collections.dcos.stateful.plugins.module_utils._marathon_app_spec import RESIDENT_HINT
+    assert 'remove_volumes' not in RESIDENT_HINT and 'absent' not in RESIDENT_HINT
+
+
+def test_image_upgrade_with_the_whole_container_is_allowed_and_keeps_the_service_port():
+    desired = {'id': '/pg', 'container': {
+        'type': 'DOCKER', 'docker': {'image': 'postgres:16'},
+        'volumes': [{'containerPath': 'pgdata', 'mode': 'RW', 'persistent': {'size': 100}}],
+        'portMappings': [{'containerPort': 5432, 'hostPort': 0}]}}
+    assert resident_update_violations(desired, RESIDENT_DOCKER) == []
+    changed = differences(desired, RESIDENT_DOCKER)
+    assert changed == ['container']
+    diff = build_diff(desired, RESIDENT_DOCKER, changed)
+    assert diff['before']['container']['portMappings'][0]['servicePort'] == 10001
+    assert diff['after']['container']['portMappings'][0]['servicePort'] == 10001  # not 0: Marathon keeps it
+    assert diff['after']['container']['docker']['image'] == 'postgres:16'
+    assert predict_app(desired, RESIDENT_DOCKER)['container']['portMappings'][0]['servicePort'] == 10001

@@ -164,3 +164,30 @@ VALID_SHAPES = {
 def test_known_good_shapes_are_valid(name):
     msg, details = validate_app(VALID_SHAPES[name])
     assert msg is None, (name, details)
+
+
+# A file-based secret (DC/OS Enterprise): RAML AppSecretVolume has containerPath and secret, no mode.
+SECRET_FILE = dict(BASE, secrets={'pgpass': {'source': 'db/pgpass'}},
+                   container={'type': 'MESOS', 'volumes': [{'containerPath': 'pgpass', 'secret': 'pgpass'}]})
+
+
+def test_a_file_based_secret_volume_needs_no_mode():
+    assert validate_app(SECRET_FILE) == (None, [])
+    # a partial update may leave the secrets to Marathon
+    assert validate_app(change(SECRET_FILE, 'secrets', None)) == (None, [])
+
+
+@pytest.mark.parametrize('app, path, error', [
+    (change(SECRET_FILE, 'container.volumes.0.mode', 'RO'), VOL0 + '/mode', 'not a field of a secret volume'),
+    (change(SECRET_FILE, 'secrets', {'other': {'source': 'x'}}), VOL0, 'volume.secret must refer to an existing secret'),
+    (change(BASE, 'container.volumes.0.mode', None), VOL0 + '/mode', 'error.path.missing'),  # other kinds need mode
+    (change(BASE, 'cmd', 'x'), '/cmd', 'must be longer than one character'),
+])
+def test_secret_volume_and_cmd_rules(app, path, error):
+    msg, details = validate_app(app)
+    assert msg is not None
+    assert any(d['path'] == path and any(error in e for e in d['errors']) for d in details), details
+
+
+def test_a_two_character_cmd_is_fine():
+    assert validate_app(change(BASE, 'cmd', 'ls')) == (None, [])

@@ -105,3 +105,56 @@ def test_credentials_inside_rexray_config_make_the_file_private(genconf, capsys)
     result = run(capsys, dcos_version='1.13.9', config=config, dest=dest)
     assert result['changed'] is True and 'rexray-secret' not in json.dumps(result)
     assert stat.S_IMODE(os.stat(dest).st_mode) == 0o600
+
+
+def test_rexray_file_named_relative_to_genconf_says_where_it_looked(genconf, capsys):
+    """DC/OS's documents say "relative to genconf"; its installer resolves against the directory holding genconf/."""
+    dest = str(genconf / 'config.yaml')
+    (genconf / 'rexray.yaml').write_text('rexray: {storageDrivers: [ec2]}\n')
+    config = dict(CONFIG, rexray_config_method='file', rexray_config_filename='rexray.yaml')
+    del config['rexray_config']
+    result = run(capsys, dcos_version='1.8.0', config=config, dest=dest)
+    assert result['failed'] is True
+    looked_at = os.path.join(os.path.dirname(str(genconf)), 'rexray.yaml')
+    assert looked_at + ' does not exist' in result['msg']
+    assert 'name it genconf/rexray.yaml' in result['msg']
+
+
+def test_file_outside_genconf_is_invisible_to_the_installer(genconf, capsys):
+    dest = str(genconf / 'config.yaml')
+    result = run(capsys, dcos_version='1.13.9', config=dict(CONFIG, ip_detect_filename=str(genconf / 'ip-detect')),
+                 dest=dest)
+    assert 'the only directory the DC/OS installer sees' in json.dumps(result['warnings'])
+    ok = run(capsys, dcos_version='1.13.9', config=dict(CONFIG, ip_detect_filename='/genconf/ip-detect'), dest=dest)
+    assert 'failed' not in ok and not ok.get('warnings')
+
+
+@pytest.mark.parametrize('bad', [
+    dict(master_discovery='nope'),  # a validation error of the module
+    dict(master_list=['not-an-ip']),
+])
+def test_validation_errors_print_no_secret(genconf, capsys, bad):
+    config = dict(CONFIG, exhibitor_storage_backend='aws_s3', aws_region='us-east-1', s3_bucket='b', s3_prefix='p',
+                  exhibitor_explicit_keys='true', aws_access_key_id='AKIAEXAMPLE', aws_secret_access_key='val-secret-9',
+                  bootstrap_url='http://boot:url-secret-8@10.0.0.5:8080',
+                  rexray_config={'ebs': {'accessKey': 'AKIAREXRAY', 'secretKey': 'rexray-secret-7'}})
+    config.update(bad)
+    result = run(capsys, dcos_version='1.13.9', config=config, dest=str(genconf / 'config.yaml'))
+    assert result['failed'] is True
+    text = json.dumps(result)
+    assert 'invocation' in result
+    for secret in ('val-secret-9', 'url-secret-8', 'rexray-secret-7'):
+        assert secret not in text
+
+
+@pytest.mark.parametrize('previous', [
+    '{"cluster_name": "old", "aws_secret_access_key": "prev-secret-6"}',
+    '{cluster_name: old, aws_secret_access_key: prev-secret-6, rexray_config: {ebs: {secretKey: prev-secret-6}}}\n',
+], ids=['json', 'flow-yaml'])
+def test_diff_masks_a_previous_file_in_any_style(genconf, capsys, previous):
+    dest = genconf / 'config.yaml'
+    dest.write_text(previous)
+    result = run(capsys, check_mode=True, diff=True, dcos_version='1.13.9', config=CONFIG, dest=str(dest))
+    assert result['changed'] is True
+    assert 'prev-secret-6' not in json.dumps(result)
+    assert 'cluster_name: old' in result['diff']['before']

@@ -149,3 +149,64 @@ def test_warns_when_credentials_are_readable(tmp_path, capsys, mode, warned):
     dest = str(tmp_path / 'config.yml')
     result = run(capsys, dest=dest, mode=mode, access_key='AKIAEXAMPLE', secret_key='s3cr3t-value')
     assert ('lets other users read it' in json.dumps(result.get('warnings', []))) is warned
+
+
+# The rexray.yaml of Marathon's external-volumes document, for REX-Ray 0.3.3 (DC/OS 1.8 and 1.9), as given there.
+EXTERNAL_VOLUMES_DOC = {'rexray': {'loglevel': 'info', 'storageDrivers': ['ec2'],
+                                   'volume': {'unmount': {'ignoreusedcount': True}}}}
+
+
+def test_a_pasted_document_wins_over_options_left_unset(tmp_path, capsys):
+    dest = str(tmp_path / 'config.yml')
+    result = run(capsys, dest=dest, rexray_version='0.3.3', extra_config=EXTERNAL_VOLUMES_DOC)
+    assert 'failed' not in result, result
+    with open(dest) as handle:
+        written = yaml.safe_load(handle)
+    assert written['rexray']['storageDrivers'] == ['ec2']
+    # another driver in the document: the unset service option does not add ec2 next to it
+    result = run(capsys, rexray_version='0.3.3', extra_config={'rexray': {'storageDrivers': ['virtualbox']}})
+    assert result['config'] == {'rexray': {'storageDrivers': ['virtualbox']}}
+    result = run(capsys, extra_config={'libstorage': {'service': 'vfs'}})
+    assert result['config'] == {'libstorage': {'service': 'vfs'}}
+
+
+def test_an_option_set_to_another_value_than_extra_config_is_refused(capsys):
+    result = run(capsys, rexray_version='0.3.3', service='virtualbox', extra_config=EXTERNAL_VOLUMES_DOC)
+    assert result['failed'] is True
+    assert 'rexray.storageDrivers is set twice, differently' in result['msg'] and "['virtualbox']" in result['msg']
+    # the same value twice is no conflict
+    result = run(capsys, rexray_version='0.3.3', service='ec2', extra_config=EXTERNAL_VOLUMES_DOC)
+    assert 'failed' not in result
+
+
+PREVIOUS_SECRET = 'previous-secret-4f2a'
+
+
+@pytest.mark.parametrize('previous', [
+    '{"ebs": {"accessKey": "AKIAPREVIOUS", "secretKey": "%s"}, "libstorage": {"service": "ebs"}}' % PREVIOUS_SECRET,
+    'ebs: {accessKey: AKIAPREVIOUS, secretKey: %s}\nlibstorage: {service: ebs}\n' % PREVIOUS_SECRET,
+    'ebs:\n  accessKey: AKIAPREVIOUS\n  secretKey: %s\nlibstorage:\n  service: ebs\n' % PREVIOUS_SECRET,
+    '{ebs: {secretKey: %s}, broken' % PREVIOUS_SECRET,  # not parseable: not shown at all
+], ids=['json', 'flow-yaml', 'block-yaml', 'unparseable'])
+def test_diff_never_shows_a_secret_of_the_previous_file(tmp_path, capsys, previous):
+    dest = tmp_path / 'config.yml'
+    dest.write_text(previous)
+    result = run(capsys, diff=True, check_mode=True, dest=str(dest), region='us-east-1')
+    assert result['changed'] is True
+    text = json.dumps(result)
+    assert PREVIOUS_SECRET not in text and 'AKIAPREVIOUS' not in text
+    before = result['diff'][0]['before']
+    if 'broken' in previous:
+        assert 'not shown' in before
+    else:
+        assert yaml.safe_load(before)['ebs']['secretKey'] == '********'
+
+
+def test_no_secret_of_extra_config_on_an_argument_error(capsys):
+    from ansible_collections.dcos.stateful.tests.unit.plugins.modules.module_runner import run_main
+    code, result = run_main(rexray_config, capsys, volume_size='big',
+                            extra_config={'ebs': {'secretKey': 'arg-error-secret-1'},
+                                          'libstorage.client.url': 'https://u:url-secret-2@ls.example'})
+    assert code == 1 and 'volume_size' in result['msg']
+    text = json.dumps(result)
+    assert 'arg-error-secret-1' not in text and 'url-secret-2' not in text
