@@ -9,7 +9,7 @@ import signal
 import sys
 import threading
 
-from dcos_emulator import __version__
+from dcos_emulator import __version__, domains
 from dcos_emulator.cluster import Cluster, ClusterConfig
 from dcos_emulator.http.auth import split_credentials
 from dcos_emulator.mesos.resources import parse_range_text
@@ -53,6 +53,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="Marathon's --mesos_authentication_principal (default: dcos_marathon)")
     parser.add_argument("--marathon-version", default="1.10.26", help="Marathon version to report "
                                                                       "(default: 1.10.26)")
+    parser.add_argument("--zones", metavar="ZONE,ZONE", default=None,
+                        help="fault-domain zones, e.g. us-east-1a,us-east-1b: agents are put in them round-robin "
+                             "and report domain.fault_domain region/zone (region = zone without its letter); "
+                             "Marathon @zone/@region constraints match them (default: no fault domain)")
     parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"],
                         help="log level (default: INFO)")
     return parser
@@ -65,7 +69,7 @@ def config_from_args(args: argparse.Namespace) -> ClusterConfig:
         agent_disk=args.agent_disk, agent_ports=args.agent_ports,
         marathon_credentials=args.marathon_credentials, mesos_credentials=args.mesos_credentials,
         dcos_token=args.dcos_token, mesos_role=args.mesos_role, principal=args.principal,
-        marathon_version=args.marathon_version,
+        marathon_version=args.marathon_version, zones=domains.parse_zones(args.zones),
     )
 
 
@@ -80,6 +84,10 @@ def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
             split_credentials(getattr(args, name))
         except ValueError:
             parser.error(f"--{name.replace('_', '-')} must look like NAME:SECRET")
+    try:
+        domains.parse_zones(args.zones)
+    except ValueError as exc:
+        parser.error(f"--zones: {exc}")
     try:
         if not parse_range_text(args.agent_ports):
             raise ValueError

@@ -10,7 +10,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from dcos_emulator import ids
+from dcos_emulator import domains, ids
 from dcos_emulator.agents.agent import AGENT_PORT, Agent
 from dcos_emulator.http import admin_routes, mesos_routes
 from dcos_emulator.http.auth import MarathonAuth, MesosAuth, split_credentials
@@ -46,6 +46,7 @@ class ClusterConfig:
     principal: str = "dcos_marathon"
     marathon_version: str = "1.10.26"
     with_marathon: bool = True
+    zones: tuple = ()                  # --zones: agents round-robin over these fault-domain zones
 
     def agent_resources(self) -> res.Resources:
         return res.Resources([
@@ -81,6 +82,11 @@ class Cluster:
         master_id = saved.get("master_id") or ids.master_uuid()
         self.framework_id = saved.get("framework_id") or ids.framework_id(master_id)
         self.master = Master(master_id, self.lock, self.wake, self.config.host, self.config.mesos_port)
+        if self.config.zones:
+            # The master runs in the first zone: its region is Marathon's home (local) region.
+            first = self.config.zones[0]
+            self.master.domain = {"fault_domain": {"region": {"name": domains.region_of(first)},
+                                                   "zone": {"name": first}}}
         count = max(self.config.agents, len(saved.get("agents", [])))
         for index in range(count):
             self._add_agent(index)
@@ -91,6 +97,9 @@ class Cluster:
         agent_id = ids.agent_id(self.master.id, index)
         agent = Agent(agent_id, index, ids.agent_hostname(index), self.store.agent_dir(agent_id),
                       self.config.agent_resources(), self.config.agent_port or AGENT_PORT)
+        zone = domains.zone_of_agent(tuple(self.config.zones), index)
+        if zone is not None:
+            agent.zone, agent.region = zone, domains.region_of(zone)
         agent.load_checkpoint()
         self.master.add_agent(agent)
         return agent

@@ -52,6 +52,9 @@ class Agent:
         self.processes: dict[str, TaskProcess] = {}
         self.sandboxes: dict[str, str] = {}
         self.envs: dict[str, dict] = {}
+        # Fault domain (--zones): Mesos's DomainInfo.fault_domain; None = no domain configured.
+        self.region: str | None = None
+        self.zone: str | None = None
         # The work dir is <state-dir>/agents/<id>: made from the state dir without following links,
         # then every change of this agent stays inside it (see fs_jail).
         state_dir = os.path.dirname(os.path.dirname(os.path.normpath(os.path.abspath(work_dir))))
@@ -80,6 +83,12 @@ class Agent:
 
     def touch(self) -> None:
         self.revision += 1
+
+    def domain_json(self) -> dict | None:
+        """`DomainInfo` as Mesos renders it (agent `domain`), or None when the agent has no fault domain."""
+        if self.zone is None:
+            return None
+        return {"fault_domain": {"region": {"name": self.region}, "zone": {"name": self.zone}}}
 
     @property
     def pid(self) -> str:

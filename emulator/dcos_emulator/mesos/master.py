@@ -87,6 +87,7 @@ class Master:
         self.completed: collections.deque = collections.deque(maxlen=MAX_COMPLETED_TASKS)
         self._statuses: collections.deque = collections.deque()
         self.flags = {"authenticate_http_readwrite": "false", "work_dir": "", "port": str(port)}
+        self.domain: dict | None = None   # MasterInfo.domain (--zones): Marathon's home region
 
     # == agents ===================================================================================
     def add_agent(self, agent: Agent) -> None:
@@ -167,7 +168,8 @@ class Master:
                         rendered = r.copy(value=left).to_json(allocation_role=role)
                 items.append(rendered)
             if items:
-                offers.append(Offer(ids.offer_id(self.id), agent.id, agent.hostname, items, {}, framework_id))
+                offers.append(Offer(ids.offer_id(self.id), agent.id, agent.hostname, items, {}, framework_id,
+                                    agent.domain_json()))
         return offers
 
     def _offerable(self, agent: Agent, role: str) -> list:

@@ -35,6 +35,7 @@ class Offer:
     resources: list                 # Mesos resource JSON, ENDPOINT format, each with allocation_info.role
     attributes: dict = field(default_factory=dict)
     framework_id: str | None = None
+    domain: dict | None = None      # the agent's DomainInfo JSON (fault_domain region/zone), if any
 
 
 @dataclass
