@@ -47,6 +47,8 @@ class ClusterConfig:
     marathon_version: str = "1.10.26"
     with_marathon: bool = True
     zones: tuple = ()                  # --zones: agents round-robin over these fault-domain zones
+    rexray: object = None              # --rexray-config: a volumes.rexray_config.RexRayConfig (None: defaults)
+    aws_endpoint_url: str | None = None   # --aws-endpoint-url: external volumes are EBS volumes there (moto)
 
     def agent_resources(self) -> res.Resources:
         return res.Resources([
@@ -55,6 +57,18 @@ class ClusterConfig:
             res.Resource.scalar("disk", self.agent_disk),
             res.Resource.ranges("ports", res.parse_range_text(self.agent_ports)),
         ])
+
+
+def _volume_store(state_dir: str, config: ClusterConfig):
+    """REX-Ray's store of external volumes: local, or EBS in EC2 with --aws-endpoint-url (needs boto3)."""
+    from dcos_emulator.volumes.store import RexRay
+
+    backend = None
+    if config.aws_endpoint_url:
+        from dcos_emulator.volumes.ebs_moto import Ec2Backend
+
+        backend = Ec2Backend(config.aws_endpoint_url, config.zones, config.rexray)
+    return RexRay(state_dir, config.rexray, backend)
 
 
 class Cluster:
@@ -87,9 +101,12 @@ class Cluster:
             first = self.config.zones[0]
             self.master.domain = {"fault_domain": {"region": {"name": domains.region_of(first)},
                                                    "zone": {"name": first}}}
+        self.volumes = _volume_store(self.state_dir, self.config)
         count = max(self.config.agents, len(saved.get("agents", [])))
         for index in range(count):
             self._add_agent(index)
+        # No container survives a stop: what the agents held is unmounted (the isolator's recovery).
+        self.volumes.recover(self.master.agents)
         self._saved_marathon = saved.get("marathon")
 
     # -- construction ---------------------------------------------------------------------------
@@ -101,6 +118,8 @@ class Cluster:
         if zone is not None:
             agent.zone, agent.region = zone, domains.region_of(zone)
         agent.load_checkpoint()
+        self.volumes.register_agent(agent.id, agent.zone)
+        agent.volume_drivers = {"rexray": self.volumes}
         self.master.add_agent(agent)
         return agent
 

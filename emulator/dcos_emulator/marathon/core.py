@@ -47,7 +47,6 @@ class Marathon(SchedulerMixin, TasksApiMixin, QueueApiMixin):
         self.check_orphans = True
         self.started = False
         self._agent_domains: dict = {}   # agent id -> (region, zone), from offers (see MatchingMixin)
-        self.external_volumes = None   # seam: external (DVDI) volume store, see SchedulerMixin._external_mounts
 
     # ==========================================================================================
     # life cycle

@@ -263,7 +263,7 @@ class MatchingMixin:
 
     def _launch(self, rec, inst, offer, operations, resources, ports, now) -> str | None:
         from dcos_emulator.mesos.operations import OperationError
-        from dcos_emulator.mesos.types import HostVolume, LaunchSpec, Operation
+        from dcos_emulator.mesos.types import DockerVolume, HostVolume, LaunchSpec, Operation
 
         d = rec.definition
         old_task = inst.task
@@ -274,13 +274,14 @@ class MatchingMixin:
         no_process = cmd is None and not args
         host_volumes = [HostVolume(v["containerPath"], v["hostPath"], v.get("mode", "RW"))
                         for v in container.get("volumes") or [] if "hostPath" in v]
-        host_volumes.extend(self._external_mounts(rec, inst, HostVolume))
+        docker_volumes = [_docker_volume(v, DockerVolume) for v in container.get("volumes") or [] if "external" in v]
         pvols = [(v["persistenceId"], v["containerPath"]) for v in (inst.reservation or {}).get("volumes", [])]
         names = self._port_names(d)
         spec = LaunchSpec(
             task_id=task_id, name=rec.app_id.strip("/").replace("/", "."), command=cmd if cmd is not None else None,
             args=list(args) if (cmd is None and args) else None, env=env, resources=resources, ports=list(ports),
             port_names=names[: len(ports)], persistent_volumes=pvols, host_volumes=host_volumes,
+            docker_volumes=docker_volumes, container_type=container.get("type") if container else None,
             no_process=no_process, labels=dict(d.get("labels") or {}),
             kill_grace_seconds=d.get("taskKillGracePeriodSeconds"))
         ops = []
@@ -314,19 +315,6 @@ class MatchingMixin:
             "instanceId": inst.instance_id, "condition": "Staging", "runSpecId": rec.app_id,
             "agentId": inst.agent_id, "host": inst.hostname, "runSpecVersion": rec.version_iso})
         return None
-
-    def _external_mounts(self, rec, inst, host_volume_cls) -> list:
-        """Seam for the external (DVDI) volume store of a later issue: `self.external_volumes`, when set,
-        maps an app's external volume to a host directory: mount(app_id, volume_dict) -> host path.
-        Real Marathon hands the volume to the dvdi isolator on the agent (DVDIProvider)."""
-        store = getattr(self, "external_volumes", None)
-        if store is None:
-            return []
-        out = []
-        for v in (rec.definition.get("container") or {}).get("volumes") or []:
-            if "external" in v:
-                out.append(host_volume_cls(v["containerPath"].lstrip("/"), store.mount(rec.app_id, v), v["mode"]))
-        return out
 
     @staticmethod
     def _port_names(d: dict) -> list:
@@ -387,6 +375,19 @@ class MatchingMixin:
                 if inst is not None:
                     self._remove_instance(inst)
         self.check_orphans = False
+
+
+def _docker_volume(volume: dict, cls):
+    """DVDIProvider Builders: an external volume as a DOCKER_VOLUME source for Mesos. driver = dvdi/driver;
+    driver options = every other dvdi/* option, prefix stripped, value trimmed; external.size becomes `size`.
+    Real Marathon: the same for MESOS and DOCKER containers (Mesos's Docker containerizer drops the options)."""
+    ext = volume["external"]
+    options = {str(k)[len("dvdi/"):]: str(v).strip() for k, v in (ext.get("options") or {}).items()
+               if str(k).startswith("dvdi/") and k != "dvdi/driver"}
+    if ext.get("size") is not None:
+        options["size"] = str(ext["size"])
+    return cls(volume["containerPath"], ext["name"], str((ext.get("options") or {}).get("dvdi/driver", "")).strip(),
+               options, volume.get("mode", "RW"))
 
 
 def _domain_names(domain: dict | None) -> tuple:
