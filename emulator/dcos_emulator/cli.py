@@ -13,6 +13,7 @@ from dcos_emulator import __version__, domains
 from dcos_emulator.cluster import Cluster, ClusterConfig
 from dcos_emulator.http.auth import split_credentials
 from dcos_emulator.mesos.resources import parse_range_text
+from dcos_emulator.volumes import rexray_config
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -57,6 +58,11 @@ def build_parser() -> argparse.ArgumentParser:
                         help="fault-domain zones, e.g. us-east-1a,us-east-1b: agents are put in them round-robin "
                              "and report domain.fault_domain region/zone (region = zone without its letter); "
                              "Marathon @zone/@region constraints match them (default: no fault domain)")
+    parser.add_argument("--rexray-config", metavar="FILE", default=None,
+                        help="a rexray.yaml (REX-Ray 0.3.x or libStorage format) for the external volume store: "
+                             "preempt, default size/type/fsType/iops of implicit volumes, ebs.tag, "
+                             "ignoreusedcount are applied, other keys ignored; YAML needs PyYAML, else the file "
+                             "must be JSON (default: REX-Ray's defaults, 16 GiB ext4, no preempt)")
     parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"],
                         help="log level (default: INFO)")
     return parser
@@ -70,6 +76,7 @@ def config_from_args(args: argparse.Namespace) -> ClusterConfig:
         marathon_credentials=args.marathon_credentials, mesos_credentials=args.mesos_credentials,
         dcos_token=args.dcos_token, mesos_role=args.mesos_role, principal=args.principal,
         marathon_version=args.marathon_version, zones=domains.parse_zones(args.zones),
+        rexray=getattr(args, "rexray", None),
     )
 
 
@@ -84,6 +91,12 @@ def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
             split_credentials(getattr(args, name))
         except ValueError:
             parser.error(f"--{name.replace('_', '-')} must look like NAME:SECRET")
+    args.rexray = None
+    if args.rexray_config:
+        try:
+            args.rexray = rexray_config.load(args.rexray_config)
+        except rexray_config.ConfigError as exc:
+            parser.error(f"--rexray-config: {exc}")
     try:
         domains.parse_zones(args.zones)
     except ValueError as exc:
