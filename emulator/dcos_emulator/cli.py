@@ -63,6 +63,11 @@ def build_parser() -> argparse.ArgumentParser:
                              "preempt, default size/type/fsType/iops of implicit volumes, ebs.tag, "
                              "ignoreusedcount are applied, other keys ignored; YAML needs PyYAML, else the file "
                              "must be JSON (default: REX-Ray's defaults, 16 GiB ext4, no preempt)")
+    parser.add_argument("--aws-endpoint-url", metavar="URL", default=None,
+                        help="keep external volumes as EBS volumes in this EC2 endpoint (e.g. a moto_server): "
+                             "agents are EC2 instances in their zone, volumes are tagged Name=<name>; region from "
+                             "--zones (else AWS_DEFAULT_REGION, zone <region>a), credentials from the AWS "
+                             "environment variables; needs boto3 (extra 'aws')")
     parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"],
                         help="log level (default: INFO)")
     return parser
@@ -76,7 +81,7 @@ def config_from_args(args: argparse.Namespace) -> ClusterConfig:
         marathon_credentials=args.marathon_credentials, mesos_credentials=args.mesos_credentials,
         dcos_token=args.dcos_token, mesos_role=args.mesos_role, principal=args.principal,
         marathon_version=args.marathon_version, zones=domains.parse_zones(args.zones),
-        rexray=getattr(args, "rexray", None),
+        rexray=getattr(args, "rexray", None), aws_endpoint_url=args.aws_endpoint_url,
     )
 
 
@@ -124,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, on_signal)
     try:
         cluster = Cluster(os.path.abspath(args.state_dir), config_from_args(args)).start()
-    except OSError as exc:
+    except (OSError, RuntimeError) as exc:
         print(f"dcos-emulator: cannot start: {exc}", file=sys.stderr)
         return 1
     print(f"dcos-emulator: Marathon {cluster.marathon_url}  Mesos {cluster.mesos_url}  "

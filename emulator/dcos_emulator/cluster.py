@@ -74,6 +74,11 @@ def _volume_store(state_dir: str, config: ClusterConfig):
 class Cluster:
     def __init__(self, state_dir: str, config: ClusterConfig | None = None):
         self.config = config or ClusterConfig()
+        if self.config.aws_endpoint_url and not self.config.zones:
+            # EC2 instances live in an availability zone: without --zones, one zone of the AWS region.
+            from dcos_emulator.volumes.ebs_moto import default_region
+
+            self.config = dataclasses.replace(self.config, zones=(f"{default_region()}a",))
         self.store = StateStore(state_dir)
         self.state_dir = self.store.state_dir
         os.makedirs(self.state_dir, exist_ok=True)

@@ -41,7 +41,7 @@ class VolumeError(Exception):
     """A failed dvdcli call; the message is what dvdcli prints on stderr (the task fails with it)."""
 
 
-class BackendError(Exception):
+class BackendError(RuntimeError):
     """The block-storage API refused (message as the API words it)."""
 
 
