@@ -33,6 +33,8 @@ def moto_url():
 
 def _up(url):
     try:
+        if url.endswith("/ping"):
+            return HttpClient(url[:-len("/ping")]).get("/ping").status == 200
         return HttpClient(url).get("/moto-api/").status < 500
     except OSError:
         return False
@@ -118,3 +120,26 @@ def test_unreachable_endpoint_is_a_clear_error(tmp_path):
                           "--aws-endpoint-url", f"http://127.0.0.1:{free_port()}"],
                          env=env, capture_output=True, text=True, timeout=120)
     assert out.returncode == 1 and "cannot start" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_walkthrough_script(aws, tmp_path):
+    """emulator/examples/external-volumes.sh against the `dcos-emulator` command and a moto_server."""
+    examples = os.path.join(os.path.dirname(__file__), "..", "examples")
+    marathon_port, mesos_port = free_port(), free_port()
+    env = dict(os.environ, PYTHONPATH=os.path.join(os.path.dirname(__file__), ".."))
+    emulator = subprocess.Popen(
+        [sys.executable, "-m", "dcos_emulator", "--state-dir", str(tmp_path / "state"), "--agents", "4",
+         "--zones", "us-east-1a,us-east-1b", "--rexray-config", os.path.join(examples, "rexray.yml"),
+         "--aws-endpoint-url", aws, "--marathon-port", str(marathon_port), "--mesos-port", str(mesos_port)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for(lambda: _up(f"http://127.0.0.1:{marathon_port}/ping"), message="emulator up")
+        out = subprocess.run(["sh", os.path.join(examples, "external-volumes.sh")], capture_output=True, text=True,
+                             timeout=300, env=dict(env, MARATHON_URL=f"http://127.0.0.1:{marathon_port}",
+                                                   MESOS_URL=f"http://127.0.0.1:{mesos_port}",
+                                                   AWS_ENDPOINT_URL=aws, PYTHON=sys.executable, TIMEOUT="30"))
+        assert out.returncode == 0, out.stdout + out.stderr
+        assert out.stdout.rstrip().endswith("OK") and "available 1 us-east-1a" in out.stdout
+    finally:
+        emulator.terminate()
+        emulator.communicate(timeout=30)
