@@ -127,19 +127,23 @@ def test_walkthrough_script(aws, tmp_path):
     examples = os.path.join(os.path.dirname(__file__), "..", "examples")
     marathon_port, mesos_port = free_port(), free_port()
     env = dict(os.environ, PYTHONPATH=os.path.join(os.path.dirname(__file__), ".."))
-    emulator = subprocess.Popen(
-        [sys.executable, "-m", "dcos_emulator", "--state-dir", str(tmp_path / "state"), "--agents", "4",
-         "--zones", "us-east-1a,us-east-1b", "--rexray-config", os.path.join(examples, "rexray.yml"),
-         "--aws-endpoint-url", aws, "--marathon-port", str(marathon_port), "--mesos-port", str(mesos_port)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    log_path = tmp_path / "emulator.log"
+    with open(log_path, "w") as log:   # a file, not a pipe nobody reads while the script runs
+        emulator = subprocess.Popen(
+            [sys.executable, "-m", "dcos_emulator", "--state-dir", str(tmp_path / "state"), "--agents", "4",
+             "--zones", "us-east-1a,us-east-1b", "--rexray-config", os.path.join(examples, "rexray.yml"),
+             "--aws-endpoint-url", aws, "--marathon-port", str(marathon_port), "--mesos-port", str(mesos_port)],
+            env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
-        wait_for(lambda: _up(f"http://127.0.0.1:{marathon_port}/ping"), message="emulator up")
+        wait_for(lambda: emulator.poll() is not None or _up(f"http://127.0.0.1:{marathon_port}/ping"),
+                 timeout=60, message="emulator up")
+        assert emulator.poll() is None, log_path.read_text()
         out = subprocess.run(["sh", os.path.join(examples, "external-volumes.sh")], capture_output=True, text=True,
                              timeout=300, env=dict(env, MARATHON_URL=f"http://127.0.0.1:{marathon_port}",
                                                    MESOS_URL=f"http://127.0.0.1:{mesos_port}",
                                                    AWS_ENDPOINT_URL=aws, PYTHON=sys.executable, TIMEOUT="30"))
-        assert out.returncode == 0, out.stdout + out.stderr
+        assert out.returncode == 0, out.stdout + out.stderr + log_path.read_text()[-3000:]
         assert out.stdout.rstrip().endswith("OK") and "available 1 us-east-1a" in out.stdout
     finally:
         emulator.terminate()
-        emulator.communicate(timeout=30)
+        emulator.wait(timeout=30)
