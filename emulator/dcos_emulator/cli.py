@@ -10,10 +10,11 @@ import sys
 import threading
 from dataclasses import dataclass
 
-from dcos_emulator import __version__
+from dcos_emulator import __version__, domains
 from dcos_emulator.cluster import Cluster, ClusterConfig
 from dcos_emulator.http.auth import split_credentials
 from dcos_emulator.mesos.resources import parse_range_text
+from dcos_emulator.volumes import rexray_config
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,20 @@ def build_parser() -> argparse.ArgumentParser:
                         help="Marathon's --mesos_authentication_principal (default: dcos_marathon)")
     parser.add_argument("--marathon-version", default="1.10.26", help="Marathon version to report "
                                                                       "(default: 1.10.26)")
+    parser.add_argument("--zones", metavar="ZONE,ZONE", default=None,
+                        help="fault-domain zones, e.g. us-east-1a,us-east-1b: agents are put in them round-robin "
+                             "and report domain.fault_domain region/zone (region = zone without its letter); "
+                             "Marathon @zone/@region constraints match them (default: no fault domain)")
+    parser.add_argument("--rexray-config", metavar="FILE", default=None,
+                        help="a rexray.yaml (REX-Ray 0.3.x or libStorage format) for the external volume store: "
+                             "preempt, default size/type/fsType/iops of implicit volumes, ebs.tag, "
+                             "ignoreusedcount are applied, other keys ignored; YAML needs PyYAML, else the file "
+                             "must be JSON (default: REX-Ray's defaults, 16 GiB ext4, no preempt)")
+    parser.add_argument("--aws-endpoint-url", metavar="URL", default=None,
+                        help="keep external volumes as EBS volumes in this EC2 endpoint (e.g. a moto_server): "
+                             "agents are EC2 instances in their zone, volumes are tagged Name=<name>; region from "
+                             "--zones (else AWS_DEFAULT_REGION, zone <region>a), credentials from the AWS "
+                             "environment variables; needs boto3 (extra 'aws')")
     parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"],
                         help="log level (default: INFO)")
     return parser
@@ -124,7 +139,8 @@ def config_from_args(args: argparse.Namespace) -> ClusterConfig:
         agent_disk=args.agent_disk, agent_ports=args.agent_ports,
         marathon_credentials=args.marathon_credentials, mesos_credentials=args.mesos_credentials,
         dcos_token=args.dcos_token, mesos_role=args.mesos_role, principal=args.principal,
-        marathon_version=args.marathon_version,
+        marathon_version=args.marathon_version, zones=domains.parse_zones(args.zones),
+        rexray=getattr(args, "rexray", None), aws_endpoint_url=args.aws_endpoint_url,
     )
 
 
@@ -145,6 +161,16 @@ def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
             flag = f"--{name.replace('_', '-')}"
             source = args.secret_sources.get(name, flag)
             parser.error(f"{flag} must look like NAME:SECRET" + ("" if source == flag else f" (from {source})"))
+    args.rexray = None
+    if args.rexray_config:
+        try:
+            args.rexray = rexray_config.load(args.rexray_config)
+        except rexray_config.ConfigError as exc:
+            parser.error(f"--rexray-config: {exc}")
+    try:
+        domains.parse_zones(args.zones)
+    except ValueError as exc:
+        parser.error(f"--zones: {exc}")
     try:
         if not parse_range_text(args.agent_ports):
             raise ValueError
@@ -173,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, on_signal)
     try:
         cluster = Cluster(os.path.abspath(args.state_dir), config_from_args(args)).start()
-    except OSError as exc:
+    except (OSError, RuntimeError) as exc:
         print(f"dcos-emulator: cannot start: {exc}", file=sys.stderr)
         return 1
     print(f"dcos-emulator: Marathon {cluster.marathon_url}  Mesos {cluster.mesos_url}  "

@@ -11,7 +11,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from dcos_emulator import ids
+from dcos_emulator import domains, ids
 from dcos_emulator.agents.agent import AGENT_PORT, Agent
 from dcos_emulator.http import admin_routes, mesos_routes
 from dcos_emulator.http.auth import MarathonAuth, MesosAuth, split_credentials
@@ -48,6 +48,9 @@ class ClusterConfig:
     principal: str = "dcos_marathon"
     marathon_version: str = "1.10.26"
     with_marathon: bool = True
+    zones: tuple = ()                  # --zones: agents round-robin over these fault-domain zones
+    rexray: object = None              # --rexray-config: a volumes.rexray_config.RexRayConfig (None: defaults)
+    aws_endpoint_url: str | None = None   # --aws-endpoint-url: external volumes are EBS volumes there (moto)
 
     def agent_resources(self) -> res.Resources:
         return res.Resources([
@@ -58,9 +61,26 @@ class ClusterConfig:
         ])
 
 
+def _volume_store(state_dir: str, config: ClusterConfig):
+    """REX-Ray's store of external volumes: local, or EBS in EC2 with --aws-endpoint-url (needs boto3)."""
+    from dcos_emulator.volumes.store import RexRay
+
+    backend = None
+    if config.aws_endpoint_url:
+        from dcos_emulator.volumes.ebs_moto import Ec2Backend
+
+        backend = Ec2Backend(config.aws_endpoint_url, config.zones, config.rexray)
+    return RexRay(state_dir, config.rexray, backend)
+
+
 class Cluster:
     def __init__(self, state_dir: str, config: ClusterConfig | None = None):
         self.config = config or ClusterConfig()
+        if self.config.aws_endpoint_url and not self.config.zones:
+            # EC2 instances live in an availability zone: without --zones, one zone of the AWS region.
+            from dcos_emulator.volumes.ebs_moto import default_region
+
+            self.config = dataclasses.replace(self.config, zones=(f"{default_region()}a",))
         self.store = StateStore(state_dir)
         self.state_dir = self.store.state_dir
         os.makedirs(self.state_dir, exist_ok=True)
@@ -85,9 +105,17 @@ class Cluster:
         master_id = saved.get("master_id") or ids.master_uuid()
         self.framework_id = saved.get("framework_id") or ids.framework_id(master_id)
         self.master = Master(master_id, self.lock, self.wake, self.config.host, self.config.mesos_port)
+        if self.config.zones:
+            # The master runs in the first zone: its region is Marathon's home (local) region.
+            first = self.config.zones[0]
+            self.master.domain = {"fault_domain": {"region": {"name": domains.region_of(first)},
+                                                   "zone": {"name": first}}}
+        self.volumes = _volume_store(self.state_dir, self.config)
         count = max(self.config.agents, len(saved.get("agents", [])))
         for index in range(count):
             self._add_agent(index)
+        # No container survives a stop: what the agents held is unmounted (the isolator's recovery).
+        self.volumes.recover(self.master.agents)
         self._saved_marathon = saved.get("marathon")
         if journal:
             from dcos_emulator.marathon.state_delta import fold
@@ -101,7 +129,12 @@ class Cluster:
         agent_id = ids.agent_id(self.master.id, index)
         agent = Agent(agent_id, index, ids.agent_hostname(index), self.store.agent_dir(agent_id),
                       self.config.agent_resources(), self.config.agent_port or AGENT_PORT)
+        zone = domains.zone_of_agent(tuple(self.config.zones), index)
+        if zone is not None:
+            agent.zone, agent.region = zone, domains.region_of(zone)
         agent.load_checkpoint()
+        self.volumes.register_agent(agent.id, agent.zone)
+        agent.volume_drivers = {"rexray": self.volumes}
         self.master.add_agent(agent)
         return agent
 

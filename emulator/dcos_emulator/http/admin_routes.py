@@ -12,6 +12,13 @@ def _error(status: int, message: str) -> HttpError:
     return HttpError(status, {"message": message})
 
 
+def _volume_json(store, volume) -> dict:
+    return {"id": volume.id, "name": volume.name, "tagName": store.config.full_name(volume.name),
+            "size": volume.size, "type": volume.type, "iops": volume.iops, "fsType": volume.fs_type,
+            "zone": volume.zone, "state": volume.state, "attachedTo": volume.attached_to,
+            "dataDir": store.mount_path(volume)}
+
+
 def register(router, cluster) -> None:
     def agent_or_404(agent_id: str):
         agent = cluster.master.agents.get(agent_id)
@@ -93,6 +100,15 @@ def register(router, cluster) -> None:
             except OperationError as exc:
                 raise _error(409, exc.message) from None
         return Response(200, result)
+
+    @router.route("GET", "/emulator/volumes")
+    def list_volumes(request: Request):
+        """Read-only view of the external volume store (REX-Ray's `volume ls`, plus where the data lives)."""
+        store = cluster.volumes
+        with cluster.lock:
+            volumes = store.volumes()
+            return Response(200, {"driver": "rexray", "backend": store.backend_name, "volumes": [
+                _volume_json(store, v) for v in volumes]})
 
     @router.route("GET", "/emulator/state")
     def emulator_state(request: Request):

@@ -51,7 +51,7 @@ class Marathon(SchedulerMixin, TasksApiMixin, QueueApiMixin):
         self.dirty = False
         self.check_orphans = True
         self.started = False
-        self.external_volumes = None   # seam: external (DVDI) volume store, see SchedulerMixin._external_mounts
+        self._agent_domains: dict = {}   # agent id -> (region, zone), from offers (see MatchingMixin)
 
     # ==========================================================================================
     # life cycle

@@ -45,6 +45,7 @@ class MatchingMixin:
         if not waiting and not releases and not self.check_orphans:
             return False
         offers = [ofs.AgentOffer(o) for o in self.master.offers(self.config.mesos_role, self.config.framework_id)]
+        self._remember_domains(offers)
         by_agent = {o.agent_id: o for o in offers}
         self._release_reservations(offers, by_agent, releases)
         pending = False
@@ -105,19 +106,21 @@ class MatchingMixin:
         return not left
 
     def _constraint_ok(self, rec, inst, offer) -> bool:
+        """Constraints.meetsConstraint for every constraint of the app, plus the home-region rule."""
         cons = rec.definition.get("constraints") or []
+        if not self._in_allowed_region(cons, offer):
+            return False
         if not cons:
             return True
         others = [i for i in self.by_app.get(rec.app_id, {}).values()
                   if i is not inst and i.agent_id and (i.active or i.resident) and not i.expunged]
+        offer_domain = _domain_names(offer.offer.domain)
         for c in cons:
             field, op = c[0], c[1].upper()
             value = c[2] if len(c) > 2 else None
-
-            def attr(agent_host, agent_attrs, field=field):
-                return agent_host if field == "hostname" else (agent_attrs or {}).get(field)
-            mine = attr(offer.hostname, offer.attributes)
-            theirs = [attr(i.hostname, {}) for i in others]
+            mine = _field_value(field, offer.hostname, offer.attributes, offer_domain)
+            theirs = [_field_value(field, i.hostname, {}, self._agent_domains.get(i.agent_id, (None, None)))
+                      for i in others]
             if op == "UNIQUE" and mine in theirs:
                 return False
             if op == "CLUSTER":
@@ -133,11 +136,23 @@ class MatchingMixin:
                 return False
             if op == "MAX_PER" and theirs.count(mine) >= int(value):
                 return False
-            if op == "GROUP_BY" and theirs:
-                counts = Counter(theirs)
-                if counts.get(mine, 0) > min(counts.values()):
-                    return False
+            if op == "GROUP_BY" and not _group_by_ok(mine, theirs, value):
+                return False
         return True
+
+    def _in_allowed_region(self, cons: list, offer) -> bool:
+        """Real Marathon (1.5+, region aware): without an `@region` constraint an app runs only in the home
+        region, the region of the Mesos master; offers from other regions are declined."""
+        home = _domain_names(getattr(self.master, "domain", None))[0]
+        if home is None or any(c and c[0] == "@region" for c in cons):
+            return True
+        region = _domain_names(offer.offer.domain)[0]
+        return region is None or region == home
+
+    def _remember_domains(self, offers: list) -> None:
+        """Agent id -> (region, zone), learnt from offers (all Marathon knows about agents)."""
+        for offer in offers:
+            self._agent_domains[offer.agent_id] = _domain_names(offer.offer.domain)
 
     def _try_launch(self, rec, inst, offer, now) -> str | None:
         d = rec.definition
@@ -248,7 +263,7 @@ class MatchingMixin:
 
     def _launch(self, rec, inst, offer, operations, resources, ports, now) -> str | None:
         from dcos_emulator.mesos.operations import OperationError
-        from dcos_emulator.mesos.types import HostVolume, LaunchSpec, Operation
+        from dcos_emulator.mesos.types import DockerVolume, HostVolume, LaunchSpec, Operation
 
         d = rec.definition
         old_task = inst.task
@@ -259,13 +274,14 @@ class MatchingMixin:
         no_process = cmd is None and not args
         host_volumes = [HostVolume(v["containerPath"], v["hostPath"], v.get("mode", "RW"))
                         for v in container.get("volumes") or [] if "hostPath" in v]
-        host_volumes.extend(self._external_mounts(rec, inst, HostVolume))
+        docker_volumes = [_docker_volume(v, DockerVolume) for v in container.get("volumes") or [] if "external" in v]
         pvols = [(v["persistenceId"], v["containerPath"]) for v in (inst.reservation or {}).get("volumes", [])]
         names = self._port_names(d)
         spec = LaunchSpec(
             task_id=task_id, name=rec.app_id.strip("/").replace("/", "."), command=cmd if cmd is not None else None,
             args=list(args) if (cmd is None and args) else None, env=env, resources=resources, ports=list(ports),
             port_names=names[: len(ports)], persistent_volumes=pvols, host_volumes=host_volumes,
+            docker_volumes=docker_volumes, container_type=container.get("type") if container else None,
             no_process=no_process, labels=dict(d.get("labels") or {}),
             kill_grace_seconds=d.get("taskKillGracePeriodSeconds"))
         ops = []
@@ -303,19 +319,6 @@ class MatchingMixin:
             "instanceId": inst.instance_id, "condition": "Staging", "runSpecId": rec.app_id,
             "agentId": inst.agent_id, "host": inst.hostname, "runSpecVersion": rec.version_iso})
         return None
-
-    def _external_mounts(self, rec, inst, host_volume_cls) -> list:
-        """Seam for the external (DVDI) volume store of a later issue: `self.external_volumes`, when set,
-        maps an app's external volume to a host directory: mount(app_id, volume_dict) -> host path.
-        Real Marathon hands the volume to the dvdi isolator on the agent (DVDIProvider)."""
-        store = getattr(self, "external_volumes", None)
-        if store is None:
-            return []
-        out = []
-        for v in (rec.definition.get("container") or {}).get("volumes") or []:
-            if "external" in v:
-                out.append(host_volume_cls(v["containerPath"].lstrip("/"), store.mount(rec.app_id, v), v["mode"]))
-        return out
 
     @staticmethod
     def _port_names(d: dict) -> list:
@@ -378,6 +381,50 @@ class MatchingMixin:
                 if inst is not None:
                     self._remove_instance(inst)
         self.check_orphans = False
+
+
+def _docker_volume(volume: dict, cls):
+    """DVDIProvider Builders: an external volume as a DOCKER_VOLUME source for Mesos. driver = dvdi/driver;
+    driver options = every other dvdi/* option, prefix stripped, value trimmed; external.size becomes `size`.
+    Real Marathon: the same for MESOS and DOCKER containers (Mesos's Docker containerizer drops the options)."""
+    ext = volume["external"]
+    options = {str(k)[len("dvdi/"):]: str(v).strip() for k, v in (ext.get("options") or {}).items()
+               if str(k).startswith("dvdi/") and k != "dvdi/driver"}
+    if ext.get("size") is not None:
+        options["size"] = str(ext["size"])
+    return cls(volume["containerPath"], ext["name"], str((ext.get("options") or {}).get("dvdi/driver", "")).strip(),
+               options, volume.get("mode", "RW"))
+
+
+def _domain_names(domain: dict | None) -> tuple:
+    """(region, zone) names of a Mesos DomainInfo JSON, (None, None) without a fault domain."""
+    fault = (domain or {}).get("fault_domain") or {}
+    return (fault.get("region") or {}).get("name"), (fault.get("zone") or {}).get("name")
+
+
+def _field_value(field: str, hostname: str | None, attributes: dict, domain: tuple):
+    """Constraints.readerForField: hostname, the fault domain's region / zone, else an agent attribute."""
+    if field in ("hostname", "@hostname"):
+        return hostname
+    if field == "@region":
+        return domain[0]
+    if field == "@zone":
+        return domain[1]
+    return (attributes or {}).get(field)
+
+
+def _group_by_ok(mine, theirs: list, value) -> bool:
+    """Constraints.checkGroupBy: the offer's group must be among the least used; with a value N, fewer than
+    N groups in use count as a minimum of 0 (so an unused group is chosen first)."""
+    if not theirs:
+        return True
+    counts = Counter(theirs)
+    try:
+        wanted_groups = int(value) if value is not None else 0
+    except ValueError:
+        wanted_groups = 0
+    minimum = 0 if len(counts) < wanted_groups else min(counts.values())
+    return counts.get(mine, 0) <= minimum
 
 
 def _new_stats() -> dict:

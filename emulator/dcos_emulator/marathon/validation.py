@@ -104,9 +104,8 @@ def _persistent_volume(v: dict, p: str, out: list) -> None:
 
 
 def _external_volume(app: dict, v: dict, p: str, features, out: list) -> None:
-    """DVDIProvider validations (fact sheet 4.2). The volume store itself is a later issue: external
-    volumes are validated and stored; at launch the scheduler asks Marathon.external_volumes (None by
-    default: nothing is mounted) for host volumes (seam in SchedulerMixin._external_mounts)."""
+    """DVDIProvider validations (fact sheet 4.2). At launch the volume goes to Mesos as a DOCKER_VOLUME
+    source (matching._docker_volume) and the agent mounts it through the volume store (volumes/store.py)."""
     ext = v["external"]
     ep = f"{p}/external"
     if "external_volumes" not in features:

@@ -58,6 +58,7 @@ class MasterTask:
     statuses: list = field(default_factory=list)  # [{"state", "timestamp"}]
     has_process: bool = True
     kill_grace: float = DEFAULT_KILL_GRACE_SECONDS
+    container: dict | None = None   # ContainerInfo JSON (type, volumes incl. DOCKER_VOLUME sources), if any
 
     def to_json(self) -> dict:
         """`json(writer, const Task&)` in common/http.cpp."""
@@ -68,6 +69,8 @@ class MasterTask:
         }
         if self.labels:
             out["labels"] = [{"key": k, "value": str(v)} for k, v in self.labels.items()]
+        if self.container is not None:
+            out["container"] = self.container
         return out
 
 
@@ -87,6 +90,7 @@ class Master:
         self.completed: collections.deque = collections.deque(maxlen=MAX_COMPLETED_TASKS)
         self._statuses: collections.deque = collections.deque()
         self.flags = {"authenticate_http_readwrite": "false", "work_dir": "", "port": str(port)}
+        self.domain: dict | None = None   # MasterInfo.domain (--zones): Marathon's home region
 
     # == agents ===================================================================================
     def add_agent(self, agent: Agent) -> None:
@@ -135,6 +139,9 @@ class Master:
             return
         agent.reregistered_time = time.time()
         agent.active = True
+        # Back from the dead: its lost containers are destroyed now, which unmounts their external volumes
+        # (REX-Ray restarted too: its mount counts are gone).
+        agent.recover_docker_volumes(set(self._agent_tasks.get(agent_id, {})))
         self.wake()
 
     # == framework API (used by marathon/) ====================================================
@@ -167,7 +174,8 @@ class Master:
                         rendered = r.copy(value=left).to_json(allocation_role=role)
                 items.append(rendered)
             if items:
-                offers.append(Offer(ids.offer_id(self.id), agent.id, agent.hostname, items, {}, framework_id))
+                offers.append(Offer(ids.offer_id(self.id), agent.id, agent.hostname, items, {}, framework_id,
+                                    agent.domain_json()))
         return offers
 
     def _offerable(self, agent: Agent, role: str) -> list:
@@ -288,7 +296,7 @@ class Master:
         task = MasterTask(spec.task_id, spec.name or spec.task_id, framework_id, agent.id, "TASK_STAGING", needed,
                           role, dict(spec.labels), has_process=not spec.no_process,
                           kill_grace=spec.kill_grace_seconds if spec.kill_grace_seconds is not None
-                          else DEFAULT_KILL_GRACE_SECONDS)
+                          else DEFAULT_KILL_GRACE_SECONDS, container=_container_json(spec))
         self.tasks[spec.task_id] = task
         self._agent_tasks.setdefault(agent.id, {})[spec.task_id] = task
         self._agent_used.setdefault(agent.id, res.Resources()).add_all(needed)
@@ -391,6 +399,10 @@ class Master:
         if agent is not None:
             agent.touch()
             agent.forget(task.task_id)
+            if agent.active:
+                # the container is destroyed: the docker/volume isolator unmounts its volumes. On a stopped
+                # agent nothing runs the cleanup: the volumes stay attached until the agent comes back.
+                agent.release_docker_volumes(task.task_id)
 
     def deliver_statuses(self) -> int:
         """Hand queued status updates to their frameworks (cluster scheduler thread, lock held)."""
@@ -478,6 +490,22 @@ class Master:
         deadline = time.time() + timeout
         for proc in procs:
             proc.wait(max(0.0, deadline - time.time()))
+
+
+def _container_json(spec: LaunchSpec) -> dict | None:
+    """TaskInfo.container as `/state` shows it (protobuf JSON): the type and the volumes the framework gave.
+    Real Mesos renders every ContainerInfo field the framework set (docker image, network info...); the
+    emulator keeps the type and the volumes (host paths and DOCKER_VOLUME sources), which is what clients
+    of external volumes read."""
+    if spec.container_type is None:
+        return None
+    volumes = [{"container_path": v.container_path, "host_path": v.host_path, "mode": v.mode}
+               for v in spec.host_volumes]
+    volumes.extend(v.to_json() for v in spec.docker_volumes)
+    out = {"type": spec.container_type}
+    if volumes:
+        out["volumes"] = volumes
+    return out
 
 
 def _strip_allocation(raw: res.RawResource) -> res.RawResource:

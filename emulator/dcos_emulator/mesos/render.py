@@ -46,7 +46,15 @@ def agent_summary(agent, used: res.Resources) -> dict:
         "version": MESOS_VERSION,
         "capabilities": list(AGENT_CAPABILITIES),
     })
+    _add_domain(out, agent)
     return out
+
+
+def _add_domain(out: dict, agent) -> None:
+    """`SlaveInfo.domain` (Mesos writes it only when the agent has a --domain)."""
+    domain = agent.domain_json()
+    if domain is not None:
+        out["domain"] = domain
 
 
 def agent_full(agent, used: res.Resources, tasks: list) -> dict:
@@ -137,10 +145,13 @@ def tasks(master: Master, limit: int = 100, offset: int = 0, order: str = "des",
 
 
 def leader_info(master: Master) -> dict:
-    return {"id": master.id, "pid": f"master@{master.hostname}:{master.port}", "port": master.port,
-            "hostname": master.hostname, "ip": _ip_int(master.hostname),
-            "address": {"hostname": master.hostname, "ip": master.hostname, "port": master.port},
-            "version": MESOS_VERSION}
+    out = {"id": master.id, "pid": f"master@{master.hostname}:{master.port}", "port": master.port,
+           "hostname": master.hostname, "ip": _ip_int(master.hostname),
+           "address": {"hostname": master.hostname, "ip": master.hostname, "port": master.port},
+           "version": MESOS_VERSION}
+    if master.domain is not None:
+        out["domain"] = master.domain
+    return out
 
 
 def _ip_int(ip: str) -> int:
@@ -174,6 +185,8 @@ def state_bytes(master: Master) -> bytes:
     })
     parts = [_cached(a, "summary", lambda a=a: agent_summary(a, used.get(a.id, res.Resources())))
              for a in master.agents.values()]
+    if master.domain is not None:
+        out["domain"] = master.domain
     return _dumps(out).replace(b'"@SLAVES@"', b"[" + b",".join(parts) + b"]", 1)
 
 
@@ -239,6 +252,7 @@ def _v1_agent(agent, tasks: list) -> dict:
     }
     if agent.reregistered_time is not None:
         item["reregistered_time"] = {"nanoseconds": int(agent.reregistered_time * 1e9)}
+    _add_domain(item["agent_info"], agent)
     return item
 
 
@@ -264,6 +278,7 @@ def agent_state(master: Master, agent, flags: dict) -> dict:
         "frameworks": _agent_frameworks(master, agent),
         "completed_frameworks": [],
     })
+    _add_domain(out, agent)
     return out
 
 

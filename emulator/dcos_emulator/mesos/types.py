@@ -35,6 +35,7 @@ class Offer:
     resources: list                 # Mesos resource JSON, ENDPOINT format, each with allocation_info.role
     attributes: dict = field(default_factory=dict)
     framework_id: str | None = None
+    domain: dict | None = None      # the agent's DomainInfo JSON (fault_domain region/zone), if any
 
 
 @dataclass
@@ -42,6 +43,25 @@ class HostVolume:
     container_path: str             # where it appears (relative to the sandbox; a leading "/" is dropped)
     host_path: str                  # relative: inside the sandbox; absolute: that host directory
     mode: str = "RW"
+
+
+@dataclass
+class DockerVolume:
+    """A `Volume.Source.DOCKER_VOLUME` of the task's ContainerInfo (what Marathon builds for a DVDI volume)."""
+    container_path: str
+    name: str
+    driver: str
+    driver_options: dict = field(default_factory=dict)   # options, "dvdi/" stripped, "dvdi/driver" left out
+    mode: str = "RW"
+
+    def to_json(self) -> dict:
+        """protobuf JSON of the Volume (`json(JSON::ObjectWriter*, const Volume&)`-style, as /state shows it)."""
+        docker_volume = {"driver": self.driver, "name": self.name}
+        if self.driver_options:
+            docker_volume["driver_options"] = {"parameter": [{"key": k, "value": v}
+                                                             for k, v in self.driver_options.items()]}
+        return {"mode": self.mode, "container_path": self.container_path,
+                "source": {"type": "DOCKER_VOLUME", "docker_volume": docker_volume}}
 
 
 @dataclass
@@ -56,6 +76,8 @@ class LaunchSpec:
     port_names: list = field(default_factory=list)  # optional names (PORT_<NAME>), same order as ports
     persistent_volumes: list = field(default_factory=list)  # optional [(persistence_id, container_path)]
     host_volumes: list = field(default_factory=list)        # [HostVolume]
+    docker_volumes: list = field(default_factory=list)      # [DockerVolume] (external volumes)
+    container_type: str | None = None   # "MESOS" | "DOCKER" when the task has a ContainerInfo
     no_process: bool = False        # Docker-only task without a command: no process, stays TASK_RUNNING
     labels: dict = field(default_factory=dict)
     kill_grace_seconds: float | None = None
