@@ -75,6 +75,20 @@ def summarise_tasks(tasks):
     return sorted((summarise_task(t) for t in tasks or []), key=lambda t: (t['host'] or '', t['id'] or ''))
 
 
+# Marathon's states for a task whose agent it cannot reach (Real Marathon 1.4+: TASK_UNREACHABLE, startedAt kept;
+# TASK_LOST before partition awareness; TASK_UNKNOWN: the master does not know the agent).
+UNREACHABLE_STATES = frozenset(['TASK_UNREACHABLE', 'TASK_LOST', 'TASK_UNKNOWN'])
+
+
+def volume_status(task):
+    """attached | unreachable | detached for the local volume of a summarised task."""
+    if task['state'] in UNREACHABLE_STATES:
+        return 'unreachable'  # the data is on an agent that is down or partitioned, not free to wipe casually
+    if task['status'] in ('running', 'starting', 'killing'):
+        return 'attached'
+    return 'detached'
+
+
 def volumes_view(app, tasks):
     """One row per local persistent volume (Marathon UI's Volumes tab), plus external volumes."""
     rows = []
@@ -83,8 +97,8 @@ def volumes_view(app, tasks):
             rows.append({
                 'app_id': app.get('id'), 'type': 'persistent', 'container_path': v['container_path'],
                 'persistence_id': v['persistence_id'], 'host': t['host'], 'agent_id': t['agent_id'],
-                'task_id': t['id'], 'instance_id': t['instance_id'], 'status': 'attached' if t['status'] in (
-                    'running', 'starting', 'killing') else 'detached', 'task_status': t['status'],
+                'task_id': t['id'], 'instance_id': t['instance_id'], 'status': volume_status(t),
+                'task_status': t['status'],
                 'size': _persistent_size(app, v['container_path']),
             })
     for v in (app.get('container') or {}).get('volumes') or []:

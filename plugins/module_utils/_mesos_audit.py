@@ -14,6 +14,9 @@ and instance through its persistence id (``<safeAppId>#<containerPath>#<uuid>``,
 
 * ``attached``: a task of the owning instance is launched (Marathon shows ``stagedAt``/``startedAt``);
 * ``suspended``: the instance is kept but has no launched task (scaled down / stopped resident instance);
+* ``unreachable``: the owning instance's agent is down: the master lists the agent as not active, or Marathon
+  reports its task ``TASK_UNREACHABLE`` (``TASK_LOST``/``TASK_UNKNOWN`` before partition awareness). The data is
+  on that agent and nothing can use or release it until the agent comes back;
 * ``orphaned``: labelled by Marathon, but no instance owns it any more (or the app is gone);
 * ``not_marathon``: no Marathon labels, or labels of another Marathon framework;
 * ``unknown``: labelled by Marathon, but Marathon was not asked (no ``marathon_url``).
@@ -37,7 +40,13 @@ from ansible_collections.dcos.stateful.plugins.module_utils._mesos_resources imp
     scalar,
 )
 
-STATUSES = ('attached', 'suspended', 'orphaned', 'not_marathon', 'unknown')
+STATUSES = ('attached', 'suspended', 'unreachable', 'orphaned', 'not_marathon', 'unknown')
+
+# Task states Marathon reports for a task whose agent it cannot reach. Real Marathon (partition-aware, 1.4+)
+# shows TASK_UNREACHABLE while the agent is away, with startedAt still set (the task counts as active);
+# TASK_LOST is what older Marathon and non-partition-aware paths report, TASK_UNKNOWN an agent the master
+# no longer knows.
+UNREACHABLE_TASK_STATES = ('TASK_UNREACHABLE', 'TASK_LOST', 'TASK_UNKNOWN')
 
 # Pod instance states (PodInstanceState) in which the instance has launched containers.
 POD_LAUNCHED = ('STAGING', 'STABLE', 'DEGRADED')
@@ -138,8 +147,19 @@ class MarathonIndex:
         return self.apps_by_safe_id.get(safe) if safe else None
 
 
-def classify(labels, pid, marathon, framework_ids):
-    """Status, reason and Marathon fields for one volume or reservation."""
+def _unreachable_reason(owner, agent_active):
+    """Why the owner's data cannot be reached, or None when its agent is up."""
+    if owner['task_state'] in UNREACHABLE_TASK_STATES:
+        return 'Marathon reports task %s of instance %s as %s (its agent is down or partitioned)' % (
+            owner['task_id'] or '-', owner['instance_id'], owner['task_state'])
+    if agent_active is False:
+        return 'the agent holding instance %s is not active (down or disconnected)' % owner['instance_id']
+    return None
+
+
+def classify(labels, pid, marathon, framework_ids, agent_active=True):
+    """Status, reason and Marathon fields for one volume or reservation (``agent_active``: the master's
+    ``active`` flag of the agent holding it)."""
     framework_id = labels.get(MARATHON_FRAMEWORK_LABEL)
     reservation_id = labels.get(MARATHON_TASK_LABEL)
     result = {'framework_id': framework_id, 'reservation_id': reservation_id, 'app_id': None,
@@ -154,7 +174,11 @@ def classify(labels, pid, marathon, framework_ids):
     if owner is not None:
         result.update(app_id=owner['app_id'], instance_id=owner['instance_id'], task_id=owner['task_id'],
                       task_state=owner['task_state'])
-        if owner['launched']:
+        unreachable = _unreachable_reason(owner, agent_active)
+        if unreachable:
+            # Checked before `launched`: an unreachable resident task keeps its startedAt.
+            result.update(status='unreachable', reason=unreachable)
+        elif owner['launched']:
             launched = ('task %s' % owner['task_id']) if owner['task_id'] else (
                 'pod instance %s (%s)' % (owner['instance_id'], owner['task_state']))
             result.update(status='attached', reason='%s is launched' % launched)
@@ -200,6 +224,7 @@ class Auditor:
         self.include_resources = include_resources
         self.agents, self.volumes, self.reservations, self.recovered = [], [], [], []
         self.pending = []
+        self.inactive_agents = set()
 
     def add_recovered(self, slaves):
         self.recovered.extend({'id': s.get('id'), 'hostname': s.get('hostname')} for s in slaves or [])
@@ -260,6 +285,8 @@ class Auditor:
             del group['volumes']
             self.reservations.append(group)
             self.pending.append((group, group['labels'], None))
+        if agent.get('active') is False:
+            self.inactive_agents.add(agent_id)
         self.agents.append({
             'id': agent_id, 'hostname': hostname, 'port': agent.get('port'), 'pid': agent.get('pid'),
             'active': agent.get('active'), 'volume_dirs': volume_dirs,
@@ -289,7 +316,8 @@ class Auditor:
                 if MARATHON_FRAMEWORK_LABEL in labels and marathon.owner(pid, labels.get(MARATHON_TASK_LABEL)):
                     framework_ids.add(labels[MARATHON_FRAMEWORK_LABEL])
         for entry, labels, pid in self.pending:
-            entry.update(classify(labels, pid, marathon, framework_ids))
+            agent_active = entry['agent_id'] not in self.inactive_agents
+            entry.update(classify(labels, pid, marathon, framework_ids, agent_active))
         summary = dict((status, 0) for status in STATUSES)
         for entry in self.volumes:
             summary[entry['status']] += 1

@@ -19,6 +19,10 @@ description:
     reservation labels C(marathon_framework_id) and C(marathon_task_id), and gives it a status.
   - C(attached) - a task of the owning instance is launched.
   - C(suspended) - the instance is kept (scaled down or stopped) and no task is launched; the data is kept.
+  - C(unreachable) - the owning instance's agent is down - the master lists it as not active, or Marathon reports
+    the task C(TASK_UNREACHABLE) (C(TASK_LOST), C(TASK_UNKNOWN)). The data stays on that agent; nothing can use or
+    release it until the agent returns. Real Mesos drops an agent from C(/master/slaves) once it is marked
+    unreachable (after its ping timeouts), so its volumes are then not listed at all.
   - C(orphaned) - reserved by Marathon but no instance owns it any more, or the app is gone. Marathon releases
     such reservations only when Mesos offers them to it again; see M(dcos.stateful.mesos_volume) to destroy them.
   - C(not_marathon) - no Marathon labels, or labels of another Marathon framework.
@@ -181,7 +185,7 @@ volumes:
       description: Directory relative to C(<work_dir>/volumes/roles).
       type: str
     status:
-      description: C(attached), C(suspended), C(orphaned), C(not_marathon) or C(unknown).
+      description: C(attached), C(suspended), C(unreachable), C(orphaned), C(not_marathon) or C(unknown).
       type: str
     reason:
       description: Why that status.
@@ -272,7 +276,7 @@ summary:
   description: Number of volumes per status.
   returned: always
   type: dict
-  sample: {attached: 2, suspended: 1, orphaned: 1, not_marathon: 0, unknown: 0}
+  sample: {attached: 2, suspended: 1, unreachable: 0, orphaned: 1, not_marathon: 0, unknown: 0}
 requests:
   description: HTTP requests sent (attempts).
   returned: always

@@ -59,6 +59,18 @@ def test_volumes_view_marks_detached_volumes():
     assert rows[2]['driver'] == 'rexray'
 
 
+@pytest.mark.parametrize('state', ['TASK_UNREACHABLE', 'TASK_LOST', 'TASK_UNKNOWN'])
+def test_volumes_view_marks_volumes_of_unreachable_tasks(state):
+    # Real Marathon keeps startedAt on a TASK_UNREACHABLE resident task: its agent is down, the volume is neither
+    # in use (attached) nor waiting to be relaunched on a live agent (detached).
+    app = {'id': '/pv', 'container': {'volumes': [{'containerPath': 'data', 'persistent': {'size': 10}}]}}
+    rows = volumes_view(app, [RUNNING, dict(LOST, state=state)])
+    assert [(r['persistence_id'], r['status'], r['task_status']) for r in rows] == [
+        ('pv#data#1', 'attached', 'running'),
+        ('pv#data#1', 'unreachable', 'lost'),
+    ]
+
+
 TASKS = summarise_tasks([RUNNING, SUSPENDED, STAGING, LOST])
 
 

@@ -60,7 +60,7 @@ SLAVES = {
              'slave_public': instance_resources(I_RUN, P_RUN) + instance_resources(I_WIPED, P_WIPED),
              'ops': [OPS_VOLUME]},
          'used_resources_full': [marathon_resources('disk', 100, I_RUN, pid=P_RUN)]},
-        {'id': 'S1', 'hostname': '127.0.0.2', 'port': 5051, 'active': False,
+        {'id': 'S1', 'hostname': '127.0.0.2', 'port': 5051, 'active': True,
          'reserved_resources_full': {
              'slave_public': instance_resources(I_SUSP, P_SUSP) + instance_resources(I_GONE, P_GONE)
              + [OTHER_FW_VOLUME]}},
@@ -104,10 +104,54 @@ def test_statuses_with_marathon():
 
 def test_summary_and_agent_dirs():
     result = audit(SLAVES, APPS)
-    assert result['summary'] == {'attached': 1, 'suspended': 1, 'orphaned': 2, 'not_marathon': 2, 'unknown': 0}
+    assert result['summary'] == {'attached': 1, 'suspended': 1, 'unreachable': 0, 'orphaned': 2, 'not_marathon': 2,
+                                 'unknown': 0}
     dirs = dict((a['id'], a['volume_dirs']) for a in result['agents'])
     assert sorted(dirs['S0']) == sorted(['slave_public/' + P_RUN, 'slave_public/' + P_WIPED, 'ops/mine'])
     assert result['recovered_agents'] == [{'id': 'S9', 'hostname': '127.0.0.9'}]
+
+
+def _agent_down(slaves, agent_id):
+    return dict(slaves, slaves=[dict(a, active=False) if a['id'] == agent_id else a for a in slaves['slaves']])
+
+
+def _task_state(apps, task_id, state):
+    tasks = [dict(t, state=state) if t['id'] == task_id else t for t in apps['apps'][0]['tasks']]
+    return {'apps': [dict(apps['apps'][0], tasks=tasks)] + apps['apps'][1:]}
+
+
+@pytest.mark.parametrize('state', ['TASK_UNREACHABLE', 'TASK_LOST', 'TASK_UNKNOWN'])
+def test_task_marathon_cannot_reach_is_unreachable_not_attached(state):
+    # Real Marathon keeps startedAt on an unreachable resident task; its data is on an agent that is away.
+    result = audit(SLAVES, _task_state(APPS, I_RUN + '._app.2', state))
+    volume = by_pid(result)[P_RUN]
+    assert volume['status'] == 'unreachable'
+    assert state in volume['reason'] and I_RUN in volume['reason']
+    assert volume['instance_id'] == I_RUN and volume['task_state'] == state
+    assert result['summary']['unreachable'] == 1 and result['summary']['attached'] == 0
+
+
+def test_volumes_on_an_inactive_agent_are_unreachable():
+    # The emulator (and real Mesos until the agent is marked unreachable) lists a down agent with active: false,
+    # before Marathon has heard of it; a suspended instance's data there cannot be relaunched either.
+    result = audit(_agent_down(_agent_down(SLAVES, 'S0'), 'S1'), APPS)
+    volumes = by_pid(result)
+    assert volumes[P_RUN]['status'] == 'unreachable'
+    assert volumes[P_SUSP]['status'] == 'unreachable'
+    assert 'not active' in volumes[P_SUSP]['reason']
+    # ownership still decides the rest: a wiped instance's volume on a down agent is orphaned
+    assert volumes[P_WIPED]['status'] == 'orphaned'
+    assert volumes['mine']['status'] == 'not_marathon'
+    assert result['summary']['unreachable'] == 2
+
+
+def test_reservations_of_unreachable_instances_are_unreachable():
+    instance = 'db_pg.instance-%s' % U4
+    slaves = {'slaves': [{'id': 'S0', 'hostname': 'h', 'active': False, 'reserved_resources_full': {
+        'slave_public': [marathon_resources('cpus', 1, instance)]}}]}
+    apps = {'apps': [{'id': '/db/pg', 'tasks': [
+        {'id': instance + '._app.1', 'state': 'TASK_UNREACHABLE', 'startedAt': 't', 'slaveId': 'S0'}]}]}
+    assert audit(slaves, apps)['reservations'][0]['status'] == 'unreachable'
 
 
 def test_without_marathon_labelled_volumes_are_unknown():
