@@ -12,7 +12,7 @@ from ansible_collections.dcos.stateful.plugins.module_utils._marathon_tasks impo
     instance_id, summarise_tasks, task_status, volumes_view,
 )
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon_wipe import (
-    leftovers_in_mesos, refused_running, select_tasks,
+    agents_down, down_agent_warning, leftovers_in_mesos, refused_running, select_tasks,
 )
 
 LV = [{'containerPath': 'data', 'persistenceId': 'pv#data#1', 'runSpecId': '/pv', 'uuid': '1'}]
@@ -120,3 +120,29 @@ def test_leftovers_in_mesos(resources, expected):
     body = {'slaves': [{'id': 'S1', 'hostname': 'h2', 'reserved_resources_full': {'slave_public': resources}}]}
     got = leftovers_in_mesos(body, ['pv#data#2'], ['pv.instance-b'])
     assert [(x['resource'], x['persistence_id'], x['reservation_id']) for x in got] == expected
+
+
+def test_leftovers_on_a_down_agent_are_marked():
+    body = {'slaves': [{'id': 'S1', 'hostname': 'h2', 'active': False,
+                        'reserved_resources_full': {'slave_public': [_res('disk', pid='pv#data#2')]}}]}
+    [left] = leftovers_in_mesos(body, ['pv#data#2'], [])
+    assert left['agent_active'] is False
+
+
+@pytest.mark.parametrize('slaves, expected', [
+    ([{'id': 'S0', 'active': True}, {'id': 'S1', 'active': True}], []),
+    ([{'id': 'S0', 'active': True}, {'id': 'S1', 'active': False}], ['S1']),
+    # Real Mesos drops an agent from /master/slaves once it is marked unreachable
+    ([{'id': 'S0', 'active': True}], ['S1']),
+    ([{'id': 'S0'}, {'id': 'S1'}], []),  # no active flag: taken as up
+])
+def test_agents_down(slaves, expected):
+    assert agents_down({'slaves': slaves}, ['S0', 'S1', None, 'S1']) == expected
+
+
+def test_down_agent_warning_says_what_happens_when_it_returns():
+    left = [{'agent_id': 'S1', 'resource': 'disk', 'persistence_id': 'pv#data#2', 'reservation_id': 'pv.instance-b'},
+            {'agent_id': 'S0', 'resource': 'cpus', 'persistence_id': None, 'reservation_id': 'pv.instance-c'}]
+    msg = down_agent_warning('/pv', ['S1'], left)
+    assert 'S1' in msg and 'disk pv#data#2' in msg and 'pv.instance-c' not in msg
+    assert 'cannot release' in msg and 're-registers' in msg and 'volume_data_cleanup' in msg
