@@ -292,18 +292,21 @@ class Auditor:
             'active': agent.get('active'), 'volume_dirs': volume_dirs,
         })
 
-    def finish(self, load_pods=None):
+    def finish(self, load_pods=None, marathon_ids=False):
         """Classify everything (this Marathon's framework ids are only known once all agents are read).
 
         ``load_pods()`` (returning ``/v2/pods/::status``) is called only when something looks orphaned, so
         the common case costs one Marathon request; pods' volumes are then joined before anything is called
-        orphaned.
+        orphaned. With ``marathon_ids`` pods are always read, and the result lists every persistence id
+        Marathon's instances hold (``marathon_persistence_ids``), whatever Mesos lists.
         """
         result = self._classify()
-        if load_pods is not None and self.marathon is not None and result['summary']['orphaned'] + sum(
-                1 for r in self.reservations if r['status'] == 'orphaned'):
+        if load_pods is not None and self.marathon is not None and (marathon_ids or result['summary']['orphaned'] + sum(
+                1 for r in self.reservations if r['status'] == 'orphaned')):
             self.marathon.add_pods(load_pods())
             result = self._classify()
+        if marathon_ids and self.marathon is not None:
+            result['marathon_persistence_ids'] = sorted(pid for pid in self.marathon.by_persistence if pid)
         self.pending = []
         return result
 
@@ -335,7 +338,7 @@ def audit(slaves_payload, apps_payload=None, load_pods=None, **options):
     return auditor.finish(load_pods)
 
 
-def audit_members(members, apps_payload=None, load_pods=None, **options):
+def audit_members(members, apps_payload=None, load_pods=None, marathon_ids=False, **options):
     """Same as :func:`audit` over ``(key, value)`` pairs streamed from ``/master/slaves``
     (``("slaves", agent)`` once per agent, see ``_mesos_json_stream.iter_object``)."""
     auditor = Auditor(apps_payload, **options)
@@ -344,4 +347,4 @@ def audit_members(members, apps_payload=None, load_pods=None, **options):
             auditor.add_agent(value)
         elif key == 'recovered_slaves':
             auditor.add_recovered(value)
-    return auditor.finish(load_pods)
+    return auditor.finish(load_pods, marathon_ids)

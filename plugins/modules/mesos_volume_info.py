@@ -88,6 +88,14 @@ options:
     description: Add to each volume the resource JSON exactly as Mesos lists it (what a destroy must send).
     type: bool
     default: false
+  marathon_volume_ids:
+    description:
+      - With O(marathon_url), also return RV(marathon_persistence_ids), every persistence id that Marathon's app
+        and pod instances list in C(localVolumes) (running, suspended and unreachable instances), whether or not
+        Mesos lists the volume. Reads C(/v2/pods/::status) too (unless O(check_pods=false)).
+      - What the C(dcos.stateful.volume_data_cleanup) role checks before removing a volume directory.
+    type: bool
+    default: false
 notes:
   - Two requests whatever the size of the cluster (three when something looks orphaned and
     O(check_pods=true)). The C(/master/slaves) answer is read one agent at a time, so memory grows with the
@@ -277,6 +285,12 @@ summary:
   returned: always
   type: dict
   sample: {attached: 2, suspended: 1, unreachable: 0, orphaned: 1, not_marathon: 0, unknown: 0}
+marathon_persistence_ids:
+  description: Persistence ids Marathon's instances hold (see O(marathon_volume_ids)).
+  returned: when O(marathon_volume_ids=true) and Marathon was asked
+  type: list
+  elements: str
+  sample: ["db_pg#data#5e4c5b2a-1b2c-11ee-9a9a-0242ac110002"]
 requests:
   description: HTTP requests sent (attempts).
   returned: always
@@ -303,6 +317,7 @@ ARGUMENT_SPEC = dict(
     marathon_framework_id=dict(type='str'),
     include_resources=dict(type='bool', default=False),
     check_pods=dict(type='bool', default=True),
+    marathon_volume_ids=dict(type='bool', default=False),
 )
 
 
@@ -335,7 +350,8 @@ def main():
         # Streamed, one agent at a time; one agent named: let the master narrow the answer.
         members = client.stream_slaves(agent_ids[0] if len(agent_ids) == 1 else None)
         load_pods = partial(read_pods, client, marathon) if marathon is not None and params['check_pods'] else None
-        result = audit_members(members, apps, load_pods=load_pods, framework_id=params.get('marathon_framework_id'),
+        result = audit_members(members, apps, load_pods=load_pods, marathon_ids=params['marathon_volume_ids'],
+                               framework_id=params.get('marathon_framework_id'),
                                agent_ids=agent_ids, hostnames=params.get('agent_hostnames'),
                                roles=params.get('roles'), include_resources=params['include_resources'])
     except ApiError as error:

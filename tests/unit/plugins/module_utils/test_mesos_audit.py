@@ -11,6 +11,7 @@ import pytest
 
 from ansible_collections.dcos.stateful.plugins.module_utils._mesos_audit import (
     audit,
+    audit_members,
     reservation_id_of_task,
     safe_app_id,
     safe_id_of_persistence,
@@ -292,3 +293,19 @@ def test_pods_are_read_only_when_something_looks_orphaned():
 
 def test_without_pods_a_pod_volume_would_look_orphaned():
     assert by_pid(audit(POD_SLAVES, APPS))['pod_db#data#p1']['status'] == 'orphaned'
+
+
+def test_marathon_persistence_ids_list_every_instance_whatever_mesos_lists():
+    # No agent lists any volume (say the agent re-registered under a new id): Marathon's ids are still listed,
+    # suspended instances and pod instances included, so the clean-up role never removes their directories.
+    calls = []
+
+    def load_pods():
+        calls.append(1)
+        return PODS
+
+    result = audit_members([('slaves', {'id': 'S5', 'hostname': 'h'})], APPS, load_pods=load_pods, marathon_ids=True)
+    assert result['marathon_persistence_ids'] == sorted([P_RUN, P_SUSP, 'pod_db#data#p1'])
+    assert calls == [1]
+    assert 'marathon_persistence_ids' not in audit_members([], APPS)
+    assert 'marathon_persistence_ids' not in audit_members([], None, marathon_ids=True)  # Marathon not asked
