@@ -143,6 +143,12 @@ def is_retryable(error):
     return error.status is None or error.status in RETRYABLE_STATUS
 
 
+def invalid_url(error, method, url):
+    """urllib refuses a URL without scheme (``leader.mesos:5050``) or a malformed one with ValueError."""
+    return ApiError('invalid URL %s (%s): expected http(s)://host[:port][/path]' % (url, to_text(error)),
+                    method=method, url=url, reason='url')
+
+
 def quote_path(path):
     """Quote an app/task id path for the URL while keeping its slashes."""
     return quote(path, safe='/')
@@ -227,6 +233,8 @@ class HttpClient:
         except (HTTPException, socket.error, OSError) as e:
             raise ApiError('connection error: %s' % (to_text(e) or type(e).__name__),
                            method=method, url=url, reason='connection')
+        except ValueError as e:
+            raise invalid_url(e, method, url)
         text = to_text(raw or b'', errors='surrogate_or_replace')
         if expect is not None and status not in expect:
             raise self._http_error(method, url, status, text, 'unexpected status')
@@ -293,3 +301,5 @@ class HttpClient:
         except (URLError, HTTPException, socket.error, OSError, SSLValidationError) as e:
             raise ApiError('connection error: %s' % to_text(getattr(e, 'reason', e)),
                            method='GET', url=url, reason='connection')
+        except ValueError as e:
+            raise invalid_url(e, 'GET', url)

@@ -57,6 +57,60 @@ _UUID = r'[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F
 _RESERVATION_ID = re.compile(r'^(.*[._](?:instance-|marathon-)?' + _UUID + r')')
 
 
+class ShapeError(ValueError):
+    """An answer that is not shaped like Marathon's or Mesos's (a field of the wrong type).
+
+    The audit refuses it rather than skipping the odd entry: a task left out would make its volume look orphaned."""
+
+
+class _MapOf:
+    """Schema of a JSON object with free keys (roles) and values of one schema."""
+
+    def __init__(self, schema):
+        self.schema = schema
+
+
+_NUMBER = (int, float)
+_LABELS = {'labels': [{'key': str, 'value': str}]}
+_RESERVATION = {'type': str, 'role': str, 'principal': str, 'labels': _LABELS}
+_RESOURCE = {'name': str, 'type': str, 'role': str, 'scalar': {'value': _NUMBER},
+             'reservation': _RESERVATION, 'reservations': [_RESERVATION],
+             'disk': {'persistence': {'id': str}, 'volume': {'container_path': str},
+                      'source': {'type': str, 'path': {'root': str}, 'mount': {'root': str}}}}
+AGENT_SCHEMA = {'id': str, 'hostname': str, 'port': int, 'pid': str, 'active': bool,
+                'reserved_resources_full': _MapOf([_RESOURCE]), 'used_resources_full': [_RESOURCE]}
+RECOVERED_SCHEMA = [{'id': str, 'hostname': str}]
+_LOCAL_VOLUMES = [{'persistenceId': str, 'containerPath': str}]
+APPS_SCHEMA = {'apps': [{'id': str, 'tasks': [{'id': str, 'appId': str, 'state': str, 'slaveId': str,
+                                               'localVolumes': _LOCAL_VOLUMES}]}]}
+PODS_SCHEMA = [{'id': str, 'instances': [{'id': str, 'status': str, 'agentId': str, 'localVolumes': _LOCAL_VOLUMES}]}]
+
+
+def check_shape(value, schema, where):
+    """Raise ShapeError naming the first field of ``value`` (at ``where``) whose type ``schema`` does not allow.
+
+    Fields may be missing or null; lists and objects must hold what the schema says."""
+    if value is None:
+        return
+    if isinstance(schema, _MapOf):
+        if not isinstance(value, dict):
+            raise ShapeError('%s is %s, not an object' % (where, type(value).__name__))
+        for key, item in value.items():
+            check_shape(item, schema.schema, '%s.%s' % (where, key))
+    elif isinstance(schema, dict):
+        if not isinstance(value, dict):
+            raise ShapeError('%s is %s, not an object' % (where, type(value).__name__))
+        for key, sub in schema.items():
+            check_shape(value.get(key), sub, '%s.%s' % (where, key))
+    elif isinstance(schema, list):
+        if not isinstance(value, list):
+            raise ShapeError('%s is %s, not a list' % (where, type(value).__name__))
+        for index, item in enumerate(value):
+            check_shape(item, schema[0], '%s[%d]' % (where, index))
+    elif not isinstance(value, schema) or (schema is int and isinstance(value, bool)):
+        raise ShapeError('%s is %s %r' % (where, type(value).__name__, value if len(repr(value)) < 40 else '...'))
+
+
 def reservation_id_of_task(task_id):
     """The id Marathon puts in ``marathon_task_id`` for the instance running ``task_id``."""
     match = _RESERVATION_ID.match(task_id or '')
@@ -89,7 +143,10 @@ class MarathonIndex:
     """Lookups over ``/v2/apps?embed=apps.tasks``: apps by safe id, tasks by persistence and reservation id."""
 
     def __init__(self, apps_payload):
-        apps = (apps_payload or {}).get('apps') or []
+        if not isinstance(apps_payload, dict) or not isinstance(apps_payload.get('apps'), list):
+            raise ShapeError('the answer to GET /v2/apps is not an object with a list of "apps"')
+        check_shape(apps_payload, APPS_SCHEMA, 'Marathon /v2/apps')
+        apps = apps_payload['apps']
         self.apps_by_safe_id = {}
         self.by_persistence = {}
         self.by_reservation = {}
@@ -111,6 +168,7 @@ class MarathonIndex:
 
     def add_pods(self, pods_status):
         """Join pods too, from ``/v2/pods/::status`` (pod instances list their ``localVolumes``)."""
+        check_shape(pods_status, PODS_SCHEMA, 'Marathon /v2/pods/::status')
         for pod in pods_status or []:
             pod_id = pod.get('id')
             self.apps_by_safe_id[safe_app_id(pod_id)] = pod_id
@@ -227,9 +285,13 @@ class Auditor:
         self.inactive_agents = set()
 
     def add_recovered(self, slaves):
+        check_shape(slaves, RECOVERED_SCHEMA, 'Mesos /master/slaves recovered_slaves')
         self.recovered.extend({'id': s.get('id'), 'hostname': s.get('hostname')} for s in slaves or [])
 
     def add_agent(self, agent):
+        if not isinstance(agent, dict):
+            raise ShapeError('Mesos /master/slaves lists an agent that is %s, not an object' % type(agent).__name__)
+        check_shape(agent, AGENT_SCHEMA, 'Mesos /master/slaves agent %s' % agent.get('id'))
         if self.wanted_ids and agent.get('id') not in self.wanted_ids:
             return
         if self.wanted_hosts and agent.get('hostname') not in self.wanted_hosts:

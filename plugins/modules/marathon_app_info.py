@@ -122,8 +122,11 @@ def main():
             apps = mm.list_apps(query)
     except ApiError as e:
         mm.fail_api(e, 'Cannot read apps from Marathon')
+    if not isinstance(apps, list) or not all(isinstance(a, dict) for a in apps):
+        mm.fail('Marathon answered something that is not a list of apps (is marathon_url the Marathon API? '
+                'On DC/OS it is https://<cluster>/service/marathon)')
     tasks, volumes = [], []
-    for app in sorted(apps, key=lambda a: a.get('id', '')):
+    for app in sorted(apps, key=lambda a: str(a.get('id') or '')):
         tasks.extend(summarise_tasks(app.get('tasks')))
         volumes.extend(volumes_view(app, app.get('tasks')))
     mm.exit(changed=False, apps=[mask_secrets(a) for a in apps], tasks=tasks, volumes=volumes)

@@ -304,7 +304,7 @@ from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.dcos.stateful.plugins.module_utils._http import ApiError
 from ansible_collections.dcos.stateful.plugins.module_utils._mesos import MesosClient
-from ansible_collections.dcos.stateful.plugins.module_utils._mesos_audit import audit_members
+from ansible_collections.dcos.stateful.plugins.module_utils._mesos_audit import ShapeError, audit_members
 
 ARGUMENT_SPEC = dict(
     agent_ids=dict(type='list', elements='str'),
@@ -324,7 +324,10 @@ ARGUMENT_SPEC = dict(
 def read_pods(client, marathon):
     """``/v2/pods/::status``; Marathon before 1.4 has no pods (404)."""
     try:
-        return marathon.get_json('/v2/pods/::status') or []
+        pods = marathon.get_json('/v2/pods/::status')
+        if pods is not None and not isinstance(pods, list):
+            raise ShapeError('the answer to GET /v2/pods/::status is %s, not a list' % type(pods).__name__)
+        return pods or []
     except ApiError as error:
         if error.status == 404:
             return []
@@ -356,6 +359,9 @@ def main():
                                roles=params.get('roles'), include_resources=params['include_resources'])
     except ApiError as error:
         client.fail_api(error, 'Reading /master/slaves failed')
+    except ShapeError as error:
+        client.module.fail_json(msg='Not the answer of Mesos or Marathon: %s (are mesos_url and marathon_url the '
+                                    'Mesos master and the Marathon API?)' % error)
     result['requests'] = {'mesos': client.http.calls, 'marathon': marathon.calls if marathon else 0}
     client.module.exit_json(changed=False, **result)
 

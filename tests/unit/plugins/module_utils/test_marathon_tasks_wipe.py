@@ -146,3 +146,24 @@ def test_down_agent_warning_says_what_happens_when_it_returns():
     msg = down_agent_warning('/pv', ['S1'], left)
     assert 'S1' in msg and 'disk pv#data#2' in msg and 'pv.instance-c' not in msg
     assert 'cannot release' in msg and 're-registers' in msg and 'volume_data_cleanup' in msg
+
+
+@pytest.mark.parametrize('tasks', [
+    # what the fuzz test found (issue 8, item 21): non-string ids/hosts/states, null entries, lists for objects
+    [dict(RUNNING, id=['x'])],
+    [dict(RUNNING, id=7, host=3), dict(SUSPENDED, host='h2')],
+    [dict(RUNNING, state=['TASK_RUNNING'])],
+    [dict(RUNNING, healthCheckResults=[None, {'alive': True}])],
+    [dict(RUNNING, localVolumes={'persistenceId': 'x'}), None, 'task'],
+    'not a list',
+])
+def test_summaries_of_odd_tasks_never_raise(tasks):
+    summaries = summarise_tasks(tasks)
+    assert all(isinstance(t, dict) for t in summaries)
+    app = {'id': '/pv', 'container': {'volumes': [None, {'containerPath': 'data', 'external': {'options': []}}]}}
+    volumes_view(app, tasks)
+    volumes_view({'id': '/pv', 'container': ['x']}, tasks)
+
+
+def test_non_string_task_id_has_no_instance_id():
+    assert instance_id(['x']) is None and instance_id(7) is None

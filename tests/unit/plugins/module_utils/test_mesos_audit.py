@@ -10,6 +10,7 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.dcos.stateful.plugins.module_utils._mesos_audit import (
+    ShapeError,
     audit,
     audit_members,
     reservation_id_of_task,
@@ -309,3 +310,29 @@ def test_marathon_persistence_ids_list_every_instance_whatever_mesos_lists():
     assert calls == [1]
     assert 'marathon_persistence_ids' not in audit_members([], APPS)
     assert 'marathon_persistence_ids' not in audit_members([], None, marathon_ids=True)  # Marathon not asked
+
+
+@pytest.mark.parametrize('slaves, apps, field', [
+    # what the fuzz test found: a non-string task id, lists where objects belong (issue 8, item 21)
+    (SLAVES, {'apps': [{'id': '/db/pg', 'tasks': [{'id': ['x'], 'localVolumes': []}]}]}, '.tasks[0].id'),
+    (SLAVES, [{'id': '/db/pg'}], 'not an object with a list of "apps"'),
+    (SLAVES, {'apps': [{'id': '/db/pg', 'tasks': [{'id': 't', 'localVolumes': [{'persistenceId': 7}]}]}]},
+     'localVolumes[0].persistenceId'),
+    ({'slaves': [['S0']]}, APPS, 'not an object'),
+    ({'slaves': [{'id': 'S0', 'reserved_resources_full': []}]}, APPS, 'reserved_resources_full is list'),
+    ({'slaves': [{'id': 'S0', 'reserved_resources_full': {'r': [{'name': 'disk', 'disk': {'persistence': []}}]}}]},
+     APPS, 'reserved_resources_full.r[0].disk.persistence is list'),
+    ({'slaves': [{'id': 'S0', 'reserved_resources_full': {'r': [{'reservation': {'labels': {'labels': [
+        {'key': 'marathon_task_id', 'value': ['x']}]}}}]}}]}, APPS, 'labels[0].value'),
+    ({'slaves': [], 'recovered_slaves': {'id': 'S9'}}, APPS, 'recovered_slaves is dict'),
+])
+def test_answers_of_the_wrong_shape_are_refused_naming_the_field(slaves, apps, field):
+    # Never skipped: a task left out of the index would make its volume look orphaned (and destroyable).
+    with pytest.raises(ShapeError) as error:
+        audit(slaves, apps)
+    assert field in str(error.value)
+
+
+def test_pods_of_the_wrong_shape_are_refused():
+    with pytest.raises(ShapeError):
+        audit(POD_SLAVES, APPS, load_pods=lambda: [{'id': '/pod/db', 'instances': {'id': 'x'}}])
