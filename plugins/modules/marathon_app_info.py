@@ -82,8 +82,8 @@ volumes:
     - One entry per volume. Local persistent volumes (C(type=persistent)) carry C(persistence_id), C(host), C(agent_id),
       C(task_id), C(instance_id), C(size) (MiB), C(task_status) and C(status) V(attached) (its instance runs),
       V(detached) (suspended, the volume waits on its agent) or V(unreachable) (Marathon reports the task
-      C(TASK_UNREACHABLE), C(TASK_LOST) or C(TASK_UNKNOWN): its agent is down or partitioned and the data cannot be
-      reached until it returns; M(dcos.stateful.marathon_task_wipe) moves the instance elsewhere on a new, empty
+      C(TASK_UNREACHABLE), C(TASK_LOST) or C(TASK_UNKNOWN) - its agent is down or partitioned and the data cannot be
+      reached until it returns, and M(dcos.stateful.marathon_task_wipe) moves the instance elsewhere on a new, empty
       volume). External volumes (C(type=external)) carry C(name), C(provider), C(driver) and C(size) (GiB).
   returned: always
   type: list

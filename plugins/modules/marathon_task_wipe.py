@@ -63,7 +63,7 @@ options:
     description:
       - Base URL of the Mesos master, for example V(http://leader.mesos:5050). When set (and O(wait=true)),
         the module waits until the wiped instances' volumes and reservations are gone from C(/master/slaves).
-      - It does not wait for what agents that are down hold (listed as not active, or not listed at all): it warns
+      - It does not wait for what agents that are down hold (listed as not active, or not listed at all). It warns
         and returns them in RV(mesos_leftovers) with C(agent_active=false).
       - Authenticates with O(mesos_principal) and O(mesos_secret), or with O(dcos_token) (on DC/OS one token
         serves Marathon and Mesos through Admin Router). Marathon's O(url_username) and O(url_password) are never

@@ -142,8 +142,8 @@ task = st.fixed_dictionaries({}, optional={
 volume = st.fixed_dictionaries({}, optional={
     'containerPath': maybe(st.sampled_from(['data', 'x'])), 'mode': maybe(st.just('RW')),
     'persistent': maybe(st.fixed_dictionaries({}, optional={'size': maybe(st.integers(-1, 100))})),
-    'external': maybe(st.fixed_dictionaries({}, optional={'name': maybe(st.text(max_size=4)),
-                                                           'options': json_values}))})
+    'external': maybe(st.fixed_dictionaries({}, optional={
+        'name': maybe(st.text(max_size=4)), 'options': json_values}))})
 app = st.fixed_dictionaries({}, optional={
     'id': maybe(st.sampled_from(['/pv', '/other', 'pv'])), 'instances': maybe(st.integers(-1, 3)),
     'cmd': maybe(st.text(max_size=5)), 'tasks': maybe(st.lists(task, max_size=3)),
@@ -259,6 +259,9 @@ option_values = st.one_of(json_values, st.integers(-3, 3), st.text(max_size=5))
 
 # -- the modules -------------------------------------------------------------------------------------------
 
+RESIDENT_CONTAINER = {'type': 'MESOS', 'volumes': [{'containerPath': 'data', 'mode': 'RW', 'persistent': {'size': 5}}]}
+
+
 @FUZZ
 @given(data=st.data(), script=scripts)
 def test_marathon_app_fuzz(data, script, server, capsys):
@@ -269,8 +272,7 @@ def test_marathon_app_fuzz(data, script, server, capsys):
     if data.draw(st.booleans()):
         args['definition'] = data.draw(st.one_of(app, st.fixed_dictionaries({'id': st.just('/pv')}, optional={
             'cmd': st.just('sleep 1000'), 'instances': st.integers(0, 2),
-            'container': st.just({'type': 'MESOS', 'volumes': [{'containerPath': 'data', 'mode': 'RW',
-                                                                  'persistent': {'size': 5}}]})})))
+            'container': st.just(RESIDENT_CONTAINER)})))
     else:
         args.update(id=data.draw(maybe(st.just('/pv'))), instances=data.draw(st.one_of(st.none(), st.integers(0, 2))))
     run_fuzz(marathon_app, capsys, server, script, args)
