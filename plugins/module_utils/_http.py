@@ -234,14 +234,24 @@ def is_retryable(error):
     return error.status is None or error.status in RETRYABLE_STATUS
 
 
+def invalid_url(error, method, url):
+    """urllib refuses a URL without scheme (``leader.mesos:5050``) or a malformed one with ValueError."""
+    return ApiError('invalid URL %s (%s): expected http(s)://host[:port][/path]' % (url, to_text(error)),
+                    method=method, url=url, reason='url')
+
+
 def quote_path(path):
     """Quote an app/task id path for the URL while keeping its slashes."""
     return quote(path, safe='/')
 
 
 def origin_of(url):
-    """(scheme, host, port) of a URL: where credentials may go."""
-    parts = urlsplit(url)
+    """(scheme, host, port) of a URL: where credentials may go. A URL urllib cannot split (``http://[::1``) has
+    no origin: nothing matches it, and the request itself fails with ``invalid_url``."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None, None, None
     scheme = (parts.scheme or '').lower()
     try:
         port = parts.port
@@ -544,6 +554,8 @@ class HttpClient:
         except (HTTPException, socket.error, OSError) as e:
             raise ApiError('connection error: %s' % (to_text(e) or type(e).__name__),
                            method=method, url=url, reason='connection')
+        except ValueError as e:
+            raise invalid_url(e, method, url)
         text = to_text(raw or b'', errors='surrogate_or_replace')
         if failed:
             raise self._http_error(method, url, status, text, 'HTTP error', foreign)
@@ -654,6 +666,8 @@ class HttpClient:
         except (URLError, HTTPException, socket.error, OSError, SSLValidationError) as e:
             raise ApiError('connection error: %s' % to_text(getattr(e, 'reason', e)),
                            method='GET', url=url, reason='connection')
+        except ValueError as e:
+            raise invalid_url(e, 'GET', url)
         read_end = scope_deadline(deadline) if deadline is not None else self.end_of(timeout)
         return BoundedStream(resp, read_end, final_url, clock=self.clock, limit=limit)
 

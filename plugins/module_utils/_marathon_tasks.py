@@ -22,8 +22,20 @@ INSTANCE_RE = re.compile(r'^(.+)[._](instance-|marathon-)([^._]+)')
 ACTIVE_STATES = frozenset(['TASK_STAGING', 'TASK_STARTING', 'TASK_RUNNING', 'TASK_KILLING', 'TASK_UNREACHABLE'])
 
 
+def _text(value):
+    """``value`` when it is a string, else None (a server that is not quite Marathon may send anything)."""
+    return value if isinstance(value, str) else None
+
+
+def _dicts(value):
+    """The JSON objects of a list (anything else in the answer is not Marathon's and is left out)."""
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
 def instance_id(task_id):
     """Instance id of a 1.8+ task id (`app.instance-<uuid>._app.N`); legacy ids map to themselves minus `.N`."""
+    if not isinstance(task_id, str):
+        return None
     m = INSTANCE_RE.match(task_id or '')
     if m:
         return '%s.%s%s' % (m.group(1), m.group(2), m.group(3))
@@ -32,7 +44,7 @@ def instance_id(task_id):
 
 def task_status(task):
     """running | starting | suspended | lost | killing (module-level summary of a Marathon task)."""
-    state = task.get('state')
+    state = _text(task.get('state'))
     if state in ('TASK_LOST', 'TASK_UNREACHABLE', 'TASK_GONE', 'TASK_UNKNOWN', 'TASK_DROPPED'):
         return 'lost'
     if not task.get('startedAt'):
@@ -46,7 +58,7 @@ def task_status(task):
 
 
 def task_healthy(task):
-    results = task.get('healthCheckResults')
+    results = _dicts(task.get('healthCheckResults'))
     if not results:
         return None
     return all(r.get('alive') for r in results)
@@ -66,13 +78,28 @@ def summarise_task(task):
         'ports': task.get('ports') or [],
         'local_volumes': [
             {'container_path': v.get('containerPath'), 'persistence_id': v.get('persistenceId')}
-            for v in task.get('localVolumes') or []
+            for v in _dicts(task.get('localVolumes'))
         ],
     }
 
 
 def summarise_tasks(tasks):
-    return sorted((summarise_task(t) for t in tasks or []), key=lambda t: (t['host'] or '', t['id'] or ''))
+    # str(): a non-string host or id from a server that is not quite Marathon must not break the sort
+    return sorted((summarise_task(t) for t in _dicts(tasks)), key=lambda t: (str(t['host'] or ''), str(t['id'] or '')))
+
+
+# Marathon's states for a task whose agent it cannot reach (Real Marathon 1.4+: TASK_UNREACHABLE, startedAt kept;
+# TASK_LOST before partition awareness; TASK_UNKNOWN: the master does not know the agent).
+UNREACHABLE_STATES = frozenset(['TASK_UNREACHABLE', 'TASK_LOST', 'TASK_UNKNOWN'])
+
+
+def volume_status(task):
+    """attached | unreachable | detached for the local volume of a summarised task."""
+    if _text(task['state']) in UNREACHABLE_STATES:
+        return 'unreachable'  # the data is on an agent that is down or partitioned, not free to wipe casually
+    if task['status'] in ('running', 'starting', 'killing'):
+        return 'attached'
+    return 'detached'
 
 
 def volumes_view(app, tasks):
@@ -83,23 +110,29 @@ def volumes_view(app, tasks):
             rows.append({
                 'app_id': app.get('id'), 'type': 'persistent', 'container_path': v['container_path'],
                 'persistence_id': v['persistence_id'], 'host': t['host'], 'agent_id': t['agent_id'],
-                'task_id': t['id'], 'instance_id': t['instance_id'], 'status': 'attached' if t['status'] in (
-                    'running', 'starting', 'killing') else 'detached', 'task_status': t['status'],
+                'task_id': t['id'], 'instance_id': t['instance_id'], 'status': volume_status(t),
+                'task_status': t['status'],
                 'size': _persistent_size(app, v['container_path']),
             })
-    for v in (app.get('container') or {}).get('volumes') or []:
-        ext = v.get('external') if isinstance(v, dict) else None
+    for v in _container_volumes(app):
+        ext = v.get('external')
         if isinstance(ext, dict):
             rows.append({
                 'app_id': app.get('id'), 'type': 'external', 'container_path': v.get('containerPath'),
                 'name': ext.get('name'), 'provider': ext.get('provider'),
-                'driver': (ext.get('options') or {}).get('dvdi/driver'), 'size': ext.get('size'),
+                'driver': ext['options'].get('dvdi/driver') if isinstance(ext.get('options'), dict) else None,
+                'size': ext.get('size'),
             })
     return rows
 
 
+def _container_volumes(app):
+    container = app.get('container')
+    return _dicts(container.get('volumes')) if isinstance(container, dict) else []
+
+
 def _persistent_size(app, container_path):
-    for v in (app.get('container') or {}).get('volumes') or []:
-        if isinstance(v, dict) and v.get('containerPath') == container_path and isinstance(v.get('persistent'), dict):
+    for v in _container_volumes(app):
+        if v.get('containerPath') == container_path and isinstance(v.get('persistent'), dict):
             return v['persistent'].get('size')
     return None

@@ -63,8 +63,34 @@ def leftovers_in_mesos(slaves_body, persistence_ids, reservation_ids):
                 rid = labels.get('marathon_task_id')
                 if pid in persistence_ids or rid in reservation_ids:
                     left.append({'agent_id': agent.get('id'), 'host': agent.get('hostname'), 'role': role,
-                                 'resource': r.get('name'), 'persistence_id': pid, 'reservation_id': rid})
+                                 'resource': r.get('name'), 'persistence_id': pid, 'reservation_id': rid,
+                                 'agent_active': agent.get('active') is not False})
     return left
+
+
+def agents_down(slaves_body, agent_ids):
+    """The given agent ids that the master lists as not active, or does not list at all.
+
+    Real Mesos lists a disconnected agent with ``active: false`` and drops it from ``/master/slaves`` once it
+    marks it unreachable (after its ping timeouts); either way it makes no offers, so Marathon, which releases
+    reservations only through offers, cannot release what the agent holds until it re-registers.
+    """
+    listed = dict((a.get('id'), a.get('active') is not False) for a in (slaves_body or {}).get('slaves') or [])
+    return sorted(set(a for a in agent_ids if a and not listed.get(a, False)))
+
+
+def down_agent_warning(app_id, down, left):
+    """What happens to the wiped instances' reservations on agents that are down (see marathon-api §7)."""
+    held = [x for x in left if x['agent_id'] in down]
+    what = (' (still held: %s)' % ', '.join('%s %s' % (x['resource'], x['persistence_id'] or x['reservation_id'])
+                                            for x in held)) if held else ''
+    return ('Wiped instances of %s were on agent(s) that are down: %s%s. Marathon has expunged them (a replacement, '
+            'if the app still wants one, starts elsewhere on a new, empty volume), but Mesos cannot release a down '
+            "agent's reservations and volumes: Marathon releases them only when the agent offers them again. When the "
+            'agent re-registers with the same agent id, Marathon destroys those volumes (their data is deleted) and '
+            'unreserves them; if it comes back with a new agent id, Mesos has forgotten them and only their '
+            'directories remain on its disk (see the dcos.stateful.volume_data_cleanup role).'
+            % (app_id, ', '.join(down), what))
 
 
 def _labels(resource):

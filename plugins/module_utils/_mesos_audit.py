@@ -14,6 +14,9 @@ and instance through its persistence id (``<safeAppId>#<containerPath>#<uuid>``,
 
 * ``attached``: a task of the owning instance is launched (Marathon shows ``stagedAt``/``startedAt``);
 * ``suspended``: the instance is kept but has no launched task (scaled down / stopped resident instance);
+* ``unreachable``: the owning instance's agent is down: the master lists the agent as not active, or Marathon
+  reports its task ``TASK_UNREACHABLE`` (``TASK_LOST``/``TASK_UNKNOWN`` before partition awareness). The data is
+  on that agent and nothing can use or release it until the agent comes back;
 * ``orphaned``: labelled by Marathon, but no instance owns it any more (or the app is gone);
 * ``not_marathon``: no Marathon labels, or labels of another Marathon framework;
 * ``unknown``: labelled by Marathon, but Marathon was not asked (no ``marathon_url``).
@@ -37,7 +40,13 @@ from ansible_collections.dcos.stateful.plugins.module_utils._mesos_resources imp
     scalar,
 )
 
-STATUSES = ('attached', 'suspended', 'orphaned', 'not_marathon', 'unknown')
+STATUSES = ('attached', 'suspended', 'unreachable', 'orphaned', 'not_marathon', 'unknown')
+
+# Task states Marathon reports for a task whose agent it cannot reach. Real Marathon (partition-aware, 1.4+)
+# shows TASK_UNREACHABLE while the agent is away, with startedAt still set (the task counts as active);
+# TASK_LOST is what older Marathon and non-partition-aware paths report, TASK_UNKNOWN an agent the master
+# no longer knows.
+UNREACHABLE_TASK_STATES = ('TASK_UNREACHABLE', 'TASK_LOST', 'TASK_UNKNOWN')
 
 # Pod instance states (PodInstanceState) in which the instance has launched containers.
 POD_LAUNCHED = ('STAGING', 'STABLE', 'DEGRADED')
@@ -46,6 +55,60 @@ POD_LAUNCHED = ('STAGING', 'STABLE', 'DEGRADED')
 # "<safeAppId>.<uuid>" with an optional ".<n>" per resident relaunch; migrated ids carry "marathon-".
 _UUID = r'[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}'
 _RESERVATION_ID = re.compile(r'^(.*[._](?:instance-|marathon-)?' + _UUID + r')')
+
+
+class ShapeError(ValueError):
+    """An answer that is not shaped like Marathon's or Mesos's (a field of the wrong type).
+
+    The audit refuses it rather than skipping the odd entry: a task left out would make its volume look orphaned."""
+
+
+class _MapOf:
+    """Schema of a JSON object with free keys (roles) and values of one schema."""
+
+    def __init__(self, schema):
+        self.schema = schema
+
+
+_NUMBER = (int, float)
+_LABELS = {'labels': [{'key': str, 'value': str}]}
+_RESERVATION = {'type': str, 'role': str, 'principal': str, 'labels': _LABELS}
+_RESOURCE = {'name': str, 'type': str, 'role': str, 'scalar': {'value': _NUMBER},
+             'reservation': _RESERVATION, 'reservations': [_RESERVATION],
+             'disk': {'persistence': {'id': str}, 'volume': {'container_path': str},
+                      'source': {'type': str, 'path': {'root': str}, 'mount': {'root': str}}}}
+AGENT_SCHEMA = {'id': str, 'hostname': str, 'port': int, 'pid': str, 'active': bool,
+                'reserved_resources_full': _MapOf([_RESOURCE]), 'used_resources_full': [_RESOURCE]}
+RECOVERED_SCHEMA = [{'id': str, 'hostname': str}]
+_LOCAL_VOLUMES = [{'persistenceId': str, 'containerPath': str}]
+APPS_SCHEMA = {'apps': [{'id': str, 'tasks': [{'id': str, 'appId': str, 'state': str, 'slaveId': str,
+                                               'localVolumes': _LOCAL_VOLUMES}]}]}
+PODS_SCHEMA = [{'id': str, 'instances': [{'id': str, 'status': str, 'agentId': str, 'localVolumes': _LOCAL_VOLUMES}]}]
+
+
+def check_shape(value, schema, where):
+    """Raise ShapeError naming the first field of ``value`` (at ``where``) whose type ``schema`` does not allow.
+
+    Fields may be missing or null; lists and objects must hold what the schema says."""
+    if value is None:
+        return
+    if isinstance(schema, _MapOf):
+        if not isinstance(value, dict):
+            raise ShapeError('%s is %s, not an object' % (where, type(value).__name__))
+        for key, item in value.items():
+            check_shape(item, schema.schema, '%s.%s' % (where, key))
+    elif isinstance(schema, dict):
+        if not isinstance(value, dict):
+            raise ShapeError('%s is %s, not an object' % (where, type(value).__name__))
+        for key, sub in schema.items():
+            check_shape(value.get(key), sub, '%s.%s' % (where, key))
+    elif isinstance(schema, list):
+        if not isinstance(value, list):
+            raise ShapeError('%s is %s, not a list' % (where, type(value).__name__))
+        for index, item in enumerate(value):
+            check_shape(item, schema[0], '%s[%d]' % (where, index))
+    elif not isinstance(value, schema) or (schema is int and isinstance(value, bool)):
+        raise ShapeError('%s is %s %r' % (where, type(value).__name__, value if len(repr(value)) < 40 else '...'))
 
 
 def reservation_id_of_task(task_id):
@@ -80,7 +143,10 @@ class MarathonIndex:
     """Lookups over ``/v2/apps?embed=apps.tasks``: apps by safe id, tasks by persistence and reservation id."""
 
     def __init__(self, apps_payload):
-        apps = (apps_payload or {}).get('apps') or []
+        if not isinstance(apps_payload, dict) or not isinstance(apps_payload.get('apps'), list):
+            raise ShapeError('the answer to GET /v2/apps is not an object with a list of "apps"')
+        check_shape(apps_payload, APPS_SCHEMA, 'Marathon /v2/apps')
+        apps = apps_payload['apps']
         self.apps_by_safe_id = {}
         self.by_persistence = {}
         self.by_reservation = {}
@@ -102,6 +168,7 @@ class MarathonIndex:
 
     def add_pods(self, pods_status):
         """Join pods too, from ``/v2/pods/::status`` (pod instances list their ``localVolumes``)."""
+        check_shape(pods_status, PODS_SCHEMA, 'Marathon /v2/pods/::status')
         for pod in pods_status or []:
             pod_id = pod.get('id')
             self.apps_by_safe_id[safe_app_id(pod_id)] = pod_id
@@ -138,8 +205,19 @@ class MarathonIndex:
         return self.apps_by_safe_id.get(safe) if safe else None
 
 
-def classify(labels, pid, marathon, framework_ids):
-    """Status, reason and Marathon fields for one volume or reservation."""
+def _unreachable_reason(owner, agent_active):
+    """Why the owner's data cannot be reached, or None when its agent is up."""
+    if owner['task_state'] in UNREACHABLE_TASK_STATES:
+        return 'Marathon reports task %s of instance %s as %s (its agent is down or partitioned)' % (
+            owner['task_id'] or '-', owner['instance_id'], owner['task_state'])
+    if agent_active is False:
+        return 'the agent holding instance %s is not active (down or disconnected)' % owner['instance_id']
+    return None
+
+
+def classify(labels, pid, marathon, framework_ids, agent_active=True):
+    """Status, reason and Marathon fields for one volume or reservation (``agent_active``: the master's
+    ``active`` flag of the agent holding it)."""
     framework_id = labels.get(MARATHON_FRAMEWORK_LABEL)
     reservation_id = labels.get(MARATHON_TASK_LABEL)
     result = {'framework_id': framework_id, 'reservation_id': reservation_id, 'app_id': None,
@@ -154,7 +232,11 @@ def classify(labels, pid, marathon, framework_ids):
     if owner is not None:
         result.update(app_id=owner['app_id'], instance_id=owner['instance_id'], task_id=owner['task_id'],
                       task_state=owner['task_state'])
-        if owner['launched']:
+        unreachable = _unreachable_reason(owner, agent_active)
+        if unreachable:
+            # Checked before `launched`: an unreachable resident task keeps its startedAt.
+            result.update(status='unreachable', reason=unreachable)
+        elif owner['launched']:
             launched = ('task %s' % owner['task_id']) if owner['task_id'] else (
                 'pod instance %s (%s)' % (owner['instance_id'], owner['task_state']))
             result.update(status='attached', reason='%s is launched' % launched)
@@ -200,11 +282,16 @@ class Auditor:
         self.include_resources = include_resources
         self.agents, self.volumes, self.reservations, self.recovered = [], [], [], []
         self.pending = []
+        self.inactive_agents = set()
 
     def add_recovered(self, slaves):
+        check_shape(slaves, RECOVERED_SCHEMA, 'Mesos /master/slaves recovered_slaves')
         self.recovered.extend({'id': s.get('id'), 'hostname': s.get('hostname')} for s in slaves or [])
 
     def add_agent(self, agent):
+        if not isinstance(agent, dict):
+            raise ShapeError('Mesos /master/slaves lists an agent that is %s, not an object' % type(agent).__name__)
+        check_shape(agent, AGENT_SCHEMA, 'Mesos /master/slaves agent %s' % agent.get('id'))
         if self.wanted_ids and agent.get('id') not in self.wanted_ids:
             return
         if self.wanted_hosts and agent.get('hostname') not in self.wanted_hosts:
@@ -260,23 +347,28 @@ class Auditor:
             del group['volumes']
             self.reservations.append(group)
             self.pending.append((group, group['labels'], None))
+        if agent.get('active') is False:
+            self.inactive_agents.add(agent_id)
         self.agents.append({
             'id': agent_id, 'hostname': hostname, 'port': agent.get('port'), 'pid': agent.get('pid'),
             'active': agent.get('active'), 'volume_dirs': volume_dirs,
         })
 
-    def finish(self, load_pods=None):
+    def finish(self, load_pods=None, marathon_ids=False):
         """Classify everything (this Marathon's framework ids are only known once all agents are read).
 
         ``load_pods()`` (returning ``/v2/pods/::status``) is called only when something looks orphaned, so
         the common case costs one Marathon request; pods' volumes are then joined before anything is called
-        orphaned.
+        orphaned. With ``marathon_ids`` pods are always read, and the result lists every persistence id
+        Marathon's instances hold (``marathon_persistence_ids``), whatever Mesos lists.
         """
         result = self._classify()
-        if load_pods is not None and self.marathon is not None and result['summary']['orphaned'] + sum(
-                1 for r in self.reservations if r['status'] == 'orphaned'):
+        if load_pods is not None and self.marathon is not None and (marathon_ids or result['summary']['orphaned'] + sum(
+                1 for r in self.reservations if r['status'] == 'orphaned')):
             self.marathon.add_pods(load_pods())
             result = self._classify()
+        if marathon_ids and self.marathon is not None:
+            result['marathon_persistence_ids'] = sorted(pid for pid in self.marathon.by_persistence if pid)
         self.pending = []
         return result
 
@@ -289,7 +381,8 @@ class Auditor:
                 if MARATHON_FRAMEWORK_LABEL in labels and marathon.owner(pid, labels.get(MARATHON_TASK_LABEL)):
                     framework_ids.add(labels[MARATHON_FRAMEWORK_LABEL])
         for entry, labels, pid in self.pending:
-            entry.update(classify(labels, pid, marathon, framework_ids))
+            agent_active = entry['agent_id'] not in self.inactive_agents
+            entry.update(classify(labels, pid, marathon, framework_ids, agent_active))
         summary = dict((status, 0) for status in STATUSES)
         # A reservation without a volume (e.g. the cpus/mem/disk of a wiped instance) counts like a volume.
         for entry in self.volumes + self.reservations:
@@ -308,7 +401,7 @@ def audit(slaves_payload, apps_payload=None, load_pods=None, **options):
     return auditor.finish(load_pods)
 
 
-def audit_members(members, apps_payload=None, load_pods=None, **options):
+def audit_members(members, apps_payload=None, load_pods=None, marathon_ids=False, **options):
     """Same as :func:`audit` over ``(key, value)`` pairs streamed from ``/master/slaves``
     (``("slaves", agent)`` once per agent, see ``_mesos_json_stream.iter_object``)."""
     auditor = Auditor(apps_payload, **options)
@@ -317,4 +410,4 @@ def audit_members(members, apps_payload=None, load_pods=None, **options):
             auditor.add_agent(value)
         elif key == 'recovered_slaves':
             auditor.add_recovered(value)
-    return auditor.finish(load_pods)
+    return auditor.finish(load_pods, marathon_ids)

@@ -22,6 +22,7 @@ try:
     import boto3
     import botocore.config
     import botocore.exceptions
+    import botocore.parsers
     HAS_BOTO3 = True
     BOTO3_IMPORT_ERROR = None
 except ImportError:
@@ -59,7 +60,10 @@ class IamClient:
         )
         # botocore's standard mode: bounded, jittered retries of throttling and transient errors only.
         config = botocore.config.Config(retries={'mode': 'standard', 'max_attempts': 5})
-        self.client = session.client('iam', endpoint_url=endpoint_url, config=config)
+        try:
+            self.client = session.client('iam', endpoint_url=endpoint_url, config=config)
+        except ValueError as exc:  # "Invalid endpoint: leader.mesos" (no scheme)
+            raise IamError('aws_endpoint_url: %s' % exc)
 
     def _call(self, action, **kwargs):
         try:
@@ -69,6 +73,9 @@ class IamClient:
             raise IamError('IAM %s failed: %s: %s' % (action, error.get('Code'), error.get('Message')), error.get('Code'))
         except botocore.exceptions.BotoCoreError as exc:
             raise IamError('IAM %s failed: %s' % (action, exc))
+        except botocore.parsers.ResponseParserError as exc:
+            # not a BotoCoreError: an endpoint that answers something other than IAM's XML (an HTML page...)
+            raise IamError('IAM %s failed: the endpoint did not answer like IAM (%s)' % (action, exc))
 
     def find_policy(self, name, path):
         """The local managed policy called ``name`` under ``path``, or None."""
@@ -87,7 +94,10 @@ class IamClient:
 
     def default_document(self, policy):
         version = self._call('get_policy_version', PolicyArn=policy['Arn'], VersionId=policy['DefaultVersionId'])
-        return _decode_document(version['PolicyVersion']['Document'])
+        try:
+            return _decode_document(version['PolicyVersion']['Document'])
+        except (KeyError, ValueError) as exc:
+            raise IamError('IAM get_policy_version returned no readable policy document (%s)' % exc)
 
     def attached_roles(self, policy_arn):
         roles, marker = [], None

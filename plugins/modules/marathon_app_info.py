@@ -54,6 +54,10 @@ EXAMPLES = r'''
   ansible.builtin.debug:
     msg: "{{ info.volumes | selectattr('status', 'equalto', 'detached') | list }}"
 
+- name: Volumes on agents that are down
+  ansible.builtin.debug:
+    msg: "{{ info.volumes | selectattr('status', 'equalto', 'unreachable') | map(attribute='host') | unique }}"
+
 - name: Every stateful app labelled tier==db
   dcos.stateful.marathon_app_info:
     label: tier==db
@@ -76,9 +80,11 @@ tasks:
 volumes:
   description:
     - One entry per volume. Local persistent volumes (C(type=persistent)) carry C(persistence_id), C(host), C(agent_id),
-      C(task_id), C(instance_id), C(size) (MiB), C(task_status) and C(status) V(attached) (its instance runs) or
-      V(detached) (suspended, the volume waits on its agent). External volumes (C(type=external)) carry C(name),
-      C(provider), C(driver) and C(size) (GiB).
+      C(task_id), C(instance_id), C(size) (MiB), C(task_status) and C(status) V(attached) (its instance runs),
+      V(detached) (suspended, the volume waits on its agent) or V(unreachable) (Marathon reports the task
+      C(TASK_UNREACHABLE), C(TASK_LOST) or C(TASK_UNKNOWN) - its agent is down or partitioned and the data cannot be
+      reached until it returns, and M(dcos.stateful.marathon_task_wipe) moves the instance elsewhere on a new, empty
+      volume). External volumes (C(type=external)) carry C(name), C(provider), C(driver) and C(size) (GiB).
   returned: always
   type: list
   elements: dict
@@ -116,8 +122,11 @@ def main():
             apps = mm.list_apps(query)
     except ApiError as e:
         mm.fail_api(e, 'Cannot read apps from Marathon')
+    if not isinstance(apps, list) or not all(isinstance(a, dict) for a in apps):
+        mm.fail('Marathon answered something that is not a list of apps (is marathon_url the Marathon API? '
+                'On DC/OS it is https://<cluster>/service/marathon)')
     tasks, volumes = [], []
-    for app in sorted(apps, key=lambda a: a.get('id', '')):
+    for app in sorted(apps, key=lambda a: str(a.get('id') or '')):
         tasks.extend(summarise_tasks(app.get('tasks')))
         volumes.extend(volumes_view(app, app.get('tasks')))
     mm.exit(changed=False, apps=[mask_secrets(a) for a in apps], tasks=tasks, volumes=volumes)

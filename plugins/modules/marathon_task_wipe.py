@@ -21,7 +21,8 @@ description:
   - Select instances by task id, by host, or all suspended ones; selectors combine (all must match).
   - Refuses to wipe instances that are running unless O(wipe_running=true).
   - All selected tasks are wiped with one request (C(POST /v2/tasks/delete?wipe=true)).
-  - With O(mesos_url), waits until Mesos no longer holds the instances' volumes and reservations.
+  - With O(mesos_url), waits until Mesos no longer holds the instances' volumes and reservations, except on agents
+    that are down - Mesos cannot release those until the agent returns; the module then succeeds with a warning.
 author:
   - dcos.stateful maintainers (@dcos-stateful)
 extends_documentation_fragment:
@@ -62,6 +63,8 @@ options:
     description:
       - Base URL of the Mesos master, for example V(http://leader.mesos:5050). When set (and O(wait=true)),
         the module waits until the wiped instances' volumes and reservations are gone from C(/master/slaves).
+      - It does not wait for what agents that are down hold (listed as not active, or not listed at all). It warns
+        and returns them in RV(mesos_leftovers) with C(agent_active=false).
       - Authenticates with O(mesos_principal) and O(mesos_secret), or with O(dcos_token) (on DC/OS one token
         serves Marathon and Mesos through Admin Router). Marathon's O(url_username) and O(url_password) are never
         sent to Mesos.
@@ -85,8 +88,10 @@ options:
     type: int
     default: 120
 notes:
-  - Marathon releases reservations only when Mesos offers them again; resources of an agent that is down
-    stay reserved until it comes back (then use M(dcos.stateful.mesos_volume) to clean up by hand).
+  - Marathon releases reservations only when Mesos offers them again, and an agent that is down makes no offers.
+    When it re-registers with the same agent id, Marathon destroys the wiped instances' volumes (deleting their
+    data) and unreserves them. When it comes back with a new agent id (its metadata was removed), Mesos has
+    forgotten them and only their directories remain; the C(dcos.stateful.volume_data_cleanup) role removes those.
 seealso:
   - module: dcos.stateful.marathon_app_info
   - module: dcos.stateful.marathon_app
@@ -124,6 +129,8 @@ EXAMPLES = r'''
   dcos.stateful.marathon_task_wipe:
     app_id: /postgres
     host: 10.0.3.17
+    # succeeds with a warning: the dead agent keeps the old volume until it returns (then Marathon releases it)
+    mesos_url: http://leader.mesos:5050
 
 - name: Preview what would be wiped
   dcos.stateful.marathon_task_wipe:
@@ -154,11 +161,21 @@ persistence_ids:
   sample: ["test-persistent-volume#data#1cf2ab2e-f146-11f1-aa5d-02fc00000001"]
   elements: str
 mesos_leftovers:
-  description: Volumes and reservations of the wiped instances that Mesos still held when the module returned.
+  description:
+    - Volumes and reservations of the wiped instances that Mesos still held when the module returned, with
+      C(agent_id), C(host), C(role), C(resource), C(persistence_id), C(reservation_id) and C(agent_active).
+    - Those with C(agent_active=false) are on an agent that is down; they are released when it returns.
   returned: when mesos_url is set
   type: list
-  sample: []
   elements: dict
+  sample: [{"agent_id": "a-S0", "host": "10.0.3.17", "role": "slave_public", "resource": "disk",
+            "persistence_id": "postgres#data#9f", "reservation_id": "postgres.instance-1", "agent_active": false}]
+agents_down:
+  description: Agent ids of wiped instances that the master lists as not active or does not list (O(mesos_url) set).
+  returned: when mesos_url is set
+  type: list
+  elements: str
+  sample: [a-S0]
 duration:
   description: Seconds the module ran.
   returned: always
@@ -175,7 +192,7 @@ from ansible_collections.dcos.stateful.plugins.module_utils._mesos import read_s
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon_tasks import summarise_tasks
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon_wait import wait_until
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon_wipe import (
-    leftovers_in_mesos, refused_running, select_tasks,
+    agents_down, down_agent_warning, leftovers_in_mesos, refused_running, select_tasks,
 )
 
 
@@ -246,6 +263,7 @@ def main():
         deadline = time.monotonic() + p['wait_timeout']
         last_error = []
         refused = []
+        down = []
 
         def released():
             try:
@@ -256,7 +274,9 @@ def main():
                     return True, None
                 last_error[:] = [e.describe()]
                 return False, None
-            return not left, left
+            down[:] = agents_down(slaves, [t['agent_id'] for t in selected] + [x['agent_id'] for x in left])
+            # A down agent makes no offers, so Marathon cannot release what it holds: waiting cannot help.
+            return not [x for x in left if x['agent_id'] not in down], left
 
         done, left = wait_until(released, deadline if p['wait'] else time.monotonic())
         if refused:
@@ -264,10 +284,14 @@ def main():
             mm.fail_api(refused[0], 'Tasks of %s were wiped, but reading Mesos to see their volumes released failed '
                         '(is mesos_url the leading Mesos master, and may mesos_principal or dcos_token read it?)' % app_id, **result)
         result['mesos_leftovers'] = left or []
+        result['agents_down'] = list(down)
+        if down:
+            mm.module.warn(down_agent_warning(app_id, down, result['mesos_leftovers']))
         if p['wait'] and not done:
             result['duration'] = round(time.monotonic() - mm.started, 3)
+            pending = [x for x in left or [] if x['agent_id'] not in down]
             why = 'still held: %s' % ', '.join('%s %s on %s' % (x['resource'], x['persistence_id'] or x['reservation_id'], x['host'])
-                                               for x in left) if left else (last_error[0] if last_error else 'unknown')
+                                               for x in pending) if pending else (last_error[0] if last_error else 'unknown')
             mm.fail('Tasks of %s were wiped, but Mesos did not release their volumes/reservations within wait_timeout=%ss (%s). '
                     'Marathon releases them when the agent offers them again; a down agent keeps them.' % (
                         app_id, p['wait_timeout'], why), **result)

@@ -19,6 +19,10 @@ description:
     reservation labels C(marathon_framework_id) and C(marathon_task_id), and gives it a status.
   - C(attached) - a task of the owning instance is launched.
   - C(suspended) - the instance is kept (scaled down or stopped) and no task is launched; the data is kept.
+  - C(unreachable) - the owning instance's agent is down - the master lists it as not active, or Marathon reports
+    the task C(TASK_UNREACHABLE) (C(TASK_LOST), C(TASK_UNKNOWN)). The data stays on that agent; nothing can use or
+    release it until the agent returns. Real Mesos drops an agent from C(/master/slaves) once it is marked
+    unreachable (after its ping timeouts), so its volumes are then not listed at all.
   - C(orphaned) - reserved by Marathon but no instance owns it any more, or the app is gone. Marathon releases
     such reservations only when Mesos offers them to it again; see M(dcos.stateful.mesos_volume) to destroy them
     (and to release a reservation without a volume, with its O(dcos.stateful.mesos_volume#module:reservation=absent)).
@@ -83,6 +87,14 @@ options:
     default: true
   include_resources:
     description: Add to each volume the resource JSON exactly as Mesos lists it (what a destroy must send).
+    type: bool
+    default: false
+  marathon_volume_ids:
+    description:
+      - With O(marathon_url), also return RV(marathon_persistence_ids), every persistence id that Marathon's app
+        and pod instances list in C(localVolumes) (running, suspended and unreachable instances), whether or not
+        Mesos lists the volume. Reads C(/v2/pods/::status) too (unless O(check_pods=false)).
+      - What the C(dcos.stateful.volume_data_cleanup) role checks before removing a volume directory.
     type: bool
     default: false
 notes:
@@ -238,7 +250,7 @@ volumes:
       type: str
       sample: "slave_public/test-persistent-volume#data#1b267ed8-f146-11f1-aa5d-02fc00000001"
     status:
-      description: C(attached), C(suspended), C(orphaned), C(not_marathon) or C(unknown).
+      description: C(attached), C(suspended), C(unreachable), C(orphaned), C(not_marathon) or C(unknown).
       type: str
       sample: "attached"
     reason:
@@ -401,7 +413,13 @@ summary:
   description: Number of volumes and of reservations without a volume (RV(reservations)) per status.
   returned: always
   type: dict
-  sample: {attached: 2, suspended: 1, orphaned: 1, not_marathon: 0, unknown: 0}
+  sample: {attached: 2, suspended: 1, unreachable: 0, orphaned: 1, not_marathon: 0, unknown: 0}
+marathon_persistence_ids:
+  description: Persistence ids Marathon's instances hold (see O(marathon_volume_ids)).
+  returned: when O(marathon_volume_ids=true) and Marathon was asked
+  type: list
+  elements: str
+  sample: ["db_pg#data#5e4c5b2a-1b2c-11ee-9a9a-0242ac110002"]
 requests:
   description: HTTP requests sent (attempts).
   returned: always
@@ -416,7 +434,7 @@ from ansible.module_utils.basic import env_fallback
 from ansible_collections.dcos.stateful.plugins.module_utils._http import ApiError
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon import read_apps, read_pods_status
 from ansible_collections.dcos.stateful.plugins.module_utils._mesos import MesosClient
-from ansible_collections.dcos.stateful.plugins.module_utils._mesos_audit import audit_members
+from ansible_collections.dcos.stateful.plugins.module_utils._mesos_audit import ShapeError, audit_members
 
 ARGUMENT_SPEC = dict(
     agent_ids=dict(type='list', elements='str'),
@@ -429,6 +447,7 @@ ARGUMENT_SPEC = dict(
     marathon_framework_id=dict(type='str'),
     include_resources=dict(type='bool', default=False),
     check_pods=dict(type='bool', default=True),
+    marathon_volume_ids=dict(type='bool', default=False),
 )
 
 
@@ -461,11 +480,15 @@ def main():
         # Streamed, one agent at a time; one agent named: let the master narrow the answer.
         members = client.stream_slaves(agent_ids[0] if len(agent_ids) == 1 else None)
         load_pods = partial(read_pods, client, marathon) if marathon is not None and params['check_pods'] else None
-        result = audit_members(members, apps, load_pods=load_pods, framework_id=params.get('marathon_framework_id'),
+        result = audit_members(members, apps, load_pods=load_pods, marathon_ids=params['marathon_volume_ids'],
+                               framework_id=params.get('marathon_framework_id'),
                                agent_ids=agent_ids, hostnames=params.get('agent_hostnames'),
                                roles=params.get('roles'), include_resources=params['include_resources'])
     except ApiError as error:
         client.fail_api(error, 'Reading /master/slaves failed')
+    except ShapeError as error:
+        client.module.fail_json(msg='Not the answer of Mesos or Marathon: %s (are mesos_url and marathon_url the '
+                                    'Mesos master and the Marathon API?)' % error)
     result['requests'] = {'mesos': client.http.calls, 'marathon': marathon.calls if marathon else 0}
     client.module.exit_json(changed=False, **result)
 

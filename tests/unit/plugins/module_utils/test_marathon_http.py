@@ -182,3 +182,14 @@ def test_long_html_error_page_is_cut_short(server):
         client(server.url).request('GET', '/v2/apps')
     assert err.value.status == 401 and err.value.message == 'an HTML page (2013 characters, not shown)'
     assert 'xxx' not in str(err.value) and 'credentials missing or rejected' in str(err.value)
+
+
+@pytest.mark.parametrize('url', ['http://[::1', 'leader.mesos:5050', 'http://[::1]:x'])
+def test_a_url_urllib_cannot_split_fails_the_request_not_the_client(url):
+    # Found by the module property test after the same-origin redirect work: building the client split the URL
+    # and raised ValueError (a traceback) before any request could say what is wrong with it.
+    client = HttpClient(url, retries=0, timeout=1)
+    with pytest.raises(ApiError) as error:
+        client.request('GET', '/v2/apps')
+    assert error.value.reason in ('url', 'connection')
+    assert url.split('/')[-1] in str(error.value.describe()) or url in str(error.value.describe())

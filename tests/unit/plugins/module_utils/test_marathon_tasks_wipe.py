@@ -12,7 +12,7 @@ from ansible_collections.dcos.stateful.plugins.module_utils._marathon_tasks impo
     instance_id, summarise_tasks, task_status, volumes_view,
 )
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon_wipe import (
-    leftovers_in_mesos, refused_running, select_tasks,
+    agents_down, down_agent_warning, leftovers_in_mesos, refused_running, select_tasks,
 )
 
 LV = [{'containerPath': 'data', 'persistenceId': 'pv#data#1', 'runSpecId': '/pv', 'uuid': '1'}]
@@ -57,6 +57,18 @@ def test_volumes_view_marks_detached_volumes():
         ('external', None, None, None),
     ]
     assert rows[2]['driver'] == 'rexray'
+
+
+@pytest.mark.parametrize('state', ['TASK_UNREACHABLE', 'TASK_LOST', 'TASK_UNKNOWN'])
+def test_volumes_view_marks_volumes_of_unreachable_tasks(state):
+    # Real Marathon keeps startedAt on a TASK_UNREACHABLE resident task: its agent is down, the volume is neither
+    # in use (attached) nor waiting to be relaunched on a live agent (detached).
+    app = {'id': '/pv', 'container': {'volumes': [{'containerPath': 'data', 'persistent': {'size': 10}}]}}
+    rows = volumes_view(app, [RUNNING, dict(LOST, state=state)])
+    assert [(r['persistence_id'], r['status'], r['task_status']) for r in rows] == [
+        ('pv#data#1', 'attached', 'running'),
+        ('pv#data#1', 'unreachable', 'lost'),
+    ]
 
 
 TASKS = summarise_tasks([RUNNING, SUSPENDED, STAGING, LOST])
@@ -108,3 +120,50 @@ def test_leftovers_in_mesos(resources, expected):
     body = {'slaves': [{'id': 'S1', 'hostname': 'h2', 'reserved_resources_full': {'slave_public': resources}}]}
     got = leftovers_in_mesos(body, ['pv#data#2'], ['pv.instance-b'])
     assert [(x['resource'], x['persistence_id'], x['reservation_id']) for x in got] == expected
+
+
+def test_leftovers_on_a_down_agent_are_marked():
+    body = {'slaves': [{'id': 'S1', 'hostname': 'h2', 'active': False,
+                        'reserved_resources_full': {'slave_public': [_res('disk', pid='pv#data#2')]}}]}
+    [left] = leftovers_in_mesos(body, ['pv#data#2'], [])
+    assert left['agent_active'] is False
+
+
+@pytest.mark.parametrize('slaves, expected', [
+    ([{'id': 'S0', 'active': True}, {'id': 'S1', 'active': True}], []),
+    ([{'id': 'S0', 'active': True}, {'id': 'S1', 'active': False}], ['S1']),
+    # Real Mesos drops an agent from /master/slaves once it is marked unreachable
+    ([{'id': 'S0', 'active': True}], ['S1']),
+    ([{'id': 'S0'}, {'id': 'S1'}], []),  # no active flag: taken as up
+])
+def test_agents_down(slaves, expected):
+    assert agents_down({'slaves': slaves}, ['S0', 'S1', None, 'S1']) == expected
+
+
+def test_down_agent_warning_says_what_happens_when_it_returns():
+    left = [{'agent_id': 'S1', 'resource': 'disk', 'persistence_id': 'pv#data#2', 'reservation_id': 'pv.instance-b'},
+            {'agent_id': 'S0', 'resource': 'cpus', 'persistence_id': None, 'reservation_id': 'pv.instance-c'}]
+    msg = down_agent_warning('/pv', ['S1'], left)
+    assert 'S1' in msg and 'disk pv#data#2' in msg and 'pv.instance-c' not in msg
+    assert 'cannot release' in msg and 're-registers' in msg and 'volume_data_cleanup' in msg
+
+
+@pytest.mark.parametrize('tasks', [
+    # what the fuzz test found (issue 8, item 21): non-string ids/hosts/states, null entries, lists for objects
+    [dict(RUNNING, id=['x'])],
+    [dict(RUNNING, id=7, host=3), dict(SUSPENDED, host='h2')],
+    [dict(RUNNING, state=['TASK_RUNNING'])],
+    [dict(RUNNING, healthCheckResults=[None, {'alive': True}])],
+    [dict(RUNNING, localVolumes={'persistenceId': 'x'}), None, 'task'],
+    'not a list',
+])
+def test_summaries_of_odd_tasks_never_raise(tasks):
+    summaries = summarise_tasks(tasks)
+    assert all(isinstance(t, dict) for t in summaries)
+    app = {'id': '/pv', 'container': {'volumes': [None, {'containerPath': 'data', 'external': {'options': []}}]}}
+    volumes_view(app, tasks)
+    volumes_view({'id': '/pv', 'container': ['x']}, tasks)
+
+
+def test_non_string_task_id_has_no_instance_id():
+    assert instance_id(['x']) is None and instance_id(7) is None

@@ -10,7 +10,9 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.dcos.stateful.plugins.module_utils._mesos_audit import (
+    ShapeError,
     audit,
+    audit_members,
     reservation_id_of_task,
     safe_app_id,
     safe_id_of_persistence,
@@ -60,7 +62,7 @@ SLAVES = {
              'slave_public': instance_resources(I_RUN, P_RUN) + instance_resources(I_WIPED, P_WIPED),
              'ops': [OPS_VOLUME]},
          'used_resources_full': [marathon_resources('disk', 100, I_RUN, pid=P_RUN)]},
-        {'id': 'S1', 'hostname': '127.0.0.2', 'port': 5051, 'active': False,
+        {'id': 'S1', 'hostname': '127.0.0.2', 'port': 5051, 'active': True,
          'reserved_resources_full': {
              'slave_public': instance_resources(I_SUSP, P_SUSP) + instance_resources(I_GONE, P_GONE)
              + [OTHER_FW_VOLUME]}},
@@ -104,10 +106,54 @@ def test_statuses_with_marathon():
 
 def test_summary_and_agent_dirs():
     result = audit(SLAVES, APPS)
-    assert result['summary'] == {'attached': 1, 'suspended': 1, 'orphaned': 2, 'not_marathon': 2, 'unknown': 0}
+    assert result['summary'] == {'attached': 1, 'suspended': 1, 'unreachable': 0, 'orphaned': 2, 'not_marathon': 2,
+                                 'unknown': 0}
     dirs = dict((a['id'], a['volume_dirs']) for a in result['agents'])
     assert sorted(dirs['S0']) == sorted(['slave_public/' + P_RUN, 'slave_public/' + P_WIPED, 'ops/mine'])
     assert result['recovered_agents'] == [{'id': 'S9', 'hostname': '127.0.0.9'}]
+
+
+def _agent_down(slaves, agent_id):
+    return dict(slaves, slaves=[dict(a, active=False) if a['id'] == agent_id else a for a in slaves['slaves']])
+
+
+def _task_state(apps, task_id, state):
+    tasks = [dict(t, state=state) if t['id'] == task_id else t for t in apps['apps'][0]['tasks']]
+    return {'apps': [dict(apps['apps'][0], tasks=tasks)] + apps['apps'][1:]}
+
+
+@pytest.mark.parametrize('state', ['TASK_UNREACHABLE', 'TASK_LOST', 'TASK_UNKNOWN'])
+def test_task_marathon_cannot_reach_is_unreachable_not_attached(state):
+    # Real Marathon keeps startedAt on an unreachable resident task; its data is on an agent that is away.
+    result = audit(SLAVES, _task_state(APPS, I_RUN + '._app.2', state))
+    volume = by_pid(result)[P_RUN]
+    assert volume['status'] == 'unreachable'
+    assert state in volume['reason'] and I_RUN in volume['reason']
+    assert volume['instance_id'] == I_RUN and volume['task_state'] == state
+    assert result['summary']['unreachable'] == 1 and result['summary']['attached'] == 0
+
+
+def test_volumes_on_an_inactive_agent_are_unreachable():
+    # The emulator (and real Mesos until the agent is marked unreachable) lists a down agent with active: false,
+    # before Marathon has heard of it; a suspended instance's data there cannot be relaunched either.
+    result = audit(_agent_down(_agent_down(SLAVES, 'S0'), 'S1'), APPS)
+    volumes = by_pid(result)
+    assert volumes[P_RUN]['status'] == 'unreachable'
+    assert volumes[P_SUSP]['status'] == 'unreachable'
+    assert 'not active' in volumes[P_SUSP]['reason']
+    # ownership still decides the rest: a wiped instance's volume on a down agent is orphaned
+    assert volumes[P_WIPED]['status'] == 'orphaned'
+    assert volumes['mine']['status'] == 'not_marathon'
+    assert result['summary']['unreachable'] == 2
+
+
+def test_reservations_of_unreachable_instances_are_unreachable():
+    instance = 'db_pg.instance-%s' % U4
+    slaves = {'slaves': [{'id': 'S0', 'hostname': 'h', 'active': False, 'reserved_resources_full': {
+        'slave_public': [marathon_resources('cpus', 1, instance)]}}]}
+    apps = {'apps': [{'id': '/db/pg', 'tasks': [
+        {'id': instance + '._app.1', 'state': 'TASK_UNREACHABLE', 'startedAt': 't', 'slaveId': 'S0'}]}]}
+    assert audit(slaves, apps)['reservations'][0]['status'] == 'unreachable'
 
 
 def test_without_marathon_labelled_volumes_are_unknown():
@@ -260,4 +306,47 @@ def test_summary_counts_reservations_without_a_volume():
     assert result['volumes'] == []
     assert [r['status'] for r in result['reservations']] == ['orphaned']
     assert result['reservations'][0]['resources'] == {'cpus': 0.5, 'mem': 64, 'disk': 32}
-    assert result['summary'] == {'attached': 0, 'suspended': 0, 'orphaned': 1, 'not_marathon': 0, 'unknown': 0}
+    assert result['summary'] == {'attached': 0, 'suspended': 0, 'orphaned': 1, 'unreachable': 0, 'not_marathon': 0,
+                                 'unknown': 0}
+
+
+def test_marathon_persistence_ids_list_every_instance_whatever_mesos_lists():
+    # No agent lists any volume (say the agent re-registered under a new id): Marathon's ids are still listed,
+    # suspended instances and pod instances included, so the clean-up role never removes their directories.
+    calls = []
+
+    def load_pods():
+        calls.append(1)
+        return PODS
+
+    result = audit_members([('slaves', {'id': 'S5', 'hostname': 'h'})], APPS, load_pods=load_pods, marathon_ids=True)
+    assert result['marathon_persistence_ids'] == sorted([P_RUN, P_SUSP, 'pod_db#data#p1'])
+    assert calls == [1]
+    assert 'marathon_persistence_ids' not in audit_members([], APPS)
+    assert 'marathon_persistence_ids' not in audit_members([], None, marathon_ids=True)  # Marathon not asked
+
+
+@pytest.mark.parametrize('slaves, apps, field', [
+    # what the fuzz test found: a non-string task id, lists where objects belong (issue 8, item 21)
+    (SLAVES, {'apps': [{'id': '/db/pg', 'tasks': [{'id': ['x'], 'localVolumes': []}]}]}, '.tasks[0].id'),
+    (SLAVES, [{'id': '/db/pg'}], 'not an object with a list of "apps"'),
+    (SLAVES, {'apps': [{'id': '/db/pg', 'tasks': [{'id': 't', 'localVolumes': [{'persistenceId': 7}]}]}]},
+     'localVolumes[0].persistenceId'),
+    ({'slaves': [['S0']]}, APPS, 'not an object'),
+    ({'slaves': [{'id': 'S0', 'reserved_resources_full': []}]}, APPS, 'reserved_resources_full is list'),
+    ({'slaves': [{'id': 'S0', 'reserved_resources_full': {'r': [{'name': 'disk', 'disk': {'persistence': []}}]}}]},
+     APPS, 'reserved_resources_full.r[0].disk.persistence is list'),
+    ({'slaves': [{'id': 'S0', 'reserved_resources_full': {'r': [{'reservation': {'labels': {'labels': [
+        {'key': 'marathon_task_id', 'value': ['x']}]}}}]}}]}, APPS, 'labels[0].value'),
+    ({'slaves': [], 'recovered_slaves': {'id': 'S9'}}, APPS, 'recovered_slaves is dict'),
+])
+def test_answers_of_the_wrong_shape_are_refused_naming_the_field(slaves, apps, field):
+    # Never skipped: a task left out of the index would make its volume look orphaned (and destroyable).
+    with pytest.raises(ShapeError) as error:
+        audit(slaves, apps)
+    assert field in str(error.value)
+
+
+def test_pods_of_the_wrong_shape_are_refused():
+    with pytest.raises(ShapeError):
+        audit(POD_SLAVES, APPS, load_pods=lambda: [{'id': '/pod/db', 'instances': {'id': 'x'}}])
