@@ -73,6 +73,9 @@ class IamClient:
             raise IamError('IAM %s failed: %s: %s' % (action, error.get('Code'), error.get('Message')), error.get('Code'))
         except botocore.exceptions.BotoCoreError as exc:
             raise IamError('IAM %s failed: %s' % (action, exc))
+        except ValueError as exc:
+            # botocore checks the endpoint's port only when it signs the first request ("Port out of range")
+            raise IamError('IAM %s failed: aws_endpoint_url is not a usable URL (%s)' % (action, exc))
         except botocore.parsers.ResponseParserError as exc:
             # not a BotoCoreError: an endpoint that answers something other than IAM's XML (an HTML page...)
             raise IamError('IAM %s failed: the endpoint did not answer like IAM (%s)' % (action, exc))

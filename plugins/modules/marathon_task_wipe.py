@@ -267,7 +267,8 @@ def main():
 
         def released():
             try:
-                left = leftovers_in_mesos(read_slaves(mesos), result['persistence_ids'], instance_ids)
+                slaves = read_slaves(mesos)
+                left = leftovers_in_mesos(slaves, result['persistence_ids'], instance_ids)
             except ApiError as e:
                 if e.reason == 'not_api' or (e.status is not None and 400 <= e.status < 500):
                     refused.append(e)  # wrong mesos_url or credentials: waiting cannot help

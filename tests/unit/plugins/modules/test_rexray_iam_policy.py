@@ -78,3 +78,12 @@ def test_missing_role_fails_cleanly(capsys, aws):
     result = run(capsys, policy_name='rexray', role_names=['nope'], aws_access_key='testing', aws_secret_key='testing')
     assert result['failed'] is True and 'role nope does not exist' in result['msg']
     assert result['error_code'] == 'NoSuchEntity'
+
+
+def test_an_endpoint_port_botocore_refuses_fails_cleanly(capsys):
+    # Found by the module property test: botocore checks the port only when it signs the first request and
+    # raised ValueError ("Port out of range 0-65535") through the module as a traceback.
+    result = run(capsys, policy_name='rexray', aws_access_key='testing', aws_secret_key='testing',
+                 aws_region='us-east-1', aws_endpoint_url='http://127.0.0.1:99999')
+    assert result['failed'] is True
+    assert 'aws_endpoint_url is not a usable URL' in result['msg'] and 'Port out of range' in result['msg']
