@@ -1,14 +1,16 @@
 """Marathon v2 routes: parse the request, call the Marathon core, render its answer.
 
 `ROUTES` is the table of (method, path pattern, handler); `register(router, marathon)` adds it. Every
-handler takes (marathon core, request, **path params) and returns a Response / StreamResponse; ApiError
-from the core becomes the same status and JSON body. Handlers never take the cluster lock: the core's
-public methods do.
+handler takes (marathon core, request, **path params), calls the core and renders its result as Marathon
+does (marathon/responses.py); a domain error of the core becomes Marathon's status and JSON body for it.
+Handlers never take the cluster lock: the core's public methods do.
 """
 from __future__ import annotations
 
 from dcos_emulator.http.router import HttpError, Response, StreamResponse
-from dcos_emulator.marathon.errors import ApiError
+from dcos_emulator.marathon import responses
+from dcos_emulator.marathon.errors import MarathonError
+from dcos_emulator.marathon.results import DeploymentStarted
 
 
 def _flag(request, name: str, default: bool) -> bool:
@@ -24,18 +26,20 @@ def _body(request):
     return request.json()
 
 
-def _answer(result) -> Response:
-    status, body, headers = result
-    if body is None:
-        return Response(status, None, headers)
-    return Response(status, body, headers)
-
-
-def _call(fn, *args, **kwargs) -> Response:
+def _call(fn, *args, **kwargs):
+    """The core's result; a domain error becomes Marathon's answer for it."""
     try:
-        return _answer(fn(*args, **kwargs))
-    except ApiError as exc:
-        raise HttpError(exc.status, exc.body, exc.headers or None) from None
+        return fn(*args, **kwargs)
+    except MarathonError as exc:
+        raise HttpError(*responses.error_answer(exc)) from None
+
+
+def _ok(body) -> Response:
+    return Response(200, body)
+
+
+def _deployment(m, result: DeploymentStarted) -> Response:
+    return Response(*responses.deployment_answer(result, m.config.leader))
 
 
 def _sub_resource(path_id: str) -> tuple[list[str], str]:
@@ -69,11 +73,11 @@ def ping(m, request, **_):
 
 
 def info(m, request, **_):
-    return _call(m.info)
+    return _ok(m.about.info())
 
 
 def leader(m, request, **_):
-    return _call(m.leader)
+    return _ok(m.about.leader())
 
 
 def abdicate(m, request, **_):
@@ -82,7 +86,7 @@ def abdicate(m, request, **_):
 
 
 def metrics(m, request, **_):
-    return _call(m.metrics)
+    return _ok(m.about.metrics())
 
 
 def empty_list(m, request, **_):
@@ -97,50 +101,50 @@ def plugins(m, request, **_):
 
 # -- apps ---------------------------------------------------------------------------------------------
 def list_apps(m, request, **_):
-    try:
-        return Response(200, m.list_apps(request.query))
-    except ApiError as exc:  # an unparsable label selector (422)
-        raise HttpError(exc.status, exc.body, exc.headers or None) from None
+    return _ok(_call(m.list_apps, request.query))   # 422 for an unparsable label selector
 
 
 def create_app(m, request, **_):
-    return _call(m.create_app, _body(request), _flag(request, "force", False))
+    created = _call(m.create_app, _body(request), _flag(request, "force", False))
+    return Response(*responses.created_answer(created, m.config.leader))
 
 
 def put_apps(m, request, **_):
-    return _call(m.put_apps, _body(request), _flag(request, "force", False), _flag(request, "partialUpdate", True))
+    return _deployment(m, _call(m.put_apps, _body(request), _flag(request, "force", False),
+                                _flag(request, "partialUpdate", True)))
 
 
 def patch_apps(m, request, **_):
-    return _call(m.put_apps, _body(request), _flag(request, "force", False), True, patch=True)
+    return _deployment(m, _call(m.put_apps, _body(request), _flag(request, "force", False), True, patch=True))
 
 
 def get_app(m, request, app_id, **_):
     """GET /v2/apps/{id} and its sub-resources .../versions, .../versions/{v}, .../tasks."""
     parts, last = _sub_resource(app_id)
     if last == "tasks" and len(parts) > 1:
-        return _call(m.app_tasks, "/".join(parts[:-1]))
+        return _ok({"tasks": _call(m.app_tasks, "/".join(parts[:-1]))})
     if last == "versions" and len(parts) > 1:
-        return _call(m.app_versions, "/".join(parts[:-1]))
+        return _ok({"versions": _call(m.app_versions, "/".join(parts[:-1]))})
     if len(parts) > 2 and parts[-2] == "versions":
-        return _call(m.app_version, "/".join(parts[:-2]), last)
-    return _call(m.get_app, app_id, request.query)
+        return _ok(_call(m.app_version, "/".join(parts[:-2]), last))
+    return _ok(_call(m.get_app, app_id, request.query))
 
 
 def put_app(m, request, app_id, **_):
-    return _call(m.put_app, app_id, _body(request), _flag(request, "force", False),
-                 _flag(request, "partialUpdate", True))
+    return _deployment(m, _call(m.put_app, app_id, _body(request), _flag(request, "force", False),
+                                _flag(request, "partialUpdate", True)))
 
 
 def patch_app(m, request, app_id, **_):
-    return _call(m.put_app, app_id, _body(request), _flag(request, "force", False), True, patch=True)
+    return _deployment(m, _call(m.put_app, app_id, _body(request), _flag(request, "force", False), True,
+                                patch=True))
 
 
 def post_app_sub(m, request, app_id, **_):
     """POST /v2/apps/{id}/restart; any other POST below an app is a 405."""
     parts, last = _sub_resource(app_id)
     if last == "restart" and len(parts) > 1:
-        return _call(m.restart_app, "/".join(parts[:-1]), _flag(request, "force", False))
+        return _deployment(m, _call(m.restart_app, "/".join(parts[:-1]), _flag(request, "force", False)))
     raise HttpError(405, {"message": "Method Not Allowed"}, {"Allow": "DELETE, GET, PATCH, PUT"})
 
 
@@ -151,44 +155,55 @@ def delete_app(m, request, app_id, **_):
     force = _flag(request, "force", False)
     if last == "tasks" and len(parts) > 1:
         host = (request.query.get("host") or [None])[0]
-        return _call(m.kill_app_tasks, "/".join(parts[:-1]), host, scale, wipe, force)
+        return _killed(m, "tasks", _call(m.kill_app_tasks, "/".join(parts[:-1]), host, scale, wipe, force))
     if len(parts) > 2 and parts[-2] == "tasks":
-        return _call(m.kill_app_task, "/".join(parts[:-2]), last, scale, wipe, force)
+        return _killed(m, "task", _call(m.kill_app_task, "/".join(parts[:-2]), last, scale, wipe, force))
     # DELETE /v2/apps/{id}: force defaults to true
-    return _call(m.delete_app, app_id, _flag(request, "force", True))
+    return _deployment(m, _call(m.delete_app, app_id, _flag(request, "force", True)))
+
+
+def _killed(m, key: str, result) -> Response:
+    """A kill answers the killed task(s); a kill with scale answers the deployment it started."""
+    if isinstance(result, DeploymentStarted):
+        return _deployment(m, result)
+    return _ok({key: result})
 
 
 # -- groups (read-only), tasks, deployments, queue -------------------------------------------------------
 def group(m, request, group_id="/", **_):
-    return _call(m.get_group, group_id, request.query)
+    return _ok(_call(m.groups.get, group_id, request.query))
 
 
 def list_tasks(m, request, **_):
-    return _call(m.list_tasks, request.query)
+    return _ok({"tasks": _call(m.list_tasks, request.query)})
 
 
 def delete_tasks(m, request, **_):
-    return _call(m.delete_tasks, _body(request), _flag(request, "scale", False), _flag(request, "wipe", False),
-                 _flag(request, "force", False))
+    return _killed(m, "tasks", _call(m.delete_tasks, _body(request), _flag(request, "scale", False),
+                                     _flag(request, "wipe", False), _flag(request, "force", False)))
 
 
 def deployments(m, request, **_):
-    return _call(m.list_deployments)
+    return _ok(_call(m.list_deployments))
 
 
 def delete_deployment(m, request, dep_id, **_):
-    return _call(m.delete_deployment, dep_id, _flag(request, "force", False))
+    rollback = _call(m.delete_deployment, dep_id, _flag(request, "force", False))
+    if rollback is None:   # force: cancelled without a rollback
+        return Response(202, None, {})
+    return _deployment(m, rollback)
 
 
 def queue(m, request, **_):
-    return _call(m.queue, request.query)
+    return _ok({"queue": _call(m.queue, request.query)})
 
 
 def queue_delay(m, request, app_id, **_):
     parts, last = _sub_resource(app_id)
     if last != "delay" or len(parts) < 2:
         raise HttpError(404, {"message": "URI not found"})
-    return _call(m.reset_queue_delay, "/".join(parts[:-1]))
+    _call(m.reset_queue_delay, "/".join(parts[:-1]))
+    return Response(204, None, {})
 
 
 # -- events -------------------------------------------------------------------------------------------

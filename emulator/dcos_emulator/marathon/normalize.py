@@ -7,7 +7,7 @@ collections dropped. `version`/`versionInfo` are added when rendering (apps.py).
 """
 from __future__ import annotations
 
-from .errors import ApiError
+from .errors import Unprocessable
 from .ids import canonical_path
 
 DEFAULT_PORT_DEFINITIONS = [{"port": 0, "name": "default", "protocol": "tcp"}]
@@ -33,9 +33,9 @@ def has_external(app: dict) -> bool:
     return any("external" in v for v in (app.get("container") or {}).get("volumes") or [])
 
 
-def _normalization_error(message: str) -> ApiError:
+def _normalization_error(message: str) -> Unprocessable:
     # NormalizationException is an IllegalArgumentException-like failure: 422 {"message": ...}
-    return ApiError(422, {"message": message})
+    return Unprocessable(message)
 
 
 def _translate_networks(app: dict) -> list | None:
