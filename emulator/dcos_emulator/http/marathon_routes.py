@@ -8,7 +8,7 @@ Handlers never take the cluster lock: the core's public methods do.
 from __future__ import annotations
 
 from dcos_emulator.http.router import HttpError, Response, StreamResponse
-from dcos_emulator.marathon import responses
+from dcos_emulator.marathon.api import responses
 from dcos_emulator.marathon.errors import MarathonError
 from dcos_emulator.marathon.results import DeploymentStarted
 

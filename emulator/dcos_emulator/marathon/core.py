@@ -11,8 +11,11 @@ import json
 import logging
 import time
 
-from . import normalize as norm
 from .about import About
+from .api import normalize as norm
+from .api.query_params import label_selector, label_selector_error, resolve_embed
+from .api.reading import read_app, read_app_list
+from .api.validation import resident_update_violations, validate_app
 from .apps import AppRecord, AppRepository, assign_service_ports, service_ports
 from .config import MarathonConfig
 from .deployments import Deployment
@@ -23,12 +26,9 @@ from .ids import VersionClock, canonical_path, iso, path_segments
 from .instances import DECOMMISSIONED, RUNNING
 from .queue_api import QueueApiMixin
 from .results import AppCreated, DeploymentStarted
-from .reading import read_app, read_app_list
 from .scheduler import RETRY_UNPLACED_SECONDS, SchedulerMixin
 from .state_delta import ChangeTracker, durable
-from .query_params import label_selector, label_selector_error, resolve_embed
 from .tasks_api import TasksApiMixin
-from .validation import resident_update_violations, validate_app
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from . import offers as ofs
 from .ids import iso, persistence_id
 from .instances import DECOMMISSIONED, RUNNING, Health, Task
 from .health import marathon_health_checks as _marathon_health_checks
-from .normalize import has_persistent
+from .apps import has_persistent
 
 log = logging.getLogger(__name__)
 

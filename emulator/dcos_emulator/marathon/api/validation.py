@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import re
 
-from .ids import id_violations, path_segments
-from .normalize import has_external, has_persistent
+from ..apps import has_external, has_persistent
+from ..ids import id_violations, path_segments
 
 DOT_PATHS = (".", "..")
 _DVDI_LABEL_RE = re.compile(r"^[a-z0-9](?:[-a-z0-9]*[a-z0-9])?$")

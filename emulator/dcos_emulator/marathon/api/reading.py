@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from .errors import InvalidJson
+from ..errors import InvalidJson
 
 _EXECUTOR_RE = re.compile(r"^(//cmd)|(/?[^/]+(/[^/]+)*)|$")
 

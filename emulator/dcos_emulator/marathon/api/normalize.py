@@ -7,30 +7,17 @@ collections dropped. `version`/`versionInfo` are added when rendering (apps.py).
 """
 from __future__ import annotations
 
-from .errors import Unprocessable
-from .ids import canonical_path
+from ..apps import APP_FIELD_ORDER, has_external, has_persistent
+from ..errors import Unprocessable
+from ..ids import canonical_path
 
 DEFAULT_PORT_DEFINITIONS = [{"port": 0, "name": "default", "protocol": "tcp"}]
 DEFAULT_RESIDENCY = {"relaunchEscalationTimeoutSeconds": 3600, "taskLostBehavior": "WAIT_FOREVER"}
 DEFAULT_NETWORK_NAME = "dcos"  # DC/OS sets --default_network_name dcos
 
-# Field order of the generated raml.App class (the order Marathon writes them).
-APP_FIELD_ORDER = (
-    "id", "acceptedResourceRoles", "args", "backoffFactor", "backoffSeconds", "cmd", "constraints",
-    "container", "cpus", "dependencies", "disk", "env", "executor", "fetch", "healthChecks",
-    "instances", "labels", "maxLaunchDelaySeconds", "mem", "gpus", "networks", "portDefinitions",
-    "readinessChecks", "residency", "requirePorts", "secrets", "taskKillGracePeriodSeconds",
-    "upgradeStrategy", "user", "version", "versionInfo", "killSelection", "unreachableStrategy", "tty", "role",
-)
 OMIT_EMPTY = ("args", "constraints", "dependencies", "env", "fetch", "healthChecks", "readinessChecks", "secrets")
 
 
-def has_persistent(app: dict) -> bool:
-    return any("persistent" in v for v in (app.get("container") or {}).get("volumes") or [])
-
-
-def has_external(app: dict) -> bool:
-    return any("external" in v for v in (app.get("container") or {}).get("volumes") or [])
 
 
 def _normalization_error(message: str) -> Unprocessable:

@@ -3,9 +3,9 @@ Marathon 1.10 sends them (MarathonExceptionMapper, AppsResource, DeploymentsReso
 (status, body, headers); http/marathon_routes.py turns that into a Response."""
 from __future__ import annotations
 
-from .errors import (BadRequest, Conflict, Invalid, Locked, MarathonError, NotFound, TooManyDeployments,
+from ..errors import (BadRequest, Conflict, Invalid, Locked, MarathonError, NotFound, TooManyDeployments,
                      Unprocessable)
-from .results import AppCreated, DeploymentStarted
+from ..results import AppCreated, DeploymentStarted
 
 
 def group_details(violations: list[tuple[str, str]]) -> list[dict]:
