@@ -20,6 +20,7 @@ from dcos_emulator.http.faults import FaultInjector
 from dcos_emulator.http.router import Router
 from dcos_emulator.http.server import EmulatorServer
 from dcos_emulator.mesos import resources as res
+from dcos_emulator.mesos import seed as seeding
 from dcos_emulator.mesos.master import Master
 from dcos_emulator.persistence import StateStore, read_json
 
@@ -346,14 +347,59 @@ class Cluster:
                         log.warning("agent %s: removing %s, destroyed before a crash", agent.id, volume_dir)
                         shutil.rmtree(volume_dir, ignore_errors=True)
 
-    # -- admin helpers ----------------------------------------------------------------------------------
+    # -- admin (tests and benchmarks; http/admin_routes.py): each takes the lock itself ------------------
+    def _agent(self, agent_id: str) -> Agent:
+        agent = self.master.agents.get(agent_id)
+        if agent is None:
+            raise UnknownAgent(agent_id)
+        return agent
+
     def stop_agent(self, agent_id: str) -> None:
+        """Raises UnknownAgent."""
         with self.lock:
+            self._agent(agent_id)
             self.master.stop_agent(agent_id)
 
     def start_agent(self, agent_id: str) -> None:
+        """Raises UnknownAgent."""
         with self.lock:
+            self._agent(agent_id)
             self.master.start_agent(agent_id)
+
+    def agents_summary(self) -> list[dict]:
+        with self.lock:
+            return [{"id": a.id, "hostname": a.hostname, "active": a.active, "work_dir": a.work_dir,
+                     "tasks": sorted(t.task_id for t in self.master.tasks.values() if t.agent_id == a.id)}
+                    for a in self.master.agents.values()]
+
+    def seed(self, spec) -> dict:
+        """Bulk reservations and volumes (mesos/seed.py); raises OperationError."""
+        with self.lock:
+            return seeding.seed(self, spec)
+
+    def external_volumes(self) -> dict:
+        """The external volume store as REX-Ray's `volume ls` shows it, plus where each volume's data lives."""
+        store = self.volumes
+        with self.lock:
+            return {"driver": "rexray", "backend": store.backend_name,
+                    "volumes": [_volume_json(store, v) for v in store.volumes()]}
+
+    def describe(self) -> dict:
+        with self.lock:
+            return {"state_dir": self.state_dir, "master_id": self.master.id, "framework_id": self.framework_id,
+                    "marathon_url": self.marathon_url, "mesos_url": self.mesos_url,
+                    "agents": len(self.master.agents), "tasks": len(self.master.tasks)}
+
+
+def _volume_json(store, volume) -> dict:
+    return {"id": volume.id, "name": volume.name, "tagName": store.config.full_name(volume.name),
+            "size": volume.size, "type": volume.type, "iops": volume.iops, "fsType": volume.fs_type,
+            "zone": volume.zone, "state": volume.state, "attachedTo": volume.attached_to,
+            "dataDir": store.mount_path(volume)}
+
+
+class UnknownAgent(LookupError):
+    """An admin call named an agent the cluster does not have."""
 
 
 def _checkpointed_volume_paths(agent: Agent) -> set | None:

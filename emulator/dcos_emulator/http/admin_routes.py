@@ -1,4 +1,8 @@
-"""Admin API for tests and benchmarks (`/emulator/...`, served on both ports, never counted or faulted)."""
+"""Admin API for tests and benchmarks (`/emulator/...`, served on both ports, never counted or faulted).
+
+`ROUTES` is the table of (method, path pattern, handler); every handler takes (cluster, request, **path
+params). Handlers never take the cluster lock: the Cluster's admin methods do.
+"""
 
 from __future__ import annotations
 
@@ -12,109 +16,119 @@ def _error(status: int, message: str) -> HttpError:
     return HttpError(status, {"message": message})
 
 
-def _volume_json(store, volume) -> dict:
-    return {"id": volume.id, "name": volume.name, "tagName": store.config.full_name(volume.name),
-            "size": volume.size, "type": volume.type, "iops": volume.iops, "fsType": volume.fs_type,
-            "zone": volume.zone, "state": volume.state, "attachedTo": volume.attached_to,
-            "dataDir": store.mount_path(volume)}
+def _json_object(request: Request) -> dict:
+    body = request.json()
+    if not isinstance(body, dict):
+        raise _error(400, "expected a JSON object")
+    return body
+
+
+def list_agents(cluster, request: Request):
+    return Response(200, {"agents": cluster.agents_summary()})
+
+
+def stop_agent(cluster, request: Request, agent_id: str):
+    from dcos_emulator.cluster import UnknownAgent
+
+    try:
+        cluster.stop_agent(agent_id)
+    except UnknownAgent:
+        raise _error(404, f"Agent '{agent_id}' does not exist") from None
+    return Response(200, {"id": agent_id, "active": False})
+
+
+def start_agent(cluster, request: Request, agent_id: str):
+    from dcos_emulator.cluster import UnknownAgent
+
+    try:
+        cluster.start_agent(agent_id)
+    except UnknownAgent:
+        raise _error(404, f"Agent '{agent_id}' does not exist") from None
+    return Response(200, {"id": agent_id, "active": True})
+
+
+def list_faults(cluster, request: Request):
+    return Response(200, {"faults": cluster.faults.snapshot()})
+
+
+def _fault(body: dict) -> Fault:
+    mode = str(body.get("mode", ""))
+    if mode not in MODES:
+        raise _error(400, f"mode must be one of: {', '.join(MODES)}")
+    try:
+        count = int(body.get("count", 1))
+        seconds = float(body.get("seconds", DEFAULT_HANG_SECONDS))
+    except (TypeError, ValueError):
+        raise _error(400, "count and seconds must be numbers") from None
+    if count < 1:
+        raise _error(400, "count must be at least 1")
+    return Fault(mode, count, body.get("method"), body.get("path"), seconds)
+
+
+def add_fault(cluster, request: Request):
+    fault = _fault(_json_object(request))
+    cluster.faults.add(fault)
+    return Response(201, {"fault": fault.to_json()})
+
+
+def clear_faults(cluster, request: Request):
+    cluster.faults.clear()
+    return Response(200, {"faults": []})
+
+
+def counters(cluster, request: Request):
+    return Response(200, cluster.counters.snapshot())
+
+
+def reset_counters(cluster, request: Request):
+    cluster.counters.reset()
+    return Response(200, {"requests": {}, "total": 0})
+
+
+def seed(cluster, request: Request):
+    body = _json_object(request)
+    try:
+        spec = seeding.SeedSpec.from_json(body, cluster.config.mesos_role, cluster.config.principal)
+    except ValueError as exc:
+        raise _error(400, str(exc)) from None
+    try:
+        result = cluster.seed(spec)
+    except OperationError as exc:
+        raise _error(409, exc.message) from None
+    return Response(200, result)
+
+
+def list_volumes(cluster, request: Request):
+    """Read-only view of the external volume store (REX-Ray's `volume ls`, plus where the data lives)."""
+    return Response(200, cluster.external_volumes())
+
+
+def emulator_state(cluster, request: Request):
+    return Response(200, cluster.describe())
+
+
+ROUTES = (
+    ("GET", "/emulator/agents", list_agents),
+    ("POST", "/emulator/agents/{agent_id}/stop", stop_agent),
+    ("POST", "/emulator/agents/{agent_id}/start", start_agent),
+    ("GET", "/emulator/faults", list_faults),
+    ("POST", "/emulator/faults", add_fault),
+    ("DELETE", "/emulator/faults", clear_faults),
+    ("GET", "/emulator/counters", counters),
+    ("DELETE", "/emulator/counters", reset_counters),
+    ("POST", "/emulator/seed", seed),
+    ("GET", "/emulator/volumes", list_volumes),
+    ("GET", "/emulator/state", emulator_state),
+)
+
+
+def _bind(handler, cluster):
+    def route(request: Request, **params):
+        return handler(cluster, request, **params)
+    route.__name__ = handler.__name__
+    return route
 
 
 def register(router, cluster) -> None:
-    def agent_or_404(agent_id: str):
-        agent = cluster.master.agents.get(agent_id)
-        if agent is None:
-            raise _error(404, f"Agent '{agent_id}' does not exist")
-        return agent
-
-    @router.route("GET", "/emulator/agents")
-    def list_agents(request: Request):
-        with cluster.lock:
-            return Response(200, {"agents": [
-                {"id": a.id, "hostname": a.hostname, "active": a.active, "work_dir": a.work_dir,
-                 "tasks": sorted(t.task_id for t in cluster.master.tasks.values() if t.agent_id == a.id)}
-                for a in cluster.master.agents.values()]})
-
-    @router.route("POST", "/emulator/agents/{agent_id}/stop")
-    def stop_agent(request: Request, agent_id: str):
-        with cluster.lock:
-            agent_or_404(agent_id)
-            cluster.master.stop_agent(agent_id)
-        return Response(200, {"id": agent_id, "active": False})
-
-    @router.route("POST", "/emulator/agents/{agent_id}/start")
-    def start_agent(request: Request, agent_id: str):
-        with cluster.lock:
-            agent_or_404(agent_id)
-            cluster.master.start_agent(agent_id)
-        return Response(200, {"id": agent_id, "active": True})
-
-    @router.route("GET", "/emulator/faults")
-    def list_faults(request: Request):
-        return Response(200, {"faults": cluster.faults.snapshot()})
-
-    @router.route("POST", "/emulator/faults")
-    def add_fault(request: Request):
-        body = request.json()
-        if not isinstance(body, dict):
-            raise _error(400, "expected a JSON object")
-        mode = str(body.get("mode", ""))
-        if mode not in MODES:
-            raise _error(400, f"mode must be one of: {', '.join(MODES)}")
-        try:
-            count = int(body.get("count", 1))
-            seconds = float(body.get("seconds", DEFAULT_HANG_SECONDS))
-        except (TypeError, ValueError):
-            raise _error(400, "count and seconds must be numbers") from None
-        if count < 1:
-            raise _error(400, "count must be at least 1")
-        fault = Fault(mode, count, body.get("method"), body.get("path"), seconds)
-        cluster.faults.add(fault)
-        return Response(201, {"fault": fault.to_json()})
-
-    @router.route("DELETE", "/emulator/faults")
-    def clear_faults(request: Request):
-        cluster.faults.clear()
-        return Response(200, {"faults": []})
-
-    @router.route("GET", "/emulator/counters")
-    def counters(request: Request):
-        return Response(200, cluster.counters.snapshot())
-
-    @router.route("DELETE", "/emulator/counters")
-    def reset_counters(request: Request):
-        cluster.counters.reset()
-        return Response(200, {"requests": {}, "total": 0})
-
-    @router.route("POST", "/emulator/seed")
-    def seed(request: Request):
-        body = request.json()
-        if not isinstance(body, dict):
-            raise _error(400, "expected a JSON object")
-        try:
-            spec = seeding.SeedSpec.from_json(body, cluster.config.mesos_role, cluster.config.principal)
-        except ValueError as exc:
-            raise _error(400, str(exc)) from None
-        with cluster.lock:
-            try:
-                result = seeding.seed(cluster, spec)
-            except OperationError as exc:
-                raise _error(409, exc.message) from None
-        return Response(200, result)
-
-    @router.route("GET", "/emulator/volumes")
-    def list_volumes(request: Request):
-        """Read-only view of the external volume store (REX-Ray's `volume ls`, plus where the data lives)."""
-        store = cluster.volumes
-        with cluster.lock:
-            volumes = store.volumes()
-            return Response(200, {"driver": "rexray", "backend": store.backend_name, "volumes": [
-                _volume_json(store, v) for v in volumes]})
-
-    @router.route("GET", "/emulator/state")
-    def emulator_state(request: Request):
-        with cluster.lock:
-            return Response(200, {
-                "state_dir": cluster.state_dir, "master_id": cluster.master.id,
-                "framework_id": cluster.framework_id, "marathon_url": cluster.marathon_url,
-                "mesos_url": cluster.mesos_url, "agents": len(cluster.master.agents),
-                "tasks": len(cluster.master.tasks)})
+    for method, pattern, handler in ROUTES:
+        router.add(method, pattern, _bind(handler, cluster))

@@ -8,9 +8,25 @@ from __future__ import annotations
 import json
 
 from .ids import iso
-from .normalize import APP_FIELD_ORDER
 
 MAX_VERSIONS = 50  # --zk_max_versions default
+
+# Field order of the generated raml.App class (the order Marathon writes them).
+APP_FIELD_ORDER = (
+    "id", "acceptedResourceRoles", "args", "backoffFactor", "backoffSeconds", "cmd", "constraints",
+    "container", "cpus", "dependencies", "disk", "env", "executor", "fetch", "healthChecks",
+    "instances", "labels", "maxLaunchDelaySeconds", "mem", "gpus", "networks", "portDefinitions",
+    "readinessChecks", "residency", "requirePorts", "secrets", "taskKillGracePeriodSeconds",
+    "upgradeStrategy", "user", "version", "versionInfo", "killSelection", "unreachableStrategy", "tty", "role",
+)
+
+
+def has_persistent(app: dict) -> bool:
+    return any("persistent" in v for v in (app.get("container") or {}).get("volumes") or [])
+
+
+def has_external(app: dict) -> bool:
+    return any("external" in v for v in (app.get("container") or {}).get("volumes") or [])
 
 
 def _dumps(obj) -> str:

@@ -1,7 +1,9 @@
 """The Marathon core: the operations behind the /v2 routes (AppsResource and DeploymentsResource here;
-tasks in tasks_api.py, queue/groups/info in queue_api.py), the scheduler tick, and snapshot/restore.
+tasks in tasks_api.py, the queue in queue_api.py; groups.py and about.py are composed parts), the scheduler
+tick, and snapshot/restore.
 
-Public methods take the cluster lock; they return (status, body, headers) or raise ApiError.
+Public methods take the cluster lock; they return domain results (rendered app/task JSON, results.py)
+or raise the domain errors of errors.py, never HTTP status codes (marathon/responses.py maps them).
 """
 from __future__ import annotations
 
@@ -9,21 +11,24 @@ import json
 import logging
 import time
 
-from . import normalize as norm
+from .about import About
+from .api import normalize as norm
+from .api.query_params import label_selector, label_selector_error, resolve_embed
+from .api.reading import read_app, read_app_list
+from .api.validation import resident_update_violations, validate_app
 from .apps import AppRecord, AppRepository, assign_service_ports, service_ports
 from .config import MarathonConfig
 from .deployments import Deployment
-from .errors import ApiError, app_locked, app_not_found, invalid_json, not_valid
+from .errors import Conflict, Invalid, InvalidJson, Locked, NotFound, TooManyDeployments, Unprocessable, app_not_found
 from .events import EventBus
+from .groups import Groups
 from .ids import VersionClock, canonical_path, iso, path_segments
 from .instances import DECOMMISSIONED, RUNNING
 from .queue_api import QueueApiMixin
-from .reading import read_app, read_app_list
+from .results import AppCreated, DeploymentStarted
 from .scheduler import RETRY_UNPLACED_SECONDS, SchedulerMixin
 from .state_delta import ChangeTracker, durable
-from .query_params import label_selector, label_selector_error, resolve_embed
 from .tasks_api import TasksApiMixin
-from .validation import resident_update_violations, validate_app
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +57,9 @@ class Marathon(SchedulerMixin, TasksApiMixin, QueueApiMixin):
         self.check_orphans = True
         self.started = False
         self._agent_domains: dict = {}   # agent id -> (region, zone), from offers (see MatchingMixin)
+        # composed parts of the API surface
+        self.groups = Groups(lock, self.repo, self._app_info)
+        self.about = About(config, lock, self.repo, self.instances, self.deployments)
 
     # ==========================================================================================
     # life cycle
@@ -62,6 +70,11 @@ class Marathon(SchedulerMixin, TasksApiMixin, QueueApiMixin):
             self._reconcile_reservations()
             self.started = True
             self.wake()
+
+    def close(self) -> None:
+        """Called by Cluster.stop(): end every SSE stream."""
+        for sub in list(self.events._subs):
+            sub.close()
 
     def tick(self, now: float | None = None) -> float | None:
         """One scheduler round; returns the absolute time of the next deadline or None."""
@@ -171,13 +184,13 @@ class Marathon(SchedulerMixin, TasksApiMixin, QueueApiMixin):
                                   previous_role=previous.definition["role"] if previous else None,
                                   force_role=force_role)
         if violations:
-            raise not_valid(violations)
+            raise Invalid(violations)
         definition = norm.post_validation(app)
         if previous is not None:
             # DVDI name conflicts are a root-group check; resident rules are deployment-plan checks
             plan_violations = resident_update_violations(previous.definition, definition)
             if plan_violations:
-                raise not_valid(plan_violations)
+                raise Invalid(plan_violations)
         self._check_dvdi_conflicts(definition)
         assign_service_ports(definition, self.repo.used_service_ports(exclude=definition["id"]),
                              self.config.local_port_min, self.config.local_port_max,
@@ -197,7 +210,7 @@ class Marathon(SchedulerMixin, TasksApiMixin, QueueApiMixin):
                 out.append(("/", f"Volume name '{ext['name']}' in {definition['id']} conflicts with volume(s) of "
                                   f"same name in app(s): {', '.join(others)}"))
         if out:
-            raise not_valid(out)
+            raise Invalid(out)
 
     def _new_record(self, definition: dict, previous: AppRecord | None, now: float) -> AppRecord:
         if previous is None:
@@ -219,14 +232,9 @@ class Marathon(SchedulerMixin, TasksApiMixin, QueueApiMixin):
         self._check_apps_and_groups_apart(changes)
         locking = self._locking(changes)
         if locking and not force:
-            raise app_locked([d.id for d in locking])
+            raise Locked([d.id for d in locking])
         if not locking and len(self.deployments) >= self.config.max_running_deployments:
-            n = self.config.max_running_deployments
-            raise ApiError(403, {"message": (
-                f"Max number ({n}) of running deployments is achieved. Wait for existing deployments to complete or "
-                "cancel oneusing force=true parameter. You can increase max deployment number by using "
-                "--max_running_deployments parameter but be advised that this can have negative effects on the "
-                "performance.")})
+            raise TooManyDeployments(self.config.max_running_deployments)
         for dep in locking:
             self._cancel(dep, "Deployment was forcefully replaced")
         original = {a: self.repo.get(a) for a in changes}
@@ -312,10 +320,8 @@ class Marathon(SchedulerMixin, TasksApiMixin, QueueApiMixin):
         self.events.publish("deployment_failed", {"id": dep.id, "plan": dep.event_plan(), "reason": reason})
 
     @staticmethod
-    def _result(dep: Deployment, status: int = 200, extra_headers: dict | None = None):
-        headers = {"Marathon-Deployment-Id": dep.id}
-        headers.update(extra_headers or {})
-        return status, {"version": iso(dep.version), "deploymentId": dep.id}, headers
+    def _result(dep: Deployment, created_app_id: str | None = None) -> DeploymentStarted:
+        return DeploymentStarted(dep.id, iso(dep.version), created_app_id)
 
     # ==========================================================================================
     # app info rendering
@@ -361,7 +367,7 @@ class Marathon(SchedulerMixin, TasksApiMixin, QueueApiMixin):
             parts = app_id.strip("/").split("/")
             groups.update("/" + "/".join(parts[:i]) for i in range(1, len(parts)))
         if any(a in groups for a in apps):
-            raise not_valid([("/", "Groups and Applications may not have the same identifier.")])
+            raise Invalid([("/", "Groups and Applications may not have the same identifier.")])
 
     def _deployments_of(self, app_id: str) -> list:
         return [{"id": d.id} for d in self.deployments.values() if app_id in d.affected_apps]
@@ -415,7 +421,7 @@ class Marathon(SchedulerMixin, TasksApiMixin, QueueApiMixin):
         if label:
             error = label_selector_error(label)
             if error:  # LabelSelectorParsers.parsed: IllegalArgumentException -> 422
-                raise ApiError(422, {"message": f"Can not parse label selector {label}. Reason: {error}"})
+                raise Unprocessable(f"Can not parse label selector {label}. Reason: {error}")
         selector = label_selector(label) if label else None
         parts = []
         with self.lock:
@@ -441,10 +447,10 @@ class Marathon(SchedulerMixin, TasksApiMixin, QueueApiMixin):
                 prefix = group.rstrip("/") + "/"
                 recs = [r for r in self.repo.apps.values() if r.app_id.startswith(prefix)]
                 if not recs and group != "/":
-                    raise ApiError(404, {"message": f"Group '{group}' does not exist"})
-                return 200, {"*": [self._app_info(r, embed) for r in recs]}, {}
+                    raise NotFound(f"Group '{group}' does not exist")
+                return {"*": [self._app_info(r, embed) for r in recs]}
             rec = self._record(canonical_path(raw_id))
-            return 200, {"app": self._app_info(rec, embed)}, {}
+            return {"app": self._app_info(rec, embed)}
 
     @durable
     def create_app(self, body, force: bool):
@@ -455,7 +461,7 @@ class Marathon(SchedulerMixin, TasksApiMixin, QueueApiMixin):
             raw["id"] = app_id
             definition = self._canonical(raw, None, False)
             if app_id in self.repo.apps:
-                raise ApiError(409, {"message": f"An app with id [{app_id}] already exists."})
+                raise Conflict(f"An app with id [{app_id}] already exists.")
             rec = self._new_record(definition, None, now)
             dep = self._deploy({app_id: rec}, force, now, post_uri="/v2/apps")
             info = self._app_info(rec, {"counts"})
@@ -463,16 +469,14 @@ class Marathon(SchedulerMixin, TasksApiMixin, QueueApiMixin):
             info.pop("versionInfo", None)
             info.update(tasksStaged=0, tasksRunning=0, tasksHealthy=0, tasksUnhealthy=0)
             info["deployments"] = [{"id": dep.id}]
-            # JAX-RS Response.created(new URI(app.id)): the absolute path resolved against the base URI
-            headers = {"Location": f"http://{self.config.leader}{app_id}", "Marathon-Deployment-Id": dep.id}
-            return 201, info, headers
+            return AppCreated(info, dep.id, app_id)
 
     def _update_one(self, app_id: str, raw_update: dict, *, partial: bool, allow_create: bool, force: bool,
                     now: float, body=None):
         """Returns (new record or previous, created?)."""
         existing = self.repo.get(app_id)
         if "version" in raw_update and set(raw_update) - {"version", "id"}:
-            raise not_valid([("/", "The 'version' field may only be combined with the 'id' field.")])
+            raise Invalid([("/", "The 'version' field may only be combined with the 'id' field.")])
         if "version" in raw_update:
             if existing is None:
                 raise app_not_found(app_id)
@@ -505,7 +509,7 @@ class Marathon(SchedulerMixin, TasksApiMixin, QueueApiMixin):
             raw = read_app(body, update=True)
         else:
             if not isinstance(body, dict):
-                raise invalid_json([("/", "error.expected.jsobject")])
+                raise InvalidJson([("/", "error.expected.jsobject")])
             raw = read_app(dict(body, id=app_id), update=False)
         with self.lock:
             now = self.clock.now()
@@ -513,7 +517,7 @@ class Marathon(SchedulerMixin, TasksApiMixin, QueueApiMixin):
                                             force=force, now=now, body=None)
             dep = self._deploy({app_id: rec}, force, now, post_uri="/v2/apps/" + raw_id.lstrip("/"))
             if created:
-                return self._result(dep, 201, {"Location": f"http://{self.config.leader}{app_id}"})
+                return self._result(dep, created_app_id=app_id)
             return self._result(dep)
 
     @durable
@@ -524,7 +528,7 @@ class Marathon(SchedulerMixin, TasksApiMixin, QueueApiMixin):
             changes = {}
             for index, raw in enumerate(updates):
                 if "id" not in raw:
-                    raise invalid_json([(f"({index})/id", "error.path.missing")])
+                    raise InvalidJson([(f"({index})/id", "error.path.missing")])
                 app_id = canonical_path(raw["id"])
                 if not (partial or patch):
                     raw = read_app(dict(raw, id=app_id), update=False)
@@ -557,7 +561,7 @@ class Marathon(SchedulerMixin, TasksApiMixin, QueueApiMixin):
         app_id = canonical_path(raw_id)
         with self.lock:
             self._record(app_id)
-            return 200, {"versions": self.repo.version_list(app_id)}, {}
+            return self.repo.version_list(app_id)
 
     def app_version(self, raw_id: str, version: str):
         app_id = canonical_path(raw_id)
@@ -566,7 +570,7 @@ class Marathon(SchedulerMixin, TasksApiMixin, QueueApiMixin):
             rec = self.repo.version(app_id, version)
             if rec is None:
                 raise app_not_found(app_id, version)
-            return 200, rec.rendered(), {}
+            return rec.rendered()
 
     # ==========================================================================================
     # deployments
@@ -578,17 +582,17 @@ class Marathon(SchedulerMixin, TasksApiMixin, QueueApiMixin):
                 for action in rendered["currentActions"]:
                     action["readinessCheckResults"] = self.readiness_results(action["app"])
                 out.append(rendered)
-            return 200, out, {}
+            return out
 
     @durable
     def delete_deployment(self, dep_id: str, force: bool):
         with self.lock:
             dep = self.deployments.get(dep_id)
             if dep is None:
-                raise ApiError(404, {"message": f"DeploymentPlan {dep_id} does not exist"})
+                raise NotFound(f"DeploymentPlan {dep_id} does not exist")
             if force:
                 self._cancel(dep, "The deployment has been cancelled")
-                return 202, None, {}
+                return None
             self._cancel(dep, "The deployment has been cancelled and rolled back")
             now = self.clock.now()
             changes = {}

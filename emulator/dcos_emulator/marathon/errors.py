@@ -1,51 +1,73 @@
-"""Errors the Marathon core raises; http/marathon_routes.py renders them unchanged."""
+"""Domain errors of the Marathon core: what went wrong, never an HTTP status. The api layer
+(marathon/responses.py) renders each one as real Marathon answers it."""
 from __future__ import annotations
 
 
-class ApiError(Exception):
-    """An HTTP answer of real Marathon: status + JSON body (+ headers)."""
+class MarathonError(Exception):
+    """Base of the core's errors; `message` is Marathon's own text."""
 
-    def __init__(self, status: int, body, headers: dict | None = None) -> None:
-        super().__init__(f"{status}: {body}")
-        self.status = status
-        self.body = body
-        self.headers = headers or {}
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
 
 
-def group_details(violations: list[tuple[str, str]]) -> list[dict]:
-    """Validation.failureWrites: messages with the same path share one entry."""
-    grouped: dict[str, list[str]] = {}
-    for path, message in violations:
-        msgs = grouped.setdefault(path or "/", [])
-        if message not in msgs:
-            msgs.append(message)
-    return [{"path": p, "errors": e} for p, e in grouped.items()]
+class NotFound(MarathonError):
+    """An app, version, task, group, deployment or queue entry that does not exist."""
 
 
-def invalid_json(violations: list[tuple[str, str]]) -> ApiError:
-    """RAML reading failed (play-json JsResultException): 422 on 1.5+."""
-    return ApiError(422, {"message": "Invalid JSON", "details": group_details(violations)})
+class Conflict(MarathonError):
+    """The object already exists (an app id taken)."""
 
 
-def not_valid(violations: list[tuple[str, str]]) -> ApiError:
-    return ApiError(422, {"message": "Object is not valid", "details": group_details(violations)})
+class Locked(MarathonError):
+    """Apps changed by running deployments; `force` overrides."""
+
+    MESSAGE = (
+        "App is locked by one or more deployments. Override with the option '?force=true'. "
+        "View details at '/v2/deployments/<DEPLOYMENT_ID>'."
+    )
+
+    def __init__(self, deployment_ids: list[str]) -> None:
+        super().__init__(self.MESSAGE)
+        self.deployment_ids = list(deployment_ids)
 
 
-def malformed_json(parser_message: str) -> ApiError:
-    return ApiError(400, {"message": "Invalid JSON", "details": parser_message})
+class BadRequest(MarathonError):
+    """A request whose parameters contradict each other or name something malformed."""
 
 
-def app_not_found(app_id: str, version: str | None = None) -> ApiError:
+class Invalid(MarathonError):
+    """Validation failed: (path, message) violations (Marathon's ValidationFailedException)."""
+
+    def __init__(self, violations: list[tuple[str, str]], message: str = "Object is not valid") -> None:
+        super().__init__(message)
+        self.violations = list(violations)
+
+
+class InvalidJson(Invalid):
+    """The body could not be read as the RAML type (play-json JsResultException)."""
+
+    def __init__(self, violations: list[tuple[str, str]]) -> None:
+        super().__init__(violations, "Invalid JSON")
+
+
+class Unprocessable(MarathonError):
+    """A value the core cannot interpret (normalisation failure, unparsable label selector)."""
+
+
+class TooManyDeployments(MarathonError):
+    """--max_running_deployments reached."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"Max number ({limit}) of running deployments is achieved. Wait for existing deployments to complete or "
+            "cancel oneusing force=true parameter. You can increase max deployment number by using "
+            "--max_running_deployments parameter but be advised that this can have negative effects on the "
+            "performance.")
+        self.limit = limit
+
+
+def app_not_found(app_id: str, version: str | None = None) -> NotFound:
     if version:
-        return ApiError(404, {"message": f"App '{app_id}' does not exist in version {version}"})
-    return ApiError(404, {"message": f"App '{app_id}' does not exist"})
-
-
-LOCKED_MESSAGE = (
-    "App is locked by one or more deployments. Override with the option '?force=true'. "
-    "View details at '/v2/deployments/<DEPLOYMENT_ID>'."
-)
-
-
-def app_locked(deployment_ids: list[str]) -> ApiError:
-    return ApiError(409, {"message": LOCKED_MESSAGE, "deployments": [{"id": d} for d in deployment_ids]})
+        return NotFound(f"App '{app_id}' does not exist in version {version}")
+    return NotFound(f"App '{app_id}' does not exist")

@@ -9,6 +9,12 @@ import subprocess
 import threading
 
 
+def marathon_health_checks(definition: dict) -> list:
+    """The health checks Marathon runs itself (all of an app's healthChecks; the emulator has no Mesos-side
+    checks)."""
+    return definition.get("healthChecks") or []
+
+
 def check_port(hc: dict, ports: list) -> int | None:
     if "port" in hc:
         return hc["port"]

@@ -11,17 +11,14 @@ from collections import Counter
 from . import offers as ofs
 from .ids import iso, persistence_id
 from .instances import DECOMMISSIONED, RUNNING, Health, Task
-from .normalize import has_persistent
+from .health import marathon_health_checks as _marathon_health_checks
+from .apps import has_persistent
 
 log = logging.getLogger(__name__)
 
 
 def is_resident_def(definition: dict) -> bool:
     return has_persistent(definition)
-
-
-def _marathon_health_checks(definition: dict) -> list:
-    return definition.get("healthChecks") or []
 
 
 class MatchingMixin:

@@ -5,10 +5,7 @@ from __future__ import annotations
 import time
 
 from . import health as hc_mod
-
-
-def _marathon_health_checks(definition: dict) -> list:
-    return definition.get("healthChecks") or []
+from .health import marathon_health_checks as _marathon_health_checks
 
 
 class ProbesMixin:

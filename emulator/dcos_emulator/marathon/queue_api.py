@@ -1,13 +1,13 @@
-"""GET /v2/queue and DELETE /v2/queue/{app}/delay (QueueResource, QueueInfoConversion), groups
-(read-only) and the info endpoints, mixed into core.Marathon."""
+"""GET /v2/queue and DELETE /v2/queue/{app}/delay (QueueResource, QueueInfoConversion), mixed into
+core.Marathon (it reads the scheduler's launch delays and offer statistics)."""
 from __future__ import annotations
 
 import math
 import time
 from collections import Counter
 
-from .errors import ApiError
-from .ids import canonical_path, iso, path_segments
+from .errors import NotFound
+from .ids import canonical_path, iso
 from .instances import RUNNING
 from .matching import REASON_FUNNEL, _new_stats
 
@@ -48,7 +48,7 @@ class QueueApiMixin:
                     entry["lastUnusedOffers"] = last
                 entry["app"] = rec.rendered()
                 out.append(entry)
-            return 200, {"queue": out}, {}
+            return out
 
     def reset_queue_delay(self, raw_id: str):
         app_id = canonical_path(raw_id)
@@ -57,70 +57,10 @@ class QueueApiMixin:
             waiting = rec is not None and any(i.goal == RUNNING and not i.active
                                               for i in self.by_app.get(app_id, {}).values())
             if not waiting:
-                raise ApiError(404, {"message": f"Application {app_id} not found in tasks queue."})
+                raise NotFound(f"Application {app_id} not found in tasks queue.")
             self.reset_delay(app_id)
             self.wake()
-            return 204, None, {}
-
-    # ==========================================================================================
-    # groups (read-only: the emulator derives groups from app ids; group writes are not emulated)
-    def get_group(self, raw_id: str, query: dict):
-        group_id = canonical_path(raw_id or "/")
-        with self.lock:
-            tree: dict = {}
-            for rec in self.repo.apps.values():
-                node = tree
-                for seg in path_segments(rec.app_id)[:-1]:
-                    node = node.setdefault(seg, {})
-                node.setdefault("\0apps", []).append(rec)
-            node = tree
-            for seg in path_segments(group_id):
-                if seg not in node or seg.startswith("\0"):
-                    raise ApiError(404, {"message": f"Group '{group_id}' does not exist"})
-                node = node[seg]
-            version = iso(max((r.version for r in self.repo.apps.values()), default=time.time()))
-            return 200, self._group_json(group_id, node, version), {}
-
-    def _group_json(self, group_id: str, node: dict, version: str) -> dict:
-        prefix = group_id.rstrip("/")
-        return {
-            "id": group_id,
-            "apps": [self._app_info(r, {"counts", "deployments"}) for r in node.get("\0apps", [])],
-            "groups": [self._group_json(f"{prefix}/{k}", v, version) for k, v in sorted(node.items())
-                       if not k.startswith("\0")],
-            "pods": [], "dependencies": [], "version": version, "enforceRole": False,
-        }
-
-    # ==========================================================================================
-    # info
-    def close(self) -> None:
-        """Called by Cluster.stop(): end every SSE stream."""
-        for sub in list(self.events._subs):
-            sub.close()
-
-    def info(self):
-        return 200, self.config.info(), {}
-
-    def metrics(self):
-        """GET /metrics in Marathon 1.10's (Dropwizard JSON) format; a few gauges of the emulated state."""
-        with self.lock:
-            running = sum(1 for i in self.instances.values() if i.task is not None and i.task.state == "TASK_RUNNING")
-            staged = sum(1 for i in self.instances.values() if i.task is not None and i.task.state in (
-                "TASK_STAGING", "TASK_STARTING"))
-            gauges = {
-                "marathon.apps.active.gauge": {"value": len(self.repo.apps)},
-                "marathon.deployments.active.gauge": {"value": len(self.deployments)},
-                "marathon.instances.running.gauge": {"value": running},
-                "marathon.instances.staged.gauge": {"value": staged},
-                "marathon.instances.launch-overdue.gauge": {"value": sum(
-                    1 for i in self.instances.values() if i.goal == RUNNING and not i.active and not i.expunged)},
-            }
-            return 200, {"version": "4.0.0", "counters": {}, "gauges": gauges, "histograms": {}, "meters": {},
-                         "timers": {}}, {}
-
-    def leader(self):
-        return 200, {"leader": self.config.leader}, {}
-
+            return None
 
 
 def reject_summary(reasons: Counter, processed: int) -> list:

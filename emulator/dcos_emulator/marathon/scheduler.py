@@ -13,6 +13,7 @@ import math
 import time
 
 from .deployments import RESTART, SCALE, START, STOP
+from .health import marathon_health_checks as _marathon_health_checks
 from .ids import iso, new_instance_id, time_uuid
 from .instances import DECOMMISSIONED, RUNNING, STOPPED, Instance
 from .matching import MatchingMixin, is_resident_def
@@ -24,10 +25,6 @@ RETRY_UNPLACED_SECONDS = 2.0   # re-match waiting instances even without a wake-
 # creates at most this many waiting instances (more as they launch), so a huge scale-up (instances: 1000000)
 # cannot stall the scheduler or eat the memory. The queue's count is capped the same way.
 MAX_WAITING_NEW_INSTANCES = 2000
-
-
-def _marathon_health_checks(definition: dict) -> list:
-    return definition.get("healthChecks") or []
 
 
 class SchedulerMixin(MatchingMixin, ProbesMixin):

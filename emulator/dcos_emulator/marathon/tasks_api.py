@@ -3,7 +3,7 @@ core.Marathon (TaskKiller semantics)."""
 from __future__ import annotations
 
 from .apps import AppRecord, service_ports
-from .errors import ApiError, app_locked, invalid_json
+from .errors import BadRequest, InvalidJson, Locked, NotFound
 from .ids import canonical_path, parse_task_id
 from .instances import DECOMMISSIONED, STOPPED
 from .state_delta import durable
@@ -19,7 +19,7 @@ class TasksApiMixin:
                 recs = [r for r in self.repo.apps.values() if r.app_id.startswith(prefix)]
             else:
                 recs = [self._record(canonical_path(raw_id))]
-            return 200, {"tasks": [t for r in recs for t in self._tasks_json(r)]}, {}
+            return [t for r in recs for t in self._tasks_json(r)]
 
     def _selected(self, rec: AppRecord, host: str | None) -> list:
         out = []
@@ -66,7 +66,7 @@ class TasksApiMixin:
             changes[app_id] = self._new_record(d, rec, now)
         locking = self._locking(changes)
         if locking and not force:
-            raise app_locked([x.id for x in locking])
+            raise Locked([x.id for x in locking])
         for insts in groups.values():
             for inst in insts:
                 if inst.active and not inst.task.kill_requested:
@@ -78,30 +78,30 @@ class TasksApiMixin:
     @durable
     def kill_app_tasks(self, raw_id: str, host: str | None, scale: bool, wipe: bool, force: bool):
         if scale and wipe:
-            raise ApiError(400, {"message": "You cannot use scale and wipe at the same time."})
+            raise BadRequest("You cannot use scale and wipe at the same time.")
         app_id = canonical_path(raw_id)
         with self.lock:
             rec = self._record(app_id)
             selected = self._selected(rec, host)
             if scale:
                 return self._kill_and_scale({app_id: selected}, force, self.clock.now())
-            return 200, {"tasks": self._kill_instances(selected, wipe=wipe)}, {}
+            return self._kill_instances(selected, wipe=wipe)
 
     @durable
     def kill_app_task(self, raw_id: str, task_id: str, scale: bool, wipe: bool, force: bool):
         if scale and wipe:
-            raise ApiError(400, {"message": "You cannot use scale and wipe at the same time."})
+            raise BadRequest("You cannot use scale and wipe at the same time.")
         app_id = canonical_path(raw_id)
         with self.lock:
             rec = self._record(app_id)
             parsed = parse_task_id(task_id)
             inst = self.by_app.get(app_id, {}).get(parsed["instance"]) if parsed else None
             if inst is None or inst.expunged or inst.task is None:
-                raise ApiError(404, {"message": f"Task '{task_id}' does not exist"})
+                raise NotFound(f"Task '{task_id}' does not exist")
             if scale:
                 return self._kill_and_scale({app_id: [inst]}, force, self.clock.now())
             tasks = self._kill_instances([inst], wipe=wipe)
-            return 200, {"task": tasks[0] if tasks else inst.render_task(service_ports(rec.definition))}, {}
+            return tasks[0] if tasks else inst.render_task(service_ports(rec.definition))
 
     def list_tasks(self, query: dict):
         wanted = set()
@@ -115,28 +115,28 @@ class TasksApiMixin:
                     if wanted and t["state"] not in wanted:
                         continue
                     out.append(t)
-            return 200, {"tasks": out}, {}
+            return out
 
     @durable
     def delete_tasks(self, body, scale: bool, wipe: bool, force: bool):
         if scale and wipe:
-            raise ApiError(400, {"message": "You cannot use scale and wipe at the same time."})
+            raise BadRequest("You cannot use scale and wipe at the same time.")
         if not isinstance(body, dict) or not isinstance(body.get("ids"), list):
-            raise invalid_json([("/ids", "error.path.missing")])
+            raise InvalidJson([("/ids", "error.path.missing")])
         wrong = [(f"/ids({i})", "error.expected.jsstring") for i, t in enumerate(body["ids"]) if not isinstance(t, str)]
         if wrong:
-            raise invalid_json(wrong)
+            raise InvalidJson(wrong)
         with self.lock:
             groups: dict = {}
             for tid in body["ids"]:
                 parsed = parse_task_id(tid)
                 if parsed is None:
-                    raise ApiError(400, {"message": f"Invalid task id '{tid}'. [{tid} (of class java.lang.String)]"})
+                    raise BadRequest(f"Invalid task id '{tid}'. [{tid} (of class java.lang.String)]")
                 inst = self.instances.get(parsed["instance"])
                 if inst is None or inst.expunged or inst.task is None:
                     continue
                 groups.setdefault(inst.app_id, []).append(inst)
             if scale:
                 return self._kill_and_scale(groups, force, self.clock.now())
-            return 200, {"tasks": [t for insts in groups.values() for t in self._kill_instances(insts, wipe=wipe)]}, {}
+            return [t for insts in groups.values() for t in self._kill_instances(insts, wipe=wipe)]
 

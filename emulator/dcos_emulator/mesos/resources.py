@@ -578,7 +578,7 @@ class RawResource:
 
 
 def parse_resource(obj) -> RawResource:
-    """protobuf::parse<Resource>(JSON) with stout-like error messages."""
+    """protobuf::parse<Resource>(JSON) with stout-like error messages (checked in the order Mesos does)."""
     if not isinstance(obj, dict):
         raise ParseError("Expecting a JSON object")
     missing = [f for f in ("name", "type") if f not in obj]
@@ -588,51 +588,13 @@ def parse_resource(obj) -> RawResource:
     type_ = _expect(obj["type"], "string", "type")
     if type_ not in _VALUE_TYPES:
         raise ParseError(f"Failed to find enum for '{type_}'")
-    value = None
-    has_scalar, has_ranges, has_set = "scalar" in obj, "ranges" in obj, "set" in obj
-    if has_scalar:
-        scalar = _expect(obj["scalar"], "object", "scalar")
-        if "value" not in scalar:
-            raise ParseError("Missing required fields: scalar.value")
-        value = to_millis(_expect(scalar["value"], "number", "value"))
-    if has_ranges:
-        ranges = _expect(obj["ranges"], "object", "ranges")
-        parsed = []
-        for item in _expect(ranges.get("range", []), "array", "range"):
-            _expect(item, "object", "range")
-            if "begin" not in item or "end" not in item:
-                raise ParseError("Missing required fields: ranges.range[0].begin, ranges.range[0].end")
-            parsed.append([int(_expect(item["begin"], "number", "begin")), int(_expect(item["end"], "number", "end"))])
-        if type_ == RANGES:
-            value = parsed
-    if has_set:
-        items = _expect(_expect(obj["set"], "object", "set").get("item", []), "array", "item")
-        if type_ == SET:
-            value = tuple(_expect(i, "string", "item") for i in items)
+    value = _parse_value(obj, type_)
     role = obj.get("role")
     if role is not None:
         _expect(role, "string", "role")
-    reservation = None
-    if "reservation" in obj:
-        res = _expect(obj["reservation"], "object", "reservation")
-        reservation = {}
-        for field in ("principal", "type", "role"):
-            if field in res:
-                reservation[field] = _expect(res[field], "string", field)
-        if "labels" in res:
-            reservation["labels"] = _parse_labels(res["labels"], "labels")
-    reservations = []
-    for res in _expect(obj.get("reservations", []), "array", "reservations"):
-        _expect(res, "object", "reservations")
-        parsed = {}
-        for field in ("principal", "type", "role"):
-            if field in res:
-                parsed[field] = _expect(res[field], "string", field)
-        if "type" in parsed and parsed["type"] not in ("STATIC", "DYNAMIC", "UNKNOWN"):
-            raise ParseError(f"Failed to find enum for '{parsed['type']}'")
-        if "labels" in res:
-            parsed["labels"] = _parse_labels(res["labels"], "labels")
-        reservations.append(parsed)
+    reservation = _parse_reservation(obj)
+    reservations = [_parse_refined_reservation(r) for r in _expect(obj.get("reservations", []), "array",
+                                                                    "reservations")]
     disk = None
     if "disk" in obj:
         disk = _parse_disk(_expect(obj["disk"], "object", "disk"))
@@ -641,12 +603,7 @@ def parse_resource(obj) -> RawResource:
         info = _expect(obj["allocation_info"], "object", "allocation_info")
         _optional_string(info, "role")
         allocation_role = info.get("role")
-    provider_id = None
-    if "provider_id" in obj:
-        provider = _expect(obj["provider_id"], "object", "provider_id")
-        if "value" not in provider:
-            raise ParseError("Missing required fields: provider_id.value")
-        provider_id = _expect(provider["value"], "string", "value")
+    provider_id = _parse_provider_id(obj)
     for field in ("revocable", "shared"):
         if field in obj:
             _expect(obj[field], "object", field)
@@ -654,8 +611,76 @@ def parse_resource(obj) -> RawResource:
         json=obj, name=name, type=type_, value=value, role=role, reservation=reservation,
         reservations=reservations, disk=disk, revocable="revocable" in obj, shared="shared" in obj,
         provider_id=provider_id, allocation_role=allocation_role,
-        has_scalar=has_scalar, has_ranges=has_ranges, has_set=has_set,
+        has_scalar="scalar" in obj, has_ranges="ranges" in obj, has_set="set" in obj,
     )
+
+
+def _parse_value(obj: dict, type_: str):
+    """The value of the resource's type (every value field present is parsed and checked)."""
+    value = None
+    if "scalar" in obj:
+        scalar = _expect(obj["scalar"], "object", "scalar")
+        if "value" not in scalar:
+            raise ParseError("Missing required fields: scalar.value")
+        value = to_millis(_expect(scalar["value"], "number", "value"))
+    if "ranges" in obj:
+        parsed = _parse_ranges(_expect(obj["ranges"], "object", "ranges"))
+        if type_ == RANGES:
+            value = parsed
+    if "set" in obj:
+        items = _expect(_expect(obj["set"], "object", "set").get("item", []), "array", "item")
+        if type_ == SET:
+            value = tuple(_expect(i, "string", "item") for i in items)
+    return value
+
+
+def _parse_ranges(ranges: dict) -> list:
+    parsed = []
+    for item in _expect(ranges.get("range", []), "array", "range"):
+        _expect(item, "object", "range")
+        if "begin" not in item or "end" not in item:
+            raise ParseError("Missing required fields: ranges.range[0].begin, ranges.range[0].end")
+        parsed.append([int(_expect(item["begin"], "number", "begin")), int(_expect(item["end"], "number", "end"))])
+    return parsed
+
+
+def _reservation_fields(res: dict) -> dict:
+    parsed = {}
+    for field in ("principal", "type", "role"):
+        if field in res:
+            parsed[field] = _expect(res[field], "string", field)
+    return parsed
+
+
+def _parse_reservation(obj: dict) -> dict | None:
+    """The pre-refinement `reservation` field."""
+    if "reservation" not in obj:
+        return None
+    res = _expect(obj["reservation"], "object", "reservation")
+    reservation = _reservation_fields(res)
+    if "labels" in res:
+        reservation["labels"] = _parse_labels(res["labels"], "labels")
+    return reservation
+
+
+def _parse_refined_reservation(res) -> dict:
+    """One entry of the `reservations` stack."""
+    _expect(res, "object", "reservations")
+    parsed = _reservation_fields(res)
+    if "type" in parsed and parsed["type"] not in ("STATIC", "DYNAMIC", "UNKNOWN"):
+        raise ParseError(f"Failed to find enum for '{parsed['type']}'")
+    if "labels" in res:
+        parsed["labels"] = _parse_labels(res["labels"], "labels")
+    return parsed
+
+
+def _parse_provider_id(obj: dict) -> str | None:
+    if "provider_id" not in obj:
+        return None
+    provider = _expect(obj["provider_id"], "object", "provider_id")
+    if "value" not in provider:
+        raise ParseError("Missing required fields: provider_id.value")
+    return _expect(provider["value"], "string", "value")
 
 
 def _optional_string(obj: dict, field: str) -> None:
@@ -730,6 +755,24 @@ def validate_raw(raw: RawResource) -> str | None:
         return "Empty resource name"
     if raw.type == "TEXT":
         return "Unsupported resource type"
+    error = _value_error(raw)
+    if error:
+        return error
+    if raw.disk is not None and raw.name != "disk":
+        return f"DiskInfo should not be set for {raw.name} resource"
+    error = _reservations_error(raw) if raw.reservations else _unrefined_reservation_error(raw)
+    if error:
+        return error
+    if raw.shared:
+        if raw.name != "disk":
+            return f"Resource {raw.name} cannot be shared"
+        if raw.disk is None or "persistence" not in raw.disk:
+            return "Only persistent volumes can be shared"
+    return None
+
+
+def _value_error(raw: RawResource) -> str | None:
+    """The value fields against the type: exactly the matching one, positive scalars, sane ranges and sets."""
     if raw.type == SCALAR:
         if not raw.has_scalar or raw.has_ranges or raw.has_set:
             return "Invalid scalar resource"
@@ -738,83 +781,101 @@ def validate_raw(raw: RawResource) -> str | None:
     elif raw.type == RANGES:
         if raw.has_scalar or not raw.has_ranges or raw.has_set:
             return "Invalid ranges resource"
-        for i, (begin, end) in enumerate(raw.value):
-            if begin > end:
-                return "Invalid ranges resource: begin > end"
-            for other_begin, _ in raw.value[i + 1:]:
-                if begin <= other_begin <= end:
-                    return "Invalid ranges resource: overlapping ranges"
+        return _ranges_error(raw.value)
     elif raw.type == SET:
         if raw.has_scalar or raw.has_ranges or not raw.has_set:
             return "Invalid set resource"
         if len(set(raw.value)) != len(raw.value):
             return "Invalid set resource: duplicated elements"
-    if raw.disk is not None and raw.name != "disk":
-        return f"DiskInfo should not be set for {raw.name} resource"
-    if not raw.reservations:
-        error = validate_role(raw.role if raw.role is not None else "*")
+    return None
+
+
+def _ranges_error(ranges: list) -> str | None:
+    for i, (begin, end) in enumerate(ranges):
+        if begin > end:
+            return "Invalid ranges resource: begin > end"
+        for other_begin, _ in ranges[i + 1:]:
+            if begin <= other_begin <= end:
+                return "Invalid ranges resource: overlapping ranges"
+    return None
+
+
+def _unrefined_reservation_error(raw: RawResource) -> str | None:
+    """The pre-refinement format: `role` plus an optional `reservation`."""
+    error = validate_role(raw.role if raw.role is not None else "*")
+    if error:
+        return error
+    if raw.reservation is not None:
+        if "type" in raw.reservation:
+            return "'Resource.ReservationInfo.type' must not be set for the 'Resource.reservation' field"
+        if "role" in raw.reservation:
+            return "'Resource.ReservationInfo.role' must not be set for the 'Resource.reservation' field"
+        if (raw.role or "*") == "*":
+            return 'Invalid reservation: role "*" cannot be dynamically reserved'
+    return None
+
+
+def _reservations_error(raw: RawResource) -> str | None:
+    """The `reservations` stack: each entry complete, each a refinement of the one below it."""
+    for res in raw.reservations:
+        if "type" not in res:
+            return "Invalid reservation: 'Resource.ReservationInfo.type' field must be set."
+        if "role" not in res:
+            return "Invalid reservation: 'Resource.ReservationInfo.role' field must be set."
+        error = validate_role(res["role"])
         if error:
             return error
-        if raw.reservation is not None:
-            if "type" in raw.reservation:
-                return "'Resource.ReservationInfo.type' must not be set for the 'Resource.reservation' field"
-            if "role" in raw.reservation:
-                return "'Resource.ReservationInfo.role' must not be set for the 'Resource.reservation' field"
-            if (raw.role or "*") == "*":
-                return 'Invalid reservation: role "*" cannot be dynamically reserved'
-    else:
-        for res in raw.reservations:
-            if "type" not in res:
-                return "Invalid reservation: 'Resource.ReservationInfo.type' field must be set."
-            if "role" not in res:
-                return "Invalid reservation: 'Resource.ReservationInfo.role' field must be set."
-            error = validate_role(res["role"])
-            if error:
-                return error
-            if res["role"] == "*":
-                return 'Invalid reservation: role "*" cannot be reserved'
-        ancestor = raw.reservations[0]["role"]
-        for res in raw.reservations[1:]:
-            if res["type"] == "STATIC":
-                return "Invalid refined reservation: A refined reservation cannot be STATIC"
-            if not res["role"].startswith(ancestor + "/"):
-                return f"Invalid refined reservation: role '{res['role']}' is not a refinement of '{ancestor}'"
-            ancestor = res["role"]
-        if len(raw.reservations) == 1:
-            res = raw.reservations[0]
-            if raw.role is not None and raw.role != res["role"]:
-                return (f"Invalid resource format: 'Resource.role' field with '{raw.role}' does not match "
-                        f"the role '{res['role']}' in 'Resource.reservations'")
-            if res["type"] == "STATIC" and raw.reservation is not None:
-                return ("Invalid resource format: 'Resource.reservation' must not be set if the single "
-                        "reservation in 'Resource.reservations' is STATIC")
-            if res["type"] == "DYNAMIC":
-                if (raw.role is not None) != (raw.reservation is not None):
-                    return ("Invalid resource format: 'Resource.role' and 'Resource.reservation' must either be "
-                            "both set or both not set if the single reservation in 'Resource.reservations' is DYNAMIC")
-                if raw.reservation is not None:
-                    if raw.reservation.get("principal", "") != res.get("principal", ""):
-                        return ("Invalid resource format: 'Resource.reservation.principal' field with "
-                                f"'{raw.reservation.get('principal', '')}' does not match the principal "
-                                f"'{res.get('principal', '')}' in 'Resource.reservations'")
-                    if raw.reservation.get("labels", ()) != res.get("labels", ()):
-                        return ("Invalid resource format: 'Resource.reservation.labels' field with "
-                                f"'{labels_str(raw.reservation.get('labels', ()))}' does not match the labels "
-                                f"'{labels_str(res.get('labels', ()))}' in 'Resource.reservations'")
-            if res["type"] == "UNKNOWN":
-                return "Unsupported 'Resource.ReservationInfo.Type'"
-        else:
-            if raw.role is not None:
-                return ("Invalid resource format: 'Resource.role' must not be set if there is more than one "
-                        "reservation in 'Resource.reservations'")
-            if raw.reservation is not None:
-                return ("Invalid resource format: 'Resource.reservation' must not be set if there is more than one "
-                        "reservation in 'Resource.reservations'")
-    if raw.shared:
-        if raw.name != "disk":
-            return f"Resource {raw.name} cannot be shared"
-        if raw.disk is None or "persistence" not in raw.disk:
-            return "Only persistent volumes can be shared"
+        if res["role"] == "*":
+            return 'Invalid reservation: role "*" cannot be reserved'
+    ancestor = raw.reservations[0]["role"]
+    for res in raw.reservations[1:]:
+        if res["type"] == "STATIC":
+            return "Invalid refined reservation: A refined reservation cannot be STATIC"
+        if not res["role"].startswith(ancestor + "/"):
+            return f"Invalid refined reservation: role '{res['role']}' is not a refinement of '{ancestor}'"
+        ancestor = res["role"]
+    if len(raw.reservations) == 1:
+        return _single_reservation_error(raw, raw.reservations[0])
+    if raw.role is not None:
+        return ("Invalid resource format: 'Resource.role' must not be set if there is more than one "
+                "reservation in 'Resource.reservations'")
+    if raw.reservation is not None:
+        return ("Invalid resource format: 'Resource.reservation' must not be set if there is more than one "
+                "reservation in 'Resource.reservations'")
+    return None
+
+
+def _single_reservation_error(raw: RawResource, res: dict) -> str | None:
+    """One reservation: the pre-refinement fields, when set too, must say the same."""
+    if raw.role is not None and raw.role != res["role"]:
+        return (f"Invalid resource format: 'Resource.role' field with '{raw.role}' does not match "
+                f"the role '{res['role']}' in 'Resource.reservations'")
+    if res["type"] == "STATIC" and raw.reservation is not None:
+        return ("Invalid resource format: 'Resource.reservation' must not be set if the single "
+                "reservation in 'Resource.reservations' is STATIC")
+    if res["type"] == "DYNAMIC":
+        error = _dynamic_reservation_mismatch(raw, res)
+        if error:
+            return error
+    if res["type"] == "UNKNOWN":
+        return "Unsupported 'Resource.ReservationInfo.Type'"
+    return None
+
+
+def _dynamic_reservation_mismatch(raw: RawResource, res: dict) -> str | None:
+    if (raw.role is not None) != (raw.reservation is not None):
+        return ("Invalid resource format: 'Resource.role' and 'Resource.reservation' must either be "
+                "both set or both not set if the single reservation in 'Resource.reservations' is DYNAMIC")
+    if raw.reservation is None:
+        return None
+    if raw.reservation.get("principal", "") != res.get("principal", ""):
+        return ("Invalid resource format: 'Resource.reservation.principal' field with "
+                f"'{raw.reservation.get('principal', '')}' does not match the principal "
+                f"'{res.get('principal', '')}' in 'Resource.reservations'")
+    if raw.reservation.get("labels", ()) != res.get("labels", ()):
+        return ("Invalid resource format: 'Resource.reservation.labels' field with "
+                f"'{labels_str(raw.reservation.get('labels', ()))}' does not match the labels "
+                f"'{labels_str(res.get('labels', ()))}' in 'Resource.reservations'")
     return None
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import re
 
-from .ids import id_violations, path_segments
-from .normalize import has_external, has_persistent
+from ..apps import has_external, has_persistent
+from ..ids import id_violations, path_segments
 
 DOT_PATHS = (".", "..")
 _DVDI_LABEL_RE = re.compile(r"^[a-z0-9](?:[-a-z0-9]*[a-z0-9])?$")
@@ -65,6 +65,21 @@ def constraint_violations(c: list) -> list[str]:
     return []
 
 
+def _volume_constraint_violation(c: list) -> str | None:
+    """PersistentVolumeInfo constraints: only [path, LIKE|UNLIKE, regex]."""
+    if len(c) < 2:
+        return "Missing field and operator"
+    if not (c[0] == "path" and len(c) >= 3):
+        return "Unsupported constraint " + ",".join(c)
+    if c[1] not in CONSTRAINT_OPERATORS:
+        return f"unknown constraint operator {c[1]}"
+    if c[1] not in ("LIKE", "UNLIKE"):
+        return "Operator must be one of LIKE, UNLIKE"
+    if not _regex_ok(c[2]):
+        return "Invalid regular expression"
+    return None
+
+
 def _persistent_volume(v: dict, p: str, out: list) -> None:
     cp = v["containerPath"]
     if cp == "":
@@ -80,18 +95,9 @@ def _persistent_volume(v: dict, p: str, out: list) -> None:
     if info["size"] <= 0:
         out.append((f"{ip}/size", f"got {info['size']}, expected more than 0"))
     for j, c in enumerate(info.get("constraints") or []):
-        cpath = f"{ip}/constraints({j})"
-        if len(c) < 2:
-            out.append((cpath, "Missing field and operator"))
-        elif c[0] == "path" and len(c) >= 3:
-            if c[1] not in CONSTRAINT_OPERATORS:
-                out.append((cpath, f"unknown constraint operator {c[1]}"))
-            elif c[1] not in ("LIKE", "UNLIKE"):
-                out.append((cpath, "Operator must be one of LIKE, UNLIKE"))
-            elif not _regex_ok(c[2]):
-                out.append((cpath, "Invalid regular expression"))
-        else:
-            out.append((cpath, "Unsupported constraint " + ",".join(c)))
+        message = _volume_constraint_violation(c)
+        if message:
+            out.append((f"{ip}/constraints({j})", message))
     vtype = info.get("type") or ("mount" if info.get("profileName") else "root")
     if not (vtype == "mount" or info.get("maxSize") is None):
         out.append((ip, "Only mount volumes can have maxSize"))
@@ -152,8 +158,28 @@ def _external_volume(app: dict, v: dict, p: str, features, out: list) -> None:
 
 def validate_app(app: dict, *, valid_roles: set, features, previous_role: str | None = None,
                  force_role: bool = False) -> list[tuple[str, str]]:
-    """Validate a pre-normalised App (deprecated fields translated, role filled)."""
+    """Validate a pre-normalised App (deprecated fields translated, role filled), section by section as
+    Marathon's AppValidation does; the order of the sections is the order of the messages."""
     out: list[tuple[str, str]] = []
+    _id_and_command(app, out)
+    _container(app, features, out)
+    _ports(app, out)
+    _health_checks(app, out)
+    _roles(app, valid_roles, previous_role, force_role, out)
+    _readiness_checks(app, out)
+    _upgrade_strategy(app, out)
+    _unreachable_strategy(app, out)
+    _external_volumes_of_app(app, out)
+    _constraints(app, out)
+    _features(app, features, out)
+    return out
+
+
+def _container_of(app: dict) -> dict:
+    return app.get("container") or {}
+
+
+def _id_and_command(app: dict, out: list) -> None:
     for msg in id_violations(app["id"]):
         out.append(("/id", msg))
     if not path_segments(app["id"]):
@@ -164,45 +190,60 @@ def validate_app(app: dict, *, valid_roles: set, features, previous_role: str | 
     if app.get("cmd") is not None and len(app["cmd"]) <= 1:
         out.append(("/", "must not be an empty string"))
     container = app.get("container")
-    resident = has_persistent(app)
     cmd, args = app.get("cmd") is not None, bool(app.get("args"))
     has_container = container is not None and (container.get("type", "DOCKER") == "MESOS" or container.get("docker") is not None)
     if not ((cmd ^ args) or (not (cmd and args) and has_container)):
         out.append(("/", "AppDefinition must either contain one of 'cmd' or 'args', and/or a 'container'."))
-    if container is not None:
-        ctype = container.get("type", "DOCKER")
-        docker = container.get("docker")
-        if ctype == "DOCKER":
-            if docker is None:
-                out.append(("/container/docker", "not defined"))
-            elif not docker.get("image"):
-                out.append(("/container/docker/image", "must not be empty"))
-        elif docker is not None and not docker.get("image"):
+
+
+def _container(app: dict, features, out: list) -> None:
+    container = app.get("container")
+    if container is None:
+        return
+    ctype = container.get("type", "DOCKER")
+    docker = container.get("docker")
+    if ctype == "DOCKER":
+        if docker is None:
+            out.append(("/container/docker", "not defined"))
+        elif not docker.get("image"):
             out.append(("/container/docker/image", "must not be empty"))
-        names = [v["external"].get("name") for v in container.get("volumes") or [] if "external" in v]
-        names = [n for n in names if n]
-        if len(set(names)) != len(names):
-            out.append(("/container/volumes", "Volume names must be unique"))
-        for i, v in enumerate(container.get("volumes") or []):
-            p = f"/container/volumes({i})"
-            if "persistent" in v:
-                _persistent_volume(v, p, out)
-            elif "external" in v:
-                _external_volume(app, v, p, features, out)
-            elif "secret" in v:
-                # Real Marathon (AppValidation.validSecretVolume): the volume must name an entry of `secrets`
-                # (which needs the secrets feature, reported for /secrets below).
-                if v["secret"] not in (app.get("secrets") or {}):
-                    out.append((p, "volume.secret must refer to an existing secret"))
-            else:
-                if not v["containerPath"]:
-                    out.append((f"{p}/containerPath", "must not be empty"))
-                if not v["hostPath"]:
-                    out.append((f"{p}/hostPath", "must not be empty"))
-        mappings = container.get("portMappings") or []
-        mnames = [m.get("name") for m in mappings if m.get("name")]
-        if len(set(mnames)) != len(mnames):
-            out.append(("/container/portMappings", "Port names must be unique."))
+    elif docker is not None and not docker.get("image"):
+        out.append(("/container/docker/image", "must not be empty"))
+    names = _external_volume_names(app)
+    if len(set(names)) != len(names):
+        out.append(("/container/volumes", "Volume names must be unique"))
+    _volumes(app, features, out)
+    mappings = container.get("portMappings") or []
+    mnames = [m.get("name") for m in mappings if m.get("name")]
+    if len(set(mnames)) != len(mnames):
+        out.append(("/container/portMappings", "Port names must be unique."))
+
+
+def _external_volume_names(app: dict) -> list:
+    names = [v["external"].get("name") for v in _container_of(app).get("volumes") or [] if "external" in v]
+    return [n for n in names if n]
+
+
+def _volumes(app: dict, features, out: list) -> None:
+    for i, v in enumerate(_container_of(app).get("volumes") or []):
+        p = f"/container/volumes({i})"
+        if "persistent" in v:
+            _persistent_volume(v, p, out)
+        elif "external" in v:
+            _external_volume(app, v, p, features, out)
+        elif "secret" in v:
+            # Real Marathon (AppValidation.validSecretVolume): the volume must name an entry of `secrets`
+            # (which needs the secrets feature, reported for /secrets below).
+            if v["secret"] not in (app.get("secrets") or {}):
+                out.append((p, "volume.secret must refer to an existing secret"))
+        else:
+            if not v["containerPath"]:
+                out.append((f"{p}/containerPath", "must not be empty"))
+            if not v["hostPath"]:
+                out.append((f"{p}/hostPath", "must not be empty"))
+
+
+def _ports(app: dict, out: list) -> None:
     pdefs = app.get("portDefinitions") or []
     pnames = [p.get("name") for p in pdefs if p.get("name")]
     if len(set(pnames)) != len(pnames):
@@ -211,11 +252,14 @@ def validate_app(app: dict, *, valid_roles: set, features, previous_role: str | 
     if len(set(pports)) != len(pports):
         out.append(("/portDefinitions", "Ports must be unique."))
     networks = app.get("networks") or []
-    if any(n.get("mode") == "host" for n in networks) and (container or {}).get("portMappings"):
+    if any(n.get("mode") == "host" for n in networks) and _container_of(app).get("portMappings"):
         out.append(("/", "portMappings are not allowed with host-networking"))
     if any(n.get("mode") != "host" for n in networks) and app.get("portDefinitions"):
         out.append(("/", "portDefinitions are only allowed with host-networking"))
-    n_ports = len((container or {}).get("portMappings") or []) or len(pdefs)
+
+
+def _health_checks(app: dict, out: list) -> None:
+    n_ports = len(_container_of(app).get("portMappings") or []) or len(app.get("portDefinitions") or [])
     mesos_checks = 0
     for i, hc in enumerate(app.get("healthChecks") or []):
         proto = hc.get("protocol", "HTTP")
@@ -232,18 +276,16 @@ def validate_app(app: dict, *, valid_roles: set, features, previous_role: str | 
                         "IPv6 can only be used for container type DOCKER and Mesos http/https/tcp health checks"))
     if mesos_checks > 1:
         out.append(("/", "AppDefinition can contain at most one Mesos health check"))
+
+
+def _roles(app: dict, valid_roles: set, previous_role: str | None, force_role: bool, out: list) -> None:
     roles = app.get("acceptedResourceRoles")
     role = app.get("role")
     if roles is not None:
-        if not roles:
-            out.append(("/acceptedResourceRoles", "must not be empty"))
-        elif "residency" in app and set(roles) != {"*"}:
-            out.append(("/acceptedResourceRoles", 'A resident app must have `acceptedResourceRoles = ["*"]`.'))
-        allowed = sorted({"*", role} if role else {"*"})
-        if roles and not (len(roles) <= 2 and set(roles) <= set(allowed)):
-            out.append(("/acceptedResourceRoles", "acceptedResourceRoles can only contain " + " and ".join(allowed)))
+        _accepted_resource_roles(app, roles, role, out)
     if role is not None and role not in valid_roles:
         out.append(("/role", f"got {role}, expected one of: [{', '.join(sorted(valid_roles))}]"))
+    resident = has_persistent(app)
     if resident and role == "*":
         out.append(("/role", "Resident apps cannot have the role *"))
     if resident and previous_role is not None and previous_role != role and not force_role:
@@ -251,11 +293,25 @@ def validate_app(app: dict, *, valid_roles: set, features, previous_role: str | 
             "It is not possible to change the role for existing reservations. If you proceed with this change, all "
             f"existing instances will continue to run under the previous role, {previous_role}. Only new instances "
             f"will be allocated with the new role, {role}. In order to continue, retry your request with ?force=true")))
+
+
+def _accepted_resource_roles(app: dict, roles: list, role: str | None, out: list) -> None:
+    if not roles:
+        out.append(("/acceptedResourceRoles", "must not be empty"))
+    elif "residency" in app and set(roles) != {"*"}:
+        out.append(("/acceptedResourceRoles", 'A resident app must have `acceptedResourceRoles = ["*"]`.'))
+    allowed = sorted({"*", role} if role else {"*"})
+    if roles and not (len(roles) <= 2 and set(roles) <= set(allowed)):
+        out.append(("/acceptedResourceRoles", "acceptedResourceRoles can only contain " + " and ".join(allowed)))
+
+
+def _readiness_checks(app: dict, out: list) -> None:
     checks = app.get("readinessChecks") or []
     if len(checks) > 1:
         out.append(("/readinessChecks", f"got {len(checks)}, expected 1 or less"))
-    port_names = {m.get("name") for m in (container or {}).get("portMappings") or [] if m.get("name")} \
-        if (container or {}).get("portMappings") else {p.get("name") for p in pdefs if p.get("name")}
+    mappings = _container_of(app).get("portMappings")
+    port_names = {m.get("name") for m in mappings if m.get("name")} if mappings else \
+        {p.get("name") for p in app.get("portDefinitions") or [] if p.get("name")}
     for i, rc in enumerate(checks):
         name = rc.get("portName", "http-api")
         if name not in port_names:
@@ -263,21 +319,29 @@ def validate_app(app: dict, *, valid_roles: set, features, previous_role: str | 
         timeout, interval = rc.get("timeoutSeconds", 10), rc.get("intervalSeconds", 30)
         if not timeout < interval:
             out.append((f"/readinessChecks({i})/timeoutSeconds", f"got {timeout}, expected less than {interval}"))
+
+
+def _upgrade_strategy(app: dict, out: list) -> None:
+    """Single-instance apps and resident apps may not run over capacity (nor single ones under it)."""
     labels = app.get("labels") or {}
     single = labels.get("MARATHON_SINGLE_INSTANCE_APP") == "true"
     if single and app.get("instances", 1) > 1:
         out.append(("/", "Single instance app may only have one instance"))
     us = app.get("upgradeStrategy")
-    if us is not None:
-        if single:
-            if us["minimumHealthCapacity"] != 0:
-                out.append(("/upgradeStrategy/minimumHealthCapacity",
-                            f"got {fmt_num(float(us['minimumHealthCapacity']))}, expected 0.0"))
-            if us["maximumOverCapacity"] != 0:
-                out.append(("/upgradeStrategy/maximumOverCapacity",
-                            f"got {fmt_num(float(us['maximumOverCapacity']))}, expected 0.0"))
-        if "residency" in app and us["maximumOverCapacity"] != 0:
-            out.append(("/upgradeStrategy/maximumOverCapacity", f"got {fmt_num(float(us['maximumOverCapacity']))}, expected 0.0"))
+    if us is None:
+        return
+    if single:
+        if us["minimumHealthCapacity"] != 0:
+            out.append(("/upgradeStrategy/minimumHealthCapacity",
+                        f"got {fmt_num(float(us['minimumHealthCapacity']))}, expected 0.0"))
+        if us["maximumOverCapacity"] != 0:
+            out.append(("/upgradeStrategy/maximumOverCapacity",
+                        f"got {fmt_num(float(us['maximumOverCapacity']))}, expected 0.0"))
+    if "residency" in app and us["maximumOverCapacity"] != 0:
+        out.append(("/upgradeStrategy/maximumOverCapacity", f"got {fmt_num(float(us['maximumOverCapacity']))}, expected 0.0"))
+
+
+def _unreachable_strategy(app: dict, out: list) -> None:
     ur = app.get("unreachableStrategy")
     if isinstance(ur, dict) and ur["inactiveAfterSeconds"] > ur["expungeAfterSeconds"]:
         out.append(("/unreachableStrategy", (
@@ -285,6 +349,12 @@ def validate_app(app: dict, *, valid_roles: set, features, previous_role: str | 
             f"which is {ur['expungeAfterSeconds']}")))
     if "residency" in app and app.get("unreachableStrategy") not in (None, "disabled"):
         out.append(("/", "unreachableStrategy must be disabled for resident tasks"))
+
+
+def _external_volumes_of_app(app: dict, out: list) -> None:
+    """App-level DVDI rules (one instance, no over-capacity, each volume name once)."""
+    container = app.get("container")
+    names = _external_volume_names(app)
     us_ext = app.get("upgradeStrategy")
     if has_external(app):
         if app.get("instances", 1) > 1:
@@ -298,11 +368,18 @@ def validate_app(app: dict, *, valid_roles: set, features, previous_role: str | 
             if name and names.count(name) > 1:
                 out.append((f"/container/volumes({i})",
                             f"Requested DVDI volume '{name}' is declared more than once within app {app['id']}"))
+
+
+def _constraints(app: dict, out: list) -> None:
     for i, c in enumerate(app.get("constraints") or []):
         for msg in constraint_violations(c):
             out.append((f"/constraints({i})", msg))
+
+
+def _features(app: dict, features, out: list) -> None:
+    """GPUs and secrets need their Marathon features (secrets is off in the emulated DC/OS)."""
     if app.get("gpus", 0) > 0:
-        if (container or {}).get("type") == "DOCKER":
+        if _container_of(app).get("type") == "DOCKER":
             out.append(("/", "GPU resources only work with the Mesos containerizer"))
         if "gpu_resources" not in features:
             out.append(("/", "Feature gpu_resources is not enabled. Enable with --enable_features gpu_resources)"))
@@ -311,7 +388,6 @@ def validate_app(app: dict, *, valid_roles: set, features, previous_role: str | 
     for key, val in (app.get("env") or {}).items():
         if isinstance(val, dict):
             out.append((f"/env/{key}", "Feature secrets is not enabled. Enable with --enable_features secrets)"))
-    return out
 
 
 def _persistent_signature(app: dict) -> dict:

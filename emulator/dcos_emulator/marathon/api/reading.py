@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from .errors import invalid_json
+from ..errors import InvalidJson
 
 _EXECUTOR_RE = re.compile(r"^(//cmd)|(/?[^/]+(/[^/]+)*)|$")
 
@@ -361,17 +361,17 @@ def read_app(raw, *, update: bool, path: str = "") -> dict:
     """Read an App (update=False: `id` required) or an AppUpdate (all optional). Raises 422 Invalid JSON."""
     r = Reader()
     if not isinstance(raw, dict):
-        raise invalid_json([(path or "/", "error.expected.jsobject")])
+        raise InvalidJson([(path or "/", "error.expected.jsobject")])
     got = r.fields(raw, path, _app_spec(r), required=() if update else ("id",))
     if r.errors:
-        raise invalid_json(r.errors)
+        raise InvalidJson(r.errors)
     return got
 
 
 def read_app_list(raw) -> list[dict]:
     """Bulk PUT/PATCH /v2/apps: an array of AppUpdate."""
     if not isinstance(raw, list):
-        raise invalid_json([("/", "error.expected.jsarray")])
+        raise InvalidJson([("/", "error.expected.jsarray")])
     r = Reader()
     out = []
     for i, item in enumerate(raw):
@@ -380,5 +380,5 @@ def read_app_list(raw) -> list[dict]:
             continue
         out.append(r.fields(item, f"({i})", _app_spec(r)))
     if r.errors:
-        raise invalid_json(r.errors)
+        raise InvalidJson(r.errors)
     return out

@@ -7,35 +7,22 @@ collections dropped. `version`/`versionInfo` are added when rendering (apps.py).
 """
 from __future__ import annotations
 
-from .errors import ApiError
-from .ids import canonical_path
+from ..apps import APP_FIELD_ORDER, has_external, has_persistent
+from ..errors import Unprocessable
+from ..ids import canonical_path
 
 DEFAULT_PORT_DEFINITIONS = [{"port": 0, "name": "default", "protocol": "tcp"}]
 DEFAULT_RESIDENCY = {"relaunchEscalationTimeoutSeconds": 3600, "taskLostBehavior": "WAIT_FOREVER"}
 DEFAULT_NETWORK_NAME = "dcos"  # DC/OS sets --default_network_name dcos
 
-# Field order of the generated raml.App class (the order Marathon writes them).
-APP_FIELD_ORDER = (
-    "id", "acceptedResourceRoles", "args", "backoffFactor", "backoffSeconds", "cmd", "constraints",
-    "container", "cpus", "dependencies", "disk", "env", "executor", "fetch", "healthChecks",
-    "instances", "labels", "maxLaunchDelaySeconds", "mem", "gpus", "networks", "portDefinitions",
-    "readinessChecks", "residency", "requirePorts", "secrets", "taskKillGracePeriodSeconds",
-    "upgradeStrategy", "user", "version", "versionInfo", "killSelection", "unreachableStrategy", "tty", "role",
-)
 OMIT_EMPTY = ("args", "constraints", "dependencies", "env", "fetch", "healthChecks", "readinessChecks", "secrets")
 
 
-def has_persistent(app: dict) -> bool:
-    return any("persistent" in v for v in (app.get("container") or {}).get("volumes") or [])
 
 
-def has_external(app: dict) -> bool:
-    return any("external" in v for v in (app.get("container") or {}).get("volumes") or [])
-
-
-def _normalization_error(message: str) -> ApiError:
+def _normalization_error(message: str) -> Unprocessable:
     # NormalizationException is an IllegalArgumentException-like failure: 422 {"message": ...}
-    return ApiError(422, {"message": message})
+    return Unprocessable(message)
 
 
 def _translate_networks(app: dict) -> list | None:
@@ -72,42 +59,55 @@ def deprecated(app: dict, *, update: bool) -> dict:
     networks = _translate_networks(app)
     if networks is not None:
         app["networks"] = networks
-    container = app.get("container")
-    if container is None and app.get("ipAddress") is not None:
-        container = {"type": "MESOS"}
+    container = _deprecated_container(app)
     if container is not None:
-        container = dict(container)
-        docker = container.get("docker")
-        if docker is not None:
-            docker = dict(docker)
-            if docker.get("portMappings"):
-                if container.get("portMappings"):
-                    raise _normalization_error("cannot specify both portMappings and docker.portMappings")
-                container["portMappings"] = docker["portMappings"]
-            docker.pop("portMappings", None)
-            docker.pop("network", None)
-            container["docker"] = docker
         app["container"] = container
     app.pop("ipAddress", None)
     if "portDefinitions" not in app and "ports" in app:
         app["portDefinitions"] = [{"port": p} for p in app["ports"]]
     app.pop("ports", None)
     if not update:
-        app["id"] = canonical_path(app["id"])
-        if has_persistent(app) and "residency" not in app:
-            app["residency"] = dict(DEFAULT_RESIDENCY)
-        nets = app.get("networks") or []
-        host = not nets or any(n.get("mode") == "host" for n in nets)
-        if "portDefinitions" not in app and host:
-            app["portDefinitions"] = [dict(p) for p in DEFAULT_PORT_DEFINITIONS]
-        if not host:
-            app.pop("portDefinitions", None)
-        # health checks get portIndex 0 when they name no port (normalizeHealthChecks)
-        if app.get("portDefinitions") or (app.get("container") or {}).get("portMappings"):
-            app["healthChecks"] = [_hc_port(h) for h in app.get("healthChecks") or []]
+        _create_defaults(app)
     elif "healthChecks" in app:
         app["healthChecks"] = [_hc_port(h) for h in app["healthChecks"]]
     return app
+
+
+def _deprecated_container(app: dict) -> dict | None:
+    """The container with docker.portMappings moved up and docker.network dropped (MESOS for an ipAddress)."""
+    container = app.get("container")
+    if container is None and app.get("ipAddress") is not None:
+        container = {"type": "MESOS"}
+    if container is None:
+        return None
+    container = dict(container)
+    docker = container.get("docker")
+    if docker is not None:
+        docker = dict(docker)
+        if docker.get("portMappings"):
+            if container.get("portMappings"):
+                raise _normalization_error("cannot specify both portMappings and docker.portMappings")
+            container["portMappings"] = docker["portMappings"]
+        docker.pop("portMappings", None)
+        docker.pop("network", None)
+        container["docker"] = docker
+    return container
+
+
+def _create_defaults(app: dict) -> None:
+    """forDeprecated of a full app (not an update): canonical id, residency, default ports, health check ports."""
+    app["id"] = canonical_path(app["id"])
+    if has_persistent(app) and "residency" not in app:
+        app["residency"] = dict(DEFAULT_RESIDENCY)
+    nets = app.get("networks") or []
+    host = not nets or any(n.get("mode") == "host" for n in nets)
+    if "portDefinitions" not in app and host:
+        app["portDefinitions"] = [dict(p) for p in DEFAULT_PORT_DEFINITIONS]
+    if not host:
+        app.pop("portDefinitions", None)
+    # health checks get portIndex 0 when they name no port (normalizeHealthChecks)
+    if app.get("portDefinitions") or (app.get("container") or {}).get("portMappings"):
+        app["healthChecks"] = [_hc_port(h) for h in app.get("healthChecks") or []]
 
 
 def _hc_port(hc: dict) -> dict:
@@ -128,29 +128,33 @@ def pre_validation(app: dict, default_role: str) -> dict:
 
 
 def post_validation(app: dict) -> dict:
-    """forPostValidation + the RAML defaults: the canonical form (without version fields)."""
-    nets = app.get("networks") or [{"mode": "host"}]
-    networks = []
-    for n in nets:
-        mode = n.get("mode", "container")
-        if mode == "host":
-            networks.append({"mode": "host"})
-        elif mode == "container/bridge":
-            out = {"mode": "container/bridge"}
-            if n.get("labels"):
-                out["labels"] = n["labels"]
-            networks.append(out)
-        else:
-            out = {"name": n.get("name") or DEFAULT_NETWORK_NAME, "mode": "container"}
-            if n.get("labels"):
-                out["labels"] = n["labels"]
-            networks.append(out)
+    """forPostValidation + the RAML defaults: the canonical form (without version fields), written field by
+    field in APP_FIELD_ORDER."""
+    networks = [_network(n) for n in app.get("networks") or [{"mode": "host"}]]
     host = any(n["mode"] == "host" for n in networks)
     bridge = any(n["mode"] == "container/bridge" for n in networks)
-    resident = has_persistent(app)
-    external = has_external(app)
-
     out: dict = {"id": app["id"]}
+    _launch_fields(app, out, networks, host, bridge)
+    _run_fields(app, out, networks, host)
+    _strategy_fields(app, out)
+    return out
+
+
+def _network(n: dict) -> dict:
+    mode = n.get("mode", "container")
+    if mode == "host":
+        return {"mode": "host"}
+    if mode == "container/bridge":
+        out = {"mode": "container/bridge"}
+    else:
+        out = {"name": n.get("name") or DEFAULT_NETWORK_NAME, "mode": "container"}
+    if n.get("labels"):
+        out["labels"] = n["labels"]
+    return out
+
+
+def _launch_fields(app: dict, out: dict, networks: list, host: bool, bridge: bool) -> None:
+    """acceptedResourceRoles ... fetch."""
     if app.get("acceptedResourceRoles"):
         out["acceptedResourceRoles"] = list(app["acceptedResourceRoles"])
     if app.get("args"):
@@ -173,6 +177,10 @@ def post_validation(app: dict) -> dict:
     out["executor"] = app.get("executor", "")
     if app.get("fetch"):
         out["fetch"] = [_artifact(a) for a in app["fetch"]]
+
+
+def _run_fields(app: dict, out: dict, networks: list, host: bool) -> None:
+    """healthChecks ... taskKillGracePeriodSeconds."""
     if app.get("healthChecks"):
         out["healthChecks"] = [_health_check(h) for h in app["healthChecks"]]
     out["instances"] = app.get("instances", 1)
@@ -185,7 +193,7 @@ def post_validation(app: dict) -> dict:
         out["portDefinitions"] = [_port_definition(p) for p in app.get("portDefinitions") or []]
     if app.get("readinessChecks"):
         out["readinessChecks"] = [_readiness_check(r) for r in app["readinessChecks"]]
-    if resident:
+    if has_persistent(app):
         # AppConversion writes residency (defaults) for every resident app, nothing otherwise.
         out["residency"] = dict(DEFAULT_RESIDENCY)
     out["requirePorts"] = bool(app.get("requirePorts", False)) if host else False
@@ -193,9 +201,14 @@ def post_validation(app: dict) -> dict:
         out["secrets"] = app["secrets"]
     if app.get("taskKillGracePeriodSeconds") is not None:
         out["taskKillGracePeriodSeconds"] = app["taskKillGracePeriodSeconds"]
+
+
+def _strategy_fields(app: dict, out: dict) -> None:
+    """upgradeStrategy ... role, with the defaults of resident and DVDI apps."""
+    resident = has_persistent(app)
     if app.get("upgradeStrategy") is not None:
         out["upgradeStrategy"] = dict(app["upgradeStrategy"])
-    elif resident or external:
+    elif resident or has_external(app):
         out["upgradeStrategy"] = {"maximumOverCapacity": 0.0, "minimumHealthCapacity": 0.5}
     else:
         out["upgradeStrategy"] = {"maximumOverCapacity": 1.0, "minimumHealthCapacity": 1.0}
@@ -209,7 +222,6 @@ def post_validation(app: dict) -> dict:
     if app.get("tty") is not None:
         out["tty"] = app["tty"]
     out["role"] = app["role"]
-    return out
 
 
 def _artifact(a: dict) -> dict:
