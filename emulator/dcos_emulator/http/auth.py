@@ -17,7 +17,6 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
-import http.cookies
 import urllib.parse
 
 from dcos_emulator.http.router import Request, Response
@@ -67,15 +66,15 @@ def dcos_token(request: Request) -> str | None:
 
 
 def _cookie(request: Request, name: str) -> str | None:
-    jar = http.cookies.SimpleCookie()
+    """The value of cookie `name`, read leniently: cookies are per host, not per port, so other services on
+    the same host may add cookies a strict parser would reject (and with them every other cookie)."""
     headers = request.headers.get_all("Cookie") if request.headers is not None else None
     for header in headers or []:
-        try:
-            jar.load(header)
-        except http.cookies.CookieError:
-            continue
-    morsel = jar.get(name)
-    return urllib.parse.unquote(morsel.value) if morsel is not None and morsel.value else None
+        for pair in header.split(";"):
+            key, sep, value = pair.strip().partition("=")
+            if sep and key.strip() == name and value.strip():
+                return urllib.parse.unquote(value.strip().strip('"'))
+    return None
 
 
 def is_ui_page(path: str) -> bool:
