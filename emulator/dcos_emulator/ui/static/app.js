@@ -263,8 +263,12 @@ class AuthNeeded extends Error {
   }
 }
 
+// Absolute URLs on the page's origin: a page opened as http://user:pass@host/ has a base URL with credentials,
+// and fetch() refuses any URL resolved against it (the browser still sends the credentials it was given).
+function onOrigin(path) { return location.origin + path; }
+
 async function getJson(url) {
-  const response = await fetch(url, { credentials: 'same-origin', cache: 'no-store',
+  const response = await fetch(onOrigin(url), { credentials: 'same-origin', cache: 'no-store',
                                       headers: { Accept: 'application/json' } });
   if (response.status === 401) throw new AuthNeeded(url, response.headers.get('WWW-Authenticate'));
   let body = null;
@@ -611,7 +615,7 @@ function setLive(live) {
 
 function followEvents() {
   if (page.events) page.events.close();
-  const events = new EventSource(EVENTS_URL, { withCredentials: true });
+  const events = new EventSource(onOrigin(EVENTS_URL), { withCredentials: true });
   page.events = events;
   events.onopen = () => {
     setLive(true);
