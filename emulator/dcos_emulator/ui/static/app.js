@@ -296,7 +296,12 @@ function storeOf(result) {
 // ---- views ------------------------------------------------------------------------------------------------
 
 function parseRoute() {
-  const hash = decodeURIComponent(location.hash.replace(/^#/, '')) || '/services';
+  let hash;
+  try {
+    hash = decodeURIComponent(location.hash.replace(/^#/, '')) || '/services';
+  } catch (e) {   // a malformed %-escape typed into the address bar
+    hash = '/services';
+  }
   const app = /^\/app(\/.+)\/(volumes|instances)$/.exec(hash);
   if (app) return { view: 'app', appId: app[1], tab: app[2] };
   const name = hash.replace(/^\//, '');
@@ -304,7 +309,8 @@ function parseRoute() {
 }
 
 function appUrl(appId) {
-  return '/v2/apps' + appId + '?embed=app.tasks&embed=app.counts&embed=app.deployments';
+  const path = appId.split('/').map(encodeURIComponent).join('/');
+  return '/v2/apps' + path + '?embed=app.tasks&embed=app.counts&embed=app.deployments';
 }
 
 const VIEWS = {
