@@ -38,13 +38,14 @@ PYTEST_JOBS ?= auto
 pytest = rc=0; $(VPY) -m pytest -p no:cacheprovider -n $(PYTEST_JOBS) $(1) || rc=$$?; \
 	if [ $$rc = 5 ]; then echo "pytest: no tests collected"; rc=0; fi; exit $$rc
 
-.PHONY: help venv clients-venv seed-ansible-test collection lint ruff shellcheck ansible-lint sanity units emulator-test integration \
+.PHONY: help venv clients-venv browser seed-ansible-test collection lint ruff shellcheck ansible-lint sanity units emulator-test integration \
         molecule test demo bench changelog-lint clean clean-all \
         tarball galaxy-importer docs docs-lint release-test ee-context publish-check
 
 help:
 	@echo "make venv          create .venv from requirements-dev.txt and install the emulator"
 	@echo "make clients-venv  .venv-clients with the DC/OS CLI (for the emulator's client tests)"
+	@echo "make browser       apt-get install chromium chromium-driver (the emulator's Volumes page test)"
 	@echo "make collection    sync the working tree into $(COPY:$(CURDIR)/%=%)"
 	@echo "make lint          ruff + shellcheck + antsibull-changelog lint + ansible-lint (production)"
 	@echo "make sanity        ansible-test sanity (python 3.11) on the collection copy"
@@ -141,8 +142,23 @@ units: venv collection
 	  echo "units: no unit tests yet"; exit 0; fi; \
 	cd $(COPY) && export PYTHONPATH=$(COLLECTIONS) && $(call pytest,--import-mode=importlib tests/unit $(UNITS_ARGS))
 
+# Headless Chromium for the Volumes page test (emulator/tests/test_ui_browser.py): Debian's chromium and
+# chromium-driver. Idempotent: nothing to do when both are on PATH. Without apt-get or root (or password-less
+# sudo) it says so and goes on; the browser test then skips with that reason.
+BROWSER_PACKAGES := chromium chromium-driver
+browser:
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then exit 0; fi; \
+	if ! command -v apt-get >/dev/null; then \
+	  echo "browser: no apt-get here; install $(BROWSER_PACKAGES) by hand (the browser test is skipped)"; exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then sudo=""; elif sudo -n true 2>/dev/null; then sudo="sudo -n"; else \
+	  echo "browser: not root; run 'sudo apt-get install $(BROWSER_PACKAGES)' (the browser test is skipped)"; exit 0; fi; \
+	echo "browser: apt-get install $(BROWSER_PACKAGES)"; \
+	export DEBIAN_FRONTEND=noninteractive; \
+	{ $$sudo apt-get update -qq && $$sudo apt-get install -y -qq --no-install-recommends $(BROWSER_PACKAGES) >/dev/null; } \
+	  || echo "browser: apt-get failed; the browser test is skipped"
+
 EMULATOR_TEST_ARGS ?=
-emulator-test: venv clients-venv
+emulator-test: venv clients-venv browser
 	@if [ -z "$$(find emulator/tests -name 'test_*.py' 2>/dev/null | head -1)" ]; then \
 	  echo "emulator-test: no emulator tests yet"; exit 0; fi; \
 	$(call pytest,emulator/tests $(EMULATOR_TEST_ARGS))

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make demo`: start a fresh dcos-emulator, run the Marathon stateful tutorial against it
 # (playbooks/marathon_stateful_tutorial.yml) and print, at each step, which agent holds which
-# volume (persistenceId) and the data read back from it; then stop the emulator.
+# volume (persistenceId) and the data read back from it; then stop the emulator. It prints the URL of the
+# emulator's Volumes page; run in a terminal (stdin a TTY, CI unset) it keeps the emulator up until Enter.
 # Needs the venv and the collection copy (the Makefile's demo target provides both).
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
@@ -33,11 +34,18 @@ export DEMO_FILTER="$filter"
 # Inside with-emulator.sh: MARATHON_URL, MESOS_URL and EMULATOR_STATE_DIR point at the fresh emulator.
 exec scripts/with-emulator.sh bash -c '
     echo "== dcos.stateful demo: Marathon $MARATHON_URL, Mesos $MESOS_URL, volumes under $EMULATOR_STATE_DIR"
+    echo "== the Volumes page: $MARATHON_URL/ (open it now to watch the tutorial live)"
     "$0" playbooks/marathon_stateful_tutorial.yml \
         -e "marathon_url=$MARATHON_URL" -e "mesos_url=$MESOS_URL" 2>&1 \
       | awk "$DEMO_FILTER"
     status=${PIPESTATUS[0]}
-    echo "== demo finished (ansible-playbook exit status $status); stopping the emulator"
+    echo "== demo finished (ansible-playbook exit status $status)"
+    # In a terminal (not in CI), keep the emulator up for the page until Enter.
+    if [ -t 0 ] && [ -z "${CI:-}" ]; then
+        echo "== the Volumes page stays at $MARATHON_URL/ until you press Enter"
+        read -r _ || true
+    fi
+    echo "== stopping the emulator"
     if [ "${EMULATOR_KEEP_STATE:-0}" != 1 ]; then
         echo "== $EMULATOR_STATE_DIR is removed now; run EMULATOR_KEEP_STATE=1 make demo to keep it for inspection"
     fi

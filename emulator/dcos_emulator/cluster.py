@@ -23,6 +23,7 @@ from dcos_emulator.mesos import resources as res
 from dcos_emulator.mesos import seed as seeding
 from dcos_emulator.mesos.master import Master
 from dcos_emulator.persistence import StateStore, read_json
+from dcos_emulator.ui import routes as ui_routes
 
 log = logging.getLogger(__name__)
 
@@ -180,6 +181,7 @@ class Cluster:
         mesos_routes.register(mesos_router, self)
         admin_routes.register(mesos_router, self)
         admin_routes.register(marathon_router, self)
+        ui_routes.register(marathon_router, self)   # the Volumes page at / (emulator/README.md)
         with self.lock:
             self.marathon = self._marathon_core(self.marathon_server.port)
             if self.marathon is not None:

@@ -2,8 +2,10 @@
 
 * Marathon `--http_credentials user:pass`: Jetty BASIC auth, realm `Mesosphere`; a 401 is Jetty's
   HTML error page with `WWW-Authenticate: basic realm="Mesosphere"`.
-* DC/OS token (Admin Router): `Authorization: token=<t>` (or `Bearer <t>`); a 401 is an HTML page with
-  `WWW-Authenticate: oauthjwt`. Emulator: the token is compared with the configured string, not verified as a JWT.
+* DC/OS token (Admin Router): `Authorization: token=<t>` (or `Bearer <t>`), or the `dcos-acs-auth-cookie`
+  cookie; a 401 is an HTML page with `WWW-Authenticate: oauthjwt`. The Volumes page (`/`, `/ui/...`) is served
+  without a token, as Admin Router serves the DC/OS UI's files. Emulator: the token is compared with the
+  configured string, not verified as a JWT.
 * Mesos `--authenticate_http_readwrite` / `_readonly` with `--credentials`: BASIC auth, realms
   `mesos-master-readwrite` / `mesos-master-readonly`; a 401 has an empty body.
 * Mesos agents `--authenticate_http_readonly` with the same credentials: realm `mesos-agent-readonly` on
@@ -15,6 +17,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
+import urllib.parse
 
 from dcos_emulator.http.router import Request, Response
 
@@ -23,6 +26,7 @@ MESOS_READWRITE_REALM = "mesos-master-readwrite"
 MESOS_READONLY_REALM = "mesos-master-readonly"
 MESOS_AGENT_READONLY_REALM = "mesos-agent-readonly"
 MESOS_AGENT_READWRITE_REALM = "mesos-agent-readwrite"
+DCOS_AUTH_COOKIE = "dcos-acs-auth-cookie"   # set by the DC/OS UI's login, read by Admin Router
 
 
 def split_credentials(text: str | None) -> tuple[str, str] | None:
@@ -54,7 +58,28 @@ def dcos_token(request: Request) -> str | None:
         return header[len("token="):].strip()
     if header.startswith("Bearer "):
         return header[len("Bearer "):].strip()
+    if not header:
+        # Admin Router also takes the token from the cookie the DC/OS UI's login sets (how a browser's page,
+        # and its EventSource, authenticate: they cannot set the header).
+        return _cookie(request, DCOS_AUTH_COOKIE)
     return None
+
+
+def _cookie(request: Request, name: str) -> str | None:
+    """The value of cookie `name`, read leniently: cookies are per host, not per port, so other services on
+    the same host may add cookies a strict parser would reject (and with them every other cookie)."""
+    headers = request.headers.get_all("Cookie") if request.headers is not None else None
+    for header in headers or []:
+        for pair in header.split(";"):
+            key, sep, value = pair.strip().partition("=")
+            if sep and key.strip() == name and value.strip():
+                return urllib.parse.unquote(value.strip().strip('"'))
+    return None
+
+
+def is_ui_page(path: str) -> bool:
+    """The Volumes page and its files (dcos_emulator/ui): `/`, `/ui`, `/ui/...`."""
+    return path in ("/", "/ui") or path.startswith("/ui/")
 
 
 def _same(a: str, b: str) -> bool:
@@ -85,6 +110,10 @@ class MarathonAuth:
     def check(self, request: Request) -> Response | None:
         """None when the request may pass, else the 401 to send."""
         if not self.enabled:
+            return None
+        if self.credentials is None and is_ui_page(request.path):
+            # Admin Router serves the UI's static files without a token (the UI then asks for one); Marathon's
+            # own --http_credentials guard every path, its UI included, so with credentials the page is guarded.
             return None
         if self.token is not None:
             presented = dcos_token(request)

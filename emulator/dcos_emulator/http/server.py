@@ -99,7 +99,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def handle_one_request(self):
         self._reader.next_request()
-        super().handle_one_request()
+        try:
+            super().handle_one_request()
+        except (ConnectionResetError, BrokenPipeError, ConnectionAbortedError):
+            # The client went away while its next request line was awaited (a browser leaving a page resets its
+            # idle keep-alive connections): close quietly, as Jetty and libprocess do, not with a traceback.
+            self.close_connection = True
 
     # BaseHTTPRequestHandler looks methods up as do_<METHOD>; every method token reaches the router, which
     # answers 405 where the path exists (JAX-RS and libprocess do the same), not the stdlib's 501.
