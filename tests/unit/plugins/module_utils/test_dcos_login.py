@@ -99,6 +99,10 @@ def fresh_cache():
     _dcos_login.clear_cache()
 
 
+def log_in(login):
+    return login.token
+
+
 def assert_no_secret(error, *secrets):
     shown = str(error) + json.dumps(error.to_dict(), default=str)
     for secret in secrets:
@@ -124,7 +128,7 @@ def test_good_key_logs_in_and_the_token_passes_marathon_and_mesos(emulator, keys
 def test_wrong_key_is_refused_without_showing_the_key(emulator, keys):
     pem = _pem(keys[1])
     with pytest.raises(ApiError) as caught:
-        DcosLogin(emulator['marathon'], UID, pem).token
+        log_in(DcosLogin(emulator['marathon'], UID, pem))
     error = caught.value
     assert error.status == 401
     assert 'ERR_INVALID_CREDENTIALS' in str(error)
@@ -135,7 +139,7 @@ def test_wrong_key_is_refused_without_showing_the_key(emulator, keys):
 def test_unknown_uid_is_refused(emulator, keys):
     pem = _pem(keys[0])
     with pytest.raises(ApiError) as caught:
-        DcosLogin(emulator['marathon'], 'nobody', pem).token
+        log_in(DcosLogin(emulator['marathon'], 'nobody', pem))
     assert caught.value.status == 401
     assert 'check dcos_service_account' in str(caught.value)
     assert_no_secret(caught.value, pem)
@@ -178,7 +182,7 @@ def test_a_token_about_to_expire_is_renewed_before_use(emulator, keys):
     assert login.logins == 1
     exp = _dcos_login._unverified_exp(first)
     time.sleep(max(0.0, exp - (exp - received) / 10.0 - time.time()) + 0.05)  # into the last tenth of its life
-    login.token
+    log_in(login)
     assert login.logins == 2
 
 
@@ -192,7 +196,7 @@ def test_bad_private_key_names_the_option(emulator, key, message):
     if key is None:
         key = _pem(ec.generate_private_key(ec.SECP256R1()))
     with pytest.raises(ApiError) as caught:
-        DcosLogin(emulator['marathon'], UID, key).token
+        log_in(DcosLogin(emulator['marathon'], UID, key))
     assert message in str(caught.value)
     assert_no_secret(caught.value, key)
 
@@ -201,21 +205,21 @@ def test_encrypted_private_key_is_refused(emulator, keys):
     pem = keys[0].private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                 serialization.BestAvailableEncryption(b'passphrase')).decode()
     with pytest.raises(ApiError) as caught:
-        DcosLogin(emulator['marathon'], UID, pem).token
+        log_in(DcosLogin(emulator['marathon'], UID, pem))
     assert 'encrypted private key' in str(caught.value)
 
 
 def test_missing_library_is_ansibles_message(monkeypatch, keys):
     monkeypatch.setattr(_dcos_login, 'HAS_JWT', False)
     with pytest.raises(ApiError) as caught:
-        DcosLogin('http://127.0.0.1:9', UID, _pem(keys[0])).token
+        log_in(DcosLogin('http://127.0.0.1:9', UID, _pem(keys[0])))
     assert caught.value.reason == 'dependency'
     assert 'PyJWT and cryptography' in str(caught.value)
 
 
 def test_not_the_cluster_root_says_where_the_login_is(emulator, keys):
     with pytest.raises(ApiError) as caught:
-        DcosLogin(emulator['mesos'], UID, _pem(keys[0])).token  # Mesos has no IAM
+        log_in(DcosLogin(emulator['mesos'], UID, _pem(keys[0])))  # Mesos has no IAM
     assert 'cluster root' in str(caught.value)
 
 
@@ -243,7 +247,7 @@ def test_the_login_token_never_follows_a_redirect_to_another_origin(emulator, ke
     thread.start()
     try:
         with pytest.raises(ApiError) as caught:
-            DcosLogin('http://127.0.0.1:%d' % server.server_address[1], UID, _pem(keys[0])).token
+            log_in(DcosLogin('http://127.0.0.1:%d' % server.server_address[1], UID, _pem(keys[0])))
     finally:
         server.shutdown()
         server.server_close()
