@@ -36,7 +36,7 @@ def _pem(key):
 
 
 def _free_ports(count):
-    socks = [socket.socket() for _ in range(count)]
+    socks = [socket.socket() for _index in range(count)]
     try:
         for sock in socks:
             sock.bind(('127.0.0.1', 0))
