@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from dcos_emulator import __version__, domains
 from dcos_emulator.cluster import Cluster, ClusterConfig
+from dcos_emulator.http import iam
 from dcos_emulator.http.auth import split_credentials
 from dcos_emulator.mesos.resources import parse_range_text
 from dcos_emulator.volumes import rexray_config
@@ -107,6 +108,15 @@ def build_parser() -> argparse.ArgumentParser:
                              help=f"{secret.help}; off by default (or {secret.flag}-file FILE, or ${secret.env})")
         secrets.add_argument(f"{secret.flag}-file", metavar="FILE", default=None,
                              help=f"read {secret.flag} from the first line of FILE")
+    parser.add_argument("--dcos-service-account", metavar="UID=PUBLIC_KEY_FILE", action="append", default=[],
+                        help="a DC/OS service account (repeatable): serve POST /acs/api/v1/auth/login on the Marathon "
+                             "port as the DC/OS IAM does (an RS256 service login token signed with the account's "
+                             "private key, claims uid and exp); the tokens it issues pass Marathon and Mesos, and "
+                             "the Mesos port then wants one too (or --mesos-credentials), as behind Admin Router; "
+                             "needs PyJWT and cryptography (extra 'dcos-login')")
+    parser.add_argument("--dcos-token-ttl", metavar="SECONDS", type=int, default=iam.DEFAULT_TOKEN_TTL,
+                        help="lifetime of the tokens --dcos-service-account logins get (default: 432000, five "
+                             "days, as on DC/OS)")
     parser.add_argument("--mesos-role", default="slave_public",
                         help="Marathon's --mesos_role (default: slave_public, as on DC/OS)")
     parser.add_argument("--principal", default="dcos_marathon",
@@ -141,6 +151,7 @@ def config_from_args(args: argparse.Namespace) -> ClusterConfig:
         dcos_token=args.dcos_token, mesos_role=args.mesos_role, principal=args.principal,
         marathon_version=args.marathon_version, zones=domains.parse_zones(args.zones),
         rexray=getattr(args, "rexray", None), aws_endpoint_url=args.aws_endpoint_url,
+        service_accounts=tuple(getattr(args, "service_accounts", ())), dcos_token_ttl=args.dcos_token_ttl,
     )
 
 
@@ -161,6 +172,7 @@ def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
             flag = f"--{name.replace('_', '-')}"
             source = args.secret_sources.get(name, flag)
             parser.error(f"{flag} must look like NAME:SECRET" + ("" if source == flag else f" (from {source})"))
+    _check_service_accounts(parser, args)
     args.rexray = None
     if args.rexray_config:
         try:
@@ -176,6 +188,24 @@ def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
             raise ValueError
     except ValueError:
         parser.error("--agent-ports must look like 31000-32000")
+
+
+def _check_service_accounts(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Read each --dcos-service-account's public key now, so that a bad file or a missing library stops the
+    start with a clear message."""
+    if args.dcos_token_ttl < 1:
+        parser.error("--dcos-token-ttl must be at least 1 (seconds)")
+    args.service_accounts = []
+    seen = set()
+    for text in args.dcos_service_account:
+        try:
+            uid, pem = iam.read_service_account(text)
+        except iam.IamError as exc:
+            parser.error(str(exc))
+        if uid in seen:
+            parser.error(f"--dcos-service-account {uid}: given twice")
+        seen.add(uid)
+        args.service_accounts.append((uid, pem))
 
 
 def main(argv: list[str] | None = None) -> int:

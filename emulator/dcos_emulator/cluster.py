@@ -53,6 +53,9 @@ class ClusterConfig:
     zones: tuple = ()                  # --zones: agents round-robin over these fault-domain zones
     rexray: object = None              # --rexray-config: a volumes.rexray_config.RexRayConfig (None: defaults)
     aws_endpoint_url: str | None = None   # --aws-endpoint-url: external volumes are EBS volumes there (moto)
+    # --dcos-service-account: ((uid, public key PEM bytes), ...); the IAM's login is served when given
+    service_accounts: tuple = ()
+    dcos_token_ttl: int = 5 * 24 * 3600   # --dcos-token-ttl: lifetime of the tokens the IAM issues
 
     def agent_resources(self) -> res.Resources:
         return res.Resources([
@@ -166,8 +169,13 @@ class Cluster:
     def start(self) -> Cluster:
         cfg = self.config
         mesos_router, marathon_router = Router(), Router()
-        mesos_auth = MesosAuth(split_credentials(cfg.mesos_credentials))
-        marathon_auth = MarathonAuth(split_credentials(cfg.marathon_credentials), cfg.dcos_token)
+        self.iam = None
+        if cfg.service_accounts:
+            from dcos_emulator.http.iam import Iam
+
+            self.iam = Iam(dict(cfg.service_accounts), cfg.dcos_token_ttl)
+        mesos_auth = MesosAuth(split_credentials(cfg.mesos_credentials), iam=self.iam, token=cfg.dcos_token)
+        marathon_auth = MarathonAuth(split_credentials(cfg.marathon_credentials), cfg.dcos_token, iam=self.iam)
         self.mesos_server = EmulatorServer(
             "mesos", cfg.host, cfg.mesos_port, mesos_router, self.counters, self.faults,
             auth=lambda request: mesos_auth.check(request, mesos_routes.is_readonly(request)))
@@ -182,6 +190,11 @@ class Cluster:
         admin_routes.register(mesos_router, self)
         admin_routes.register(marathon_router, self)
         ui_routes.register(marathon_router, self)   # the Volumes page at / (emulator/README.md)
+        if self.iam is not None:
+            # On DC/OS, Admin Router serves the IAM at the cluster root; the Marathon port plays that role.
+            from dcos_emulator.http.iam import LOGIN_PATH
+
+            marathon_router.add("POST", LOGIN_PATH, self.iam.login)
         with self.lock:
             self.marathon = self._marathon_core(self.marathon_server.port)
             if self.marathon is not None:

@@ -16,7 +16,8 @@ from conftest import REPO, VBIN
 # Top-level modules the collection may import that are not in the standard library, with the
 # distribution (requirements.txt line) that provides each. A new third-party import must be
 # added here and to requirements.txt.
-DISTRIBUTIONS = {"boto3": "boto3", "botocore": "botocore", "yaml": "PyYAML"}
+DISTRIBUTIONS = {"boto3": "boto3", "botocore": "botocore", "yaml": "PyYAML", "jwt": "PyJWT",
+                 "cryptography": "cryptography"}
 # ansible-builder leaves these out of an image's requirements: ansible-core brings them.
 PROVIDED_BY_ANSIBLE_CORE = {"pyyaml"}
 

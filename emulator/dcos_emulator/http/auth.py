@@ -4,8 +4,13 @@
   HTML error page with `WWW-Authenticate: basic realm="Mesosphere"`.
 * DC/OS token (Admin Router): `Authorization: token=<t>` (or `Bearer <t>`), or the `dcos-acs-auth-cookie`
   cookie; a 401 is an HTML page with `WWW-Authenticate: oauthjwt`. The Volumes page (`/`, `/ui/...`) is served
-  without a token, as Admin Router serves the DC/OS UI's files. Emulator: the token is compared with the
-  configured string, not verified as a JWT.
+  without a token, as Admin Router serves the DC/OS UI's files. Emulator: a `--dcos-token` is compared with the
+  configured string, not verified as a JWT; a token the IAM issued (`--dcos-service-account`, see iam.py) is
+  verified as a JWT, expiry included. Real Admin Router (auth/common.lua): an expired token gets the same 401 as
+  a missing one.
+* With `--dcos-service-account` the emulated cluster is a DC/OS cluster behind Admin Router: the Mesos port then
+  wants a DC/OS token too (as Admin Router's `/mesos` does), or the Mesos credentials when those are set, and
+  `POST /acs/api/v1/auth/login` passes without one (Admin Router does not guard the IAM's login).
 * Mesos `--authenticate_http_readwrite` / `_readonly` with `--credentials`: BASIC auth, realms
   `mesos-master-readwrite` / `mesos-master-readonly`; a 401 has an empty body.
 * Mesos agents `--authenticate_http_readonly` with the same credentials: realm `mesos-agent-readonly` on
@@ -19,6 +24,7 @@ import binascii
 import hmac
 import urllib.parse
 
+from dcos_emulator.http.iam import LOGIN_PATH
 from dcos_emulator.http.router import Request, Response
 
 MARATHON_REALM = "Mesosphere"
@@ -98,27 +104,47 @@ def _adminrouter_401() -> Response:
     return Response(401, body, {"WWW-Authenticate": "oauthjwt"}, "text/html; charset=UTF-8")
 
 
+def _dcos_token_principal(request: Request, token: str | None, iam) -> str | None:
+    """Who the request's DC/OS token stands for: "dcos-token" for the configured `--dcos-token`, the uid for a
+    valid token the IAM issued; None when there is no such token."""
+    presented = dcos_token(request)
+    if presented is None:
+        return None
+    if token is not None and _same(presented, token):
+        return "dcos-token"
+    if iam is not None:
+        return iam.token_uid(presented)
+    return None
+
+
+def is_iam_login(request: Request, iam) -> bool:
+    return iam is not None and request.path.rstrip("/") == LOGIN_PATH
+
+
 class MarathonAuth:
-    def __init__(self, credentials: tuple[str, str] | None = None, token: str | None = None):
+    """`iam`: an iam.Iam when service accounts are configured (its issued tokens pass, its login is open)."""
+
+    def __init__(self, credentials: tuple[str, str] | None = None, token: str | None = None, iam=None):
         self.credentials = credentials
         self.token = token
+        self.iam = iam
 
     @property
     def enabled(self) -> bool:
-        return bool(self.credentials or self.token)
+        return bool(self.credentials or self.token or self.iam)
 
     def check(self, request: Request) -> Response | None:
         """None when the request may pass, else the 401 to send."""
-        if not self.enabled:
+        if not self.enabled or is_iam_login(request, self.iam):
             return None
         if self.credentials is None and is_ui_page(request.path):
             # Admin Router serves the UI's static files without a token (the UI then asks for one); Marathon's
             # own --http_credentials guard every path, its UI included, so with credentials the page is guarded.
             return None
-        if self.token is not None:
-            presented = dcos_token(request)
-            if presented is not None and _same(presented, self.token):
-                request.principal = "dcos-token"
+        if self.token is not None or self.iam is not None:
+            principal = _dcos_token_principal(request, self.token, self.iam)
+            if principal is not None:
+                request.principal = principal
                 return None
         if self.credentials is not None:
             presented = basic_credentials(request)
@@ -131,17 +157,29 @@ class MarathonAuth:
 
 
 class MesosAuth:
+    """`iam` (with `token`): the Mesos port is behind Admin Router, see the module docstring."""
+
     def __init__(self, credentials: tuple[str, str] | None = None, readonly_realm: str = MESOS_READONLY_REALM,
-                 readwrite_realm: str = MESOS_READWRITE_REALM):
+                 readwrite_realm: str = MESOS_READWRITE_REALM, iam=None, token: str | None = None):
         self.credentials = credentials
         self.readonly_realm = readonly_realm
         self.readwrite_realm = readwrite_realm
+        self.iam = iam
+        self.token = token
 
     @property
     def enabled(self) -> bool:
+        """Mesos's own HTTP authentication (--authenticate_http_readwrite), not Admin Router's."""
         return self.credentials is not None
 
     def check(self, request: Request, readonly: bool) -> Response | None:
+        if self.iam is not None:
+            principal = _dcos_token_principal(request, self.token, self.iam)
+            if principal is not None:
+                request.principal = principal
+                return None
+            if self.credentials is None:
+                return _adminrouter_401()
         if self.credentials is None:
             return None
         presented = basic_credentials(request)
