@@ -48,7 +48,8 @@ options:
   timeout:
     description:
       - Timeout in seconds for each HTTP request as a whole (connecting, the headers and the body), not for
-        waiting on deployments. While waiting, a request also ends when O(wait_timeout) is up.
+        waiting on deployments. In modules that wait, a request also ends when the wait's own time limit
+        (C(wait_timeout)) is up.
     type: float
     default: 30
   retries:
