@@ -16,7 +16,7 @@ __metaclass__ = type
 import json
 import traceback
 
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 try:
     import boto3
@@ -61,6 +61,9 @@ class IamClient:
         # botocore's standard mode: bounded, jittered retries of throttling and transient errors only.
         config = botocore.config.Config(retries={'mode': 'standard', 'max_attempts': 5})
         try:
+            # botocore splits the URL only when it signs the first request: a bad port ("Port out of range")
+            # would surface then as a traceback, so it is checked here
+            urlsplit(endpoint_url or '').port
             self.client = session.client('iam', endpoint_url=endpoint_url, config=config)
         except ValueError as exc:  # "Invalid endpoint: leader.mesos" (no scheme)
             raise IamError('aws_endpoint_url: %s' % exc)
