@@ -63,7 +63,7 @@ class IamClient:
         try:
             # botocore splits the URL only when it signs the first request: a bad port ("Port out of range")
             # would surface then as a traceback, so it is checked here
-            urlsplit(endpoint_url or '').port
+            _port = urlsplit(endpoint_url or '').port  # noqa: F841
             self.client = session.client('iam', endpoint_url=endpoint_url, config=config)
         except ValueError as exc:  # "Invalid endpoint: leader.mesos" (no scheme)
             raise IamError('aws_endpoint_url: %s' % exc)
