@@ -20,7 +20,7 @@ import traceback
 from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.dcos.stateful.plugins.module_utils._http import ApiError
-from ansible_collections.dcos.stateful.plugins.module_utils._marathon import (
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon_api import (
     deployment_id_of, describe_diagnostics, locking_deployments,
 )
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon_app_spec import (
@@ -59,7 +59,8 @@ class AppRunner:
         self.p = mm.params
         self.clock = clock
         self.deadline = None
-        self.waiter = DeploymentWaiter(mm.client)
+        self.api = mm.api
+        self.waiter = DeploymentWaiter(mm.api)
         self.result = {'changed': False, 'deployment_id': None}
         self.wrote = False  # a write was accepted: a later failure (wait, final GET) still reports changed
 
@@ -185,7 +186,7 @@ class AppRunner:
     def present(self, desired):
         p = self.p
         for _round in range(MAX_LOCK_ROUNDS):
-            current = self.mm.get_app(self.app_id)
+            current = self.api.get_app(self.app_id)
             if desired is not None:
                 desired = self.unmask(desired, current)
             if current is None:
@@ -227,7 +228,7 @@ class AppRunner:
             self.result['tasks'] = summarise_tasks((current or {}).get('tasks'))
             if self.mm.check_mode:
                 return
-            if self.write(lambda body=body: self.mm.put_app(self.app_id, body, force=p['force'])):
+            if self.write(lambda body=body: self.api.put_app(self.app_id, body, force=p['force'])):
                 return
         self.mm.fail('App %s stayed locked by other deployments; gave up after %d attempts' % (self.app_id, MAX_LOCK_ROUNDS))
 
@@ -250,7 +251,7 @@ class AppRunner:
 
     def absent(self):
         for _round in range(MAX_LOCK_ROUNDS):
-            current = self.mm.get_app(self.app_id)
+            current = self.api.get_app(self.app_id)
             if current is None:
                 self.result['app'] = None
                 self.result['tasks'] = []
@@ -267,7 +268,7 @@ class AppRunner:
                 self.result['app'] = None  # as predicted: the app is gone (documented: null after removal)
                 return
             force = self.delete_force(current)
-            if self.write(lambda force=force: self.mm.delete_app(self.app_id, force=force), final_get=False):
+            if self.write(lambda force=force: self.api.delete_app(self.app_id, force=force), final_get=False):
                 self.result['app'] = None
                 return
         self.mm.fail('App %s stayed locked by other deployments; gave up after %d attempts' % (self.app_id, MAX_LOCK_ROUNDS))
@@ -283,7 +284,7 @@ class AppRunner:
         if self.p['force'] or not current.get('deployments'):
             return self.p['force']
         locking = set(d.get('id') for d in current['deployments'] if isinstance(d, dict))
-        running = [d for d in self.mm.deployments() if isinstance(d, dict) and d.get('id') in locking]
+        running = [d for d in self.api.deployments() if isinstance(d, dict) and d.get('id') in locking]
         own = [d for d in running if all(isinstance(a, str) and canonical_app_id(a) == self.app_id
                                          for a in d.get('affectedApps') or [self.app_id])]
         if len(own) < len(running):
@@ -322,7 +323,7 @@ class AppRunner:
             self.present(desired)
             if self.result['changed'] and self.result.get('changed_keys') != ['instances']:
                 return  # a config change already replaced every task
-        current = self.mm.get_app(self.app_id)
+        current = self.api.get_app(self.app_id)
         if current is None:
             self.mm.fail('App %s does not exist; cannot restart it' % self.app_id)
         self.result['changed'] = True
@@ -330,7 +331,7 @@ class AppRunner:
         if self.mm.check_mode:
             return
         for _round in range(MAX_LOCK_ROUNDS):
-            if self.write(lambda: self.mm.restart_app(self.app_id, force=self.p['force'])):
+            if self.write(lambda: self.api.restart_app(self.app_id, force=self.p['force'])):
                 return
         self.mm.fail('App %s stayed locked by other deployments; gave up after %d attempts' % (self.app_id, MAX_LOCK_ROUNDS))
 
@@ -355,7 +356,7 @@ class AppRunner:
                 self.mm.fail('App %s is locked by running deployment(s) %s that did not finish within wait_timeout=%ss. '
                              'Wait longer, or set force=true to cancel them.' % (
                                  self.app_id, ', '.join(res.pending), p['wait_timeout']),
-                             status=409, locked_by=res.pending, diagnostics=self.mm.diagnostics(self.app_id), **self.partial())
+                             status=409, locked_by=res.pending, diagnostics=self.api.diagnostics(self.app_id, self.p['timeout']), **self.partial())
             return False
         self.wrote = True
         dep_id = deployment_id_of(resp)
@@ -365,18 +366,18 @@ class AppRunner:
                 stream.close()
             return True
         version = resp.body.get('version') if isinstance(resp.body, dict) else None
-        watch = TaskFailureWatch(self.app_id, version, lambda: self.mm.get_app(self.app_id)) if final_get else None
+        watch = TaskFailureWatch(self.app_id, version, lambda: self.api.get_app(self.app_id)) if final_get else None
         if dep_id:
             res = self.waiter.wait([dep_id], self.deadline, stream, watch)
             self.result['wait'] = {'via': res.via, 'seconds': round(res.elapsed, 3)}
             if res.task_failure:
                 self.fail_task_failure(dep_id, res.task_failure)
             if res.failed:
-                diag = self.mm.diagnostics(self.app_id)
+                diag = self.api.diagnostics(self.app_id, self.p['timeout'])
                 self.mm.fail('Deployment %s of app %s failed: %s' % (dep_id, self.app_id, describe_diagnostics(diag)),
                              diagnostics=diag, **self.partial())
             if res.pending:
-                diag = self.mm.diagnostics(self.app_id)
+                diag = self.api.diagnostics(self.app_id, self.p['timeout'])
                 self.mm.fail('Deployment %s of app %s did not finish within wait_timeout=%ss: %s' % (
                     dep_id, self.app_id, p['wait_timeout'], describe_diagnostics(diag)),
                     diagnostics=diag, **self.partial())
@@ -389,7 +390,7 @@ class AppRunner:
     def fail_task_failure(self, dep_id, failure):
         """A task of the version we deployed failed: Marathon relaunches it with a growing delay and the deployment
         runs on, but waiting longer cannot make this version good."""
-        diag = self.mm.diagnostics(self.app_id)
+        diag = self.api.diagnostics(self.app_id, self.p['timeout'])
         self.mm.fail('Deployment %s of app %s: a task of the new version failed: %s. Marathon keeps relaunching it '
                      '(the deployment is left running); fix the app and run again, or roll back.' % (
                          dep_id, self.app_id, describe_task_failure(failure)),
@@ -401,7 +402,7 @@ class AppRunner:
         stable = {'since': None}
 
         def ready():
-            app = self.mm.get_app(self.app_id)
+            app = self.api.get_app(self.app_id)
             if app is None:
                 return True, None
             if watch is not None and watch.from_app(app):
@@ -422,7 +423,7 @@ class AppRunner:
         if failure:
             self.fail_task_failure(self.result.get('deployment_id'), failure)
         if not done:
-            diag = self.mm.diagnostics(self.app_id)
+            diag = self.api.diagnostics(self.app_id, self.p['timeout'])
             self.mm.fail('App %s: deployment finished but only %s of %s instance(s) are running%s within wait_timeout=%ss: %s' % (
                 self.app_id, app.get('tasksRunning'), app.get('instances'),
                 ' and healthy (%s healthy)' % app.get('tasksHealthy') if app.get('healthChecks') else '',

@@ -153,24 +153,24 @@ class TaskFailureWatch:
 
 
 class DeploymentWaiter:
-    def __init__(self, client, clock=time.monotonic, sleep=time.sleep, idle=5.0, use_events=True):
-        self.client = client
+    def __init__(self, api, clock=time.monotonic, sleep=time.sleep, idle=5.0, use_events=True):
+        """``api``: a MarathonApi (the event stream and the deployments list)."""
+        self.api = api
         self.clock = clock
         self.sleep = sleep
         self.idle = idle
         self.use_events = use_events
 
     def subscribe(self, timeout=None, deadline=None):
-        """Open /v2/events filtered to deployment outcomes and task status; None when unavailable (then we
+        """Open Marathon's event stream filtered to deployment outcomes and task status; None when unavailable (then we
         poll). ``deadline`` bounds how long the stream is read (default: ``timeout`` from now)."""
         if not self.use_events:
             return None
         if deadline is None and timeout is not None:
             deadline = self.clock() + max(0.5, timeout)
         try:
-            resp = self.client.open_stream('/v2/events', query={'event_type': DEPLOYMENT_EVENTS + [STATUS_EVENT]},
-                                           timeout=min(self.idle, self.client.timeout), deadline=deadline,
-                                           headers={'Accept': 'text/event-stream'})
+            resp = self.api.open_events(DEPLOYMENT_EVENTS + [STATUS_EVENT], timeout=min(self.idle, self.api.http.timeout),
+                                        deadline=deadline)
         except ApiError:
             return None
         if 'text/event-stream' not in (resp.headers.get('content-type') or ''):
@@ -179,7 +179,7 @@ class DeploymentWaiter:
         return EventStream(resp, clock=self.clock)
 
     def running_ids(self):
-        deployments = self.client.get_json('/v2/deployments', retry=False, shape=list)
+        deployments = self.api.deployments(retry=False)
         return set(d.get('id') for d in deployments or [] if isinstance(d, dict))
 
     def wait(self, deployment_ids, deadline, stream=None, watch=None):

@@ -188,7 +188,6 @@ import time
 from ansible_collections.dcos.stateful.plugins.module_utils._http import ApiError
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon import MarathonModule
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon_app_spec import canonical_app_id
-from ansible_collections.dcos.stateful.plugins.module_utils._mesos import read_slaves
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon_tasks import summarise_tasks
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon_wait import wait_until
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon_wipe import (
@@ -225,7 +224,7 @@ def main():
         mm.fail("mesos_url must be an http:// or https:// URL, got '%s'" % p['mesos_url'])
     result = {'changed': False, 'wiped': [], 'task_ids': [], 'persistence_ids': []}
     try:
-        tasks = summarise_tasks(mm.app_tasks(app_id))
+        tasks = summarise_tasks(mm.api.app_tasks(app_id))
     except ApiError as e:
         mm.fail_api(e, 'Cannot read the tasks of app %s' % app_id)
     selected, unknown = select_tasks(tasks, p['task_ids'], p['host'], p['suspended'])
@@ -251,14 +250,14 @@ def main():
         result['duration'] = round(time.monotonic() - mm.started, 3)
         mm.exit(**result)
     try:
-        mm.delete_tasks(result['task_ids'], wipe=True)
+        mm.api.delete_tasks(result['task_ids'], wipe=True)
     except ApiError as e:
         # A 5xx or a dropped connection leaves open whether Marathon applied it: say so, claim nothing.
         maybe = ' (it may still have been applied; check with dcos.stateful.marathon_app_info)' if e.status is None or e.status >= 500 else ''
         mm.fail_api(e, 'Wiping tasks of %s failed%s' % (app_id, maybe), changed=False, selected=result['wiped'],
                     wiped=[], task_ids=[], persistence_ids=[])
     if p['mesos_url']:
-        mesos = mm.mesos_client(p['mesos_url'].strip(), p['mesos_principal'], p['mesos_secret'])
+        mesos = mm.mesos_api(p['mesos_url'].strip(), p['mesos_principal'], p['mesos_secret'])
         instance_ids = [t['instance_id'] for t in selected]
         deadline = time.monotonic() + p['wait_timeout']
         last_error = []
@@ -267,7 +266,8 @@ def main():
 
         def released():
             try:
-                left = leftovers_in_mesos(read_slaves(mesos), result['persistence_ids'], instance_ids)
+                slaves = mesos.slaves()
+                left = leftovers_in_mesos(slaves, result['persistence_ids'], instance_ids)
             except ApiError as e:
                 if e.reason == 'not_api' or (e.status is not None and 400 <= e.status < 500):
                     refused.append(e)  # wrong mesos_url or credentials: waiting cannot help

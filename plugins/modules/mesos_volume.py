@@ -407,7 +407,7 @@ import time
 from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.dcos.stateful.plugins.module_utils._http import ApiError
-from ansible_collections.dcos.stateful.plugins.module_utils._mesos import MesosClient
+from ansible_collections.dcos.stateful.plugins.module_utils._mesos import MesosModule
 from ansible_collections.dcos.stateful.plugins.module_utils._mesos_audit import Auditor
 from ansible_collections.dcos.stateful.plugins.module_utils._mesos_ownership import (
     find_audit_entry,
@@ -417,7 +417,6 @@ from ansible_collections.dcos.stateful.plugins.module_utils._mesos_ownership imp
 )
 from ansible_collections.dcos.stateful.plugins.module_utils._mesos_resources import current_reservation
 from ansible_collections.dcos.stateful.plugins.module_utils._mesos_volume_plan import (
-    ENDPOINTS,
     agent_agrees,
     PlanError,
     confirmed,
@@ -591,7 +590,7 @@ class VolumeRunner:
     def read(self):
         agent_id = self.agent['id'] if self.agent else self.client.params['agent_id']
         hostname = None if agent_id else self.client.params['agent_hostname']
-        agent = find_agent(self.client.matching_slaves(agent_id, hostname), agent_id, hostname)
+        agent = find_agent(self.client.master.matching_slaves(agent_id, hostname), agent_id, hostname)
         observed = observe(agent, self.params, self.key)
         self.key = observed['key']
         return agent, observed
@@ -657,11 +656,11 @@ class VolumeRunner:
     def audit_entry(self, observed, labels):
         """What mesos_volume_info would say about the target, asking the Marathon at ``marathon_url``."""
         params = self.client.params
-        marathon = self.client.other_client(params['marathon_url'], params.get('marathon_username'),
+        marathon = self.client.marathon_api(params['marathon_url'], params.get('marathon_username'),
                                             params.get('marathon_password'), params.get('marathon_token'))
         try:
-            info = marathon.get_json('/v2/info')
-            apps = marathon.get_json('/v2/apps', query={'embed': 'apps.tasks'})
+            info = marathon.info()
+            apps = marathon.apps_answer({'embed': 'apps.tasks'})
         except ApiError as error:
             self.client.fail_api(error, 'Asking Marathon whether it still owns the volume failed; nothing was sent')
         if not isinstance(info, dict) or not isinstance(info.get('frameworkId'), str) or not isinstance(
@@ -672,7 +671,7 @@ class VolumeRunner:
 
         def load_pods():
             try:
-                return marathon.get_json('/v2/pods/::status') or []
+                return marathon.pods_status(shape=None) or []
             except ApiError as error:
                 if error.status == 404:  # Marathon before 1.4 has no pods
                     return []
@@ -693,9 +692,8 @@ class VolumeRunner:
     # -- sending ---------------------------------------------------------------------------------------
     def post(self, op):
         """Send ``op`` once: (status, None) when accepted, (None, ApiError) otherwise."""
-        path, field = ENDPOINTS[op['action']]
         try:
-            return self.client.operate(path, field, self.agent['id'], op['resources']), None
+            return self.client.master.operate(op['action'], self.agent['id'], op['resources']), None
         except ApiError as error:
             return None, error
 
@@ -800,7 +798,7 @@ class VolumeRunner:
         agent = self.agent
 
         def read_agent():
-            return observe(self.client.agent_state(agent, self.client.params.get('agent_url')), self.params,
+            return observe(self.client.agent_api(agent, self.client.params.get('agent_url')).state(), self.params,
                            master_observed['key'])
 
         outcome = wait_until(read_agent, lambda a: agent_agrees(master_observed, a),
@@ -915,7 +913,7 @@ def _transient(error):
 
 
 def main():
-    client = MesosClient(
+    client = MesosModule(
         ARGUMENT_SPEC,
         mutually_exclusive=[['agent_id', 'agent_hostname'], ['marathon_username', 'marathon_token']],
         required_one_of=[['agent_id', 'agent_hostname']],

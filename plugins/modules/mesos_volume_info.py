@@ -432,8 +432,7 @@ from functools import partial
 from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.dcos.stateful.plugins.module_utils._http import ApiError
-from ansible_collections.dcos.stateful.plugins.module_utils._marathon import read_apps, read_pods_status
-from ansible_collections.dcos.stateful.plugins.module_utils._mesos import MesosClient
+from ansible_collections.dcos.stateful.plugins.module_utils._mesos import MesosModule
 from ansible_collections.dcos.stateful.plugins.module_utils._mesos_audit import ShapeError, audit_members
 
 ARGUMENT_SPEC = dict(
@@ -452,9 +451,9 @@ ARGUMENT_SPEC = dict(
 
 
 def read_pods(client, marathon):
-    """``/v2/pods/::status``; Marathon before 1.4 has no pods (404)."""
+    """Marathon's pod statuses; Marathon before 1.4 has no pods (404)."""
     try:
-        return read_pods_status(marathon)
+        return marathon.pods_status()
     except ApiError as error:
         if error.status == 404:
             return []
@@ -462,7 +461,7 @@ def read_pods(client, marathon):
 
 
 def main():
-    client = MesosClient(ARGUMENT_SPEC, supports_check_mode=True,
+    client = MesosModule(ARGUMENT_SPEC, supports_check_mode=True,
                          required_together=[['marathon_username', 'marathon_password']],
                          mutually_exclusive=[['marathon_username', 'marathon_token']])
     params = client.params
@@ -470,15 +469,15 @@ def main():
     apps = None
     marathon = None
     if params.get('marathon_url'):
-        marathon = client.other_client(params['marathon_url'], params.get('marathon_username'),
+        marathon = client.marathon_api(params['marathon_url'], params.get('marathon_username'),
                                        params.get('marathon_password'), params.get('marathon_token'))
         try:
-            apps = {'apps': read_apps(marathon, {'embed': 'apps.tasks'})}
+            apps = {'apps': marathon.list_apps({'embed': 'apps.tasks'})}
         except ApiError as error:
             client.fail_api(error, 'Reading Marathon apps failed')
     try:
         # Streamed, one agent at a time; one agent named: let the master narrow the answer.
-        members = client.stream_slaves(agent_ids[0] if len(agent_ids) == 1 else None)
+        members = client.master.stream_slaves(agent_ids[0] if len(agent_ids) == 1 else None)
         load_pods = partial(read_pods, client, marathon) if marathon is not None and params['check_pods'] else None
         result = audit_members(members, apps, load_pods=load_pods, marathon_ids=params['marathon_volume_ids'],
                                framework_id=params.get('marathon_framework_id'),
