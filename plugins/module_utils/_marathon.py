@@ -24,7 +24,8 @@ import time
 
 from ansible.module_utils.basic import env_fallback
 
-from ansible_collections.dcos.stateful.plugins.module_utils._http import MARATHON_API_HINT, MESOS_API_HINT, HttpClient
+from ansible_collections.dcos.stateful.plugins.module_utils._failure import ModuleFailure
+from ansible_collections.dcos.stateful.plugins.module_utils._http import MARATHON_API_HINT, MESOS_API_HINT, ApiError, HttpClient
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon_api import MarathonApi, render_details
 from ansible_collections.dcos.stateful.plugins.module_utils._mesos_api import MesosMasterApi
 from ansible_collections.dcos.stateful.plugins.module_utils._secrets import SecretAwareModule
@@ -59,7 +60,6 @@ class MarathonModule:
         self.params = self.module.params
         self.check_mode = self.module.check_mode
         self.started = time.monotonic()
-        self.fail_results = {}
         p = self.params
         if p['timeout'] <= 0:
             self.fail('timeout must be greater than 0, got %s' % p['timeout'])
@@ -91,9 +91,21 @@ class MarathonModule:
 
     # ------------------------------------------------------------ results
 
+    def run(self, work, action='Marathon request failed'):
+        """``exit_json(**work())``; the one place where a run fails: a ModuleFailure (with the ApiError behind it,
+        if any) or an ApiError that escaped (``action`` says what was being done) becomes fail_json."""
+        try:
+            result = work()
+        except ModuleFailure as failure:
+            if failure.error is not None:
+                self.fail_api(failure.error, failure.msg, **failure.result)
+            self.fail(failure.msg, **failure.result)
+        except ApiError as error:
+            self.fail_api(error, action)
+        self.exit(**result)
+
     def fail(self, msg, **kwargs):
-        result = dict(self.fail_results)
-        result.update(kwargs)
+        result = dict(kwargs)
         result['msg'] = msg
         self.module.fail_json(**result)
 

@@ -19,6 +19,7 @@ import traceback
 
 from ansible.module_utils.basic import missing_required_lib
 
+from ansible_collections.dcos.stateful.plugins.module_utils._failure import ModuleFailure
 from ansible_collections.dcos.stateful.plugins.module_utils._http import ApiError
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon_api import (
     deployment_id_of, describe_diagnostics, locking_deployments,
@@ -74,29 +75,29 @@ class AppRunner:
         if definition is None:
             return None
         if not isinstance(definition, dict):
-            self.mm.fail('The app definition must be a dict (JSON object), got %s' % type(definition).__name__)
+            raise ModuleFailure('The app definition must be a dict (JSON object), got %s' % type(definition).__name__)
         return copy.deepcopy(definition)
 
     def read_src(self, path):
         if not os.path.isfile(path):
-            self.mm.fail("src '%s' does not exist or is not a file" % path)
+            raise ModuleFailure("src '%s' does not exist or is not a file" % path)
         try:
             with open(path, 'rb') as f:
                 text = f.read().decode('utf-8')
         except (IOError, OSError, UnicodeDecodeError) as e:
-            self.mm.fail("Cannot read src '%s': %s" % (path, e))
+            raise ModuleFailure("Cannot read src '%s': %s" % (path, e))
         try:
             return json.loads(text)
         except ValueError as json_error:
             if path.endswith('.json'):
-                self.mm.fail("src '%s' is not valid JSON: %s" % (path, json_error))
+                raise ModuleFailure("src '%s' is not valid JSON: %s" % (path, json_error))
         yaml, import_error = import_yaml()
         if yaml is None:
-            self.mm.fail(missing_required_lib('PyYAML (for YAML files in src)'), exception=import_error)
+            raise ModuleFailure(missing_required_lib('PyYAML (for YAML files in src)'), exception=import_error)
         try:
             return yaml.safe_load(text)
         except yaml.YAMLError as e:
-            self.mm.fail("src '%s' is neither valid JSON nor valid YAML: %s" % (path, e))
+            raise ModuleFailure("src '%s' is neither valid JSON nor valid YAML: %s" % (path, e))
 
     def resolve(self):
         """(app_id, desired definition or None) after validation; fails before any request."""
@@ -112,23 +113,23 @@ class AppRunner:
             if app_id is None:
                 app_id = def_id
             elif def_id is not None and isinstance(def_id, str) and canonical_app_id(def_id) != canonical_app_id(app_id):
-                self.mm.fail("id '%s' and the definition's id '%s' differ; give one or make them equal" % (app_id, def_id))
+                raise ModuleFailure("id '%s' and the definition's id '%s' differ; give one or make them equal" % (app_id, def_id))
             if isinstance(app_id, str):
                 desired['id'] = canonical_app_id(app_id)
             if p['instances'] is not None:
                 desired['instances'] = p['instances']
         if not app_id or not isinstance(app_id, str):
-            self.mm.fail('The app id is missing: set id, or id in the definition')
+            raise ModuleFailure('The app id is missing: set id, or id in the definition')
         if p['instances'] is not None and p['instances'] < 0:
-            self.mm.fail('instances must be 0 or more, got %s' % p['instances'])
+            raise ModuleFailure('instances must be 0 or more, got %s' % p['instances'])
         if p['wait_timeout'] <= 0:
-            self.mm.fail('wait_timeout must be greater than 0, got %s' % p['wait_timeout'])
+            raise ModuleFailure('wait_timeout must be greater than 0, got %s' % p['wait_timeout'])
         if desired is not None:
             self.validate(desired, partial=True)
         else:
             errors = app_id_errors(app_id)
             if errors:
-                self.mm.fail('Object is not valid: /id: %s' % '; '.join(errors),
+                raise ModuleFailure('Object is not valid: /id: %s' % '; '.join(errors),
                              details=[{'path': '/id', 'errors': errors}])
         return canonical_app_id(app_id), desired
 
@@ -139,19 +140,20 @@ class AppRunner:
             details = [d for d in details if not (d['path'] == '/' and any('must either contain' in e for e in d['errors']))]
             msg = ('%s: %s' % (msg.split(':', 1)[0], render(details))) if details else None
         if msg:
-            self.mm.fail('App definition is not valid (checked before sending anything to Marathon). ' + msg,
+            raise ModuleFailure('App definition is not valid (checked before sending anything to Marathon). ' + msg,
                          details=details)
 
     def validate_merged(self, merged):
         pairs = semantic_errors(merged)
         if pairs:
             details = group_details(pairs)
-            self.mm.fail('App definition is not valid (checked before sending anything to Marathon). '
+            raise ModuleFailure('App definition is not valid (checked before sending anything to Marathon). '
                          'Object is not valid: %s' % render(details), details=details)
 
     # ------------------------------------------------------------ run
 
     def run(self):
+        """The result of the run; raises ModuleFailure (the wrapper's ``run()`` turns it into fail_json)."""
         app_id, desired = self.resolve()
         self.app_id = app_id
         self.deadline = self.clock() + self.p['wait_timeout']
@@ -164,8 +166,8 @@ class AppRunner:
             else:
                 self.restarted(desired)
         except ApiError as e:
-            self.mm.fail_api(e, 'Marathon request failed for app %s' % app_id, **self.partial())
-        self.finish()
+            raise ModuleFailure('Marathon request failed for app %s' % app_id, error=e, **self.partial())
+        return self.finish()
 
     def partial(self):
         out = dict((k, v) for k, v in self.result.items() if k != 'changed')
@@ -175,7 +177,7 @@ class AppRunner:
 
     def finish(self):
         self.result['duration'] = round(time.monotonic() - self.mm.started, 3)
-        self.mm.exit(**self.result)
+        return self.result
 
     def describe_current(self, current):
         self.result['app'] = mask_secrets(current) if current is not None else None
@@ -191,7 +193,7 @@ class AppRunner:
                 desired = self.unmask(desired, current)
             if current is None:
                 if desired is None:
-                    self.mm.fail('App %s does not exist; give definition or src to create it' % self.app_id)
+                    raise ModuleFailure('App %s does not exist; give definition or src to create it' % self.app_id)
                 self.validate(desired)
                 body = body_for_put(desired)
                 changed_keys = sorted(k for k in body if k != 'id')
@@ -208,12 +210,12 @@ class AppRunner:
                 violations = resident_update_violations(desired, current)
                 if violations:
                     dropped = dropped_persistent_volumes(desired, current)
-                    self.mm.fail('App %s has local persistent volumes; Marathon rejects this change: %s%s Nothing was '
+                    raise ModuleFailure('App %s has local persistent volumes; Marathon rejects this change: %s%s Nothing was '
                                  'sent.' % (self.app_id, render(violations), '' if dropped else ' ' + RESIDENT_HINT),
                                  details=violations, changed_keys=changed_keys)
                 role_change = role_change_violation(desired, current)
                 if role_change and not p['force']:
-                    self.mm.fail('App %s: %s. Set force=true to accept that.' % (self.app_id, role_change['errors'][0]),
+                    raise ModuleFailure('App %s: %s. Set force=true to accept that.' % (self.app_id, role_change['errors'][0]),
                                  details=[role_change], changed_keys=changed_keys)
                 predicted = predict_app(desired, current)
                 self.validate_merged(predicted)
@@ -230,13 +232,13 @@ class AppRunner:
                 return
             if self.write(lambda body=body: self.api.put_app(self.app_id, body, force=p['force'])):
                 return
-        self.mm.fail('App %s stayed locked by other deployments; gave up after %d attempts' % (self.app_id, MAX_LOCK_ROUNDS))
+        raise ModuleFailure('App %s stayed locked by other deployments; gave up after %d attempts' % (self.app_id, MAX_LOCK_ROUNDS))
 
     def unmask(self, desired, current):
         """Masked values fed back keep Marathon's value; fail (nothing sent) where Marathon has none."""
         restored, missing = restore_masked(desired, current)
         if missing:
-            self.mm.fail('App %s: %s hold%s the mask %s that this collection prints instead of secret values, and '
+            raise ModuleFailure('App %s: %s hold%s the mask %s that this collection prints instead of secret values, and '
                          'Marathon has no value there to keep. Give the real value. Nothing was sent.' % (
                              self.app_id, ', '.join(missing), 's' if len(missing) == 1 else '', MASK),
                          fields=missing)
@@ -271,7 +273,7 @@ class AppRunner:
             if self.write(lambda force=force: self.api.delete_app(self.app_id, force=force), final_get=False):
                 self.result['app'] = None
                 return
-        self.mm.fail('App %s stayed locked by other deployments; gave up after %d attempts' % (self.app_id, MAX_LOCK_ROUNDS))
+        raise ModuleFailure('App %s stayed locked by other deployments; gave up after %d attempts' % (self.app_id, MAX_LOCK_ROUNDS))
 
     def delete_force(self, current):
         """force for the DELETE: true when the only deployments in the way are the app's own.
@@ -311,7 +313,7 @@ class AppRunner:
         if external_volumes(current):
             consequences.append('the app gives up its external volumes (the provider keeps them, but nothing uses them any more)')
         self.describe_current(current)
-        self.mm.fail(
+        raise ModuleFailure(
             'App %s has %s. Deleting it: %s. Nothing was changed. Set remove_volumes=true to delete the app anyway, '
             'or set instances=0 to stop it and keep the data.' % (self.app_id, ' and '.join(parts), '; '.join(consequences)),
             **dict(self.partial(), changed=False))
@@ -325,7 +327,7 @@ class AppRunner:
                 return  # a config change already replaced every task
         current = self.api.get_app(self.app_id)
         if current is None:
-            self.mm.fail('App %s does not exist; cannot restart it' % self.app_id)
+            raise ModuleFailure('App %s does not exist; cannot restart it' % self.app_id)
         self.result['changed'] = True
         self.describe_current(current)
         if self.mm.check_mode:
@@ -333,7 +335,7 @@ class AppRunner:
         for _round in range(MAX_LOCK_ROUNDS):
             if self.write(lambda: self.api.restart_app(self.app_id, force=self.p['force'])):
                 return
-        self.mm.fail('App %s stayed locked by other deployments; gave up after %d attempts' % (self.app_id, MAX_LOCK_ROUNDS))
+        raise ModuleFailure('App %s stayed locked by other deployments; gave up after %d attempts' % (self.app_id, MAX_LOCK_ROUNDS))
 
     # ------------------------------------------------------------ write + wait
 
@@ -353,7 +355,7 @@ class AppRunner:
                 raise
             res = self.waiter.wait(locks, self.deadline)
             if not res.ok and res.pending:
-                self.mm.fail('App %s is locked by running deployment(s) %s that did not finish within wait_timeout=%ss. '
+                raise ModuleFailure('App %s is locked by running deployment(s) %s that did not finish within wait_timeout=%ss. '
                              'Wait longer, or set force=true to cancel them.' % (
                                  self.app_id, ', '.join(res.pending), p['wait_timeout']),
                              status=409, locked_by=res.pending, diagnostics=self.api.diagnostics(self.app_id, self.p['timeout']), **self.partial())
@@ -374,11 +376,11 @@ class AppRunner:
                 self.fail_task_failure(dep_id, res.task_failure)
             if res.failed:
                 diag = self.api.diagnostics(self.app_id, self.p['timeout'])
-                self.mm.fail('Deployment %s of app %s failed: %s' % (dep_id, self.app_id, describe_diagnostics(diag)),
+                raise ModuleFailure('Deployment %s of app %s failed: %s' % (dep_id, self.app_id, describe_diagnostics(diag)),
                              diagnostics=diag, **self.partial())
             if res.pending:
                 diag = self.api.diagnostics(self.app_id, self.p['timeout'])
-                self.mm.fail('Deployment %s of app %s did not finish within wait_timeout=%ss: %s' % (
+                raise ModuleFailure('Deployment %s of app %s did not finish within wait_timeout=%ss: %s' % (
                     dep_id, self.app_id, p['wait_timeout'], describe_diagnostics(diag)),
                     diagnostics=diag, **self.partial())
         elif stream is not None:
@@ -391,7 +393,7 @@ class AppRunner:
         """A task of the version we deployed failed: Marathon relaunches it with a growing delay and the deployment
         runs on, but waiting longer cannot make this version good."""
         diag = self.api.diagnostics(self.app_id, self.p['timeout'])
-        self.mm.fail('Deployment %s of app %s: a task of the new version failed: %s. Marathon keeps relaunching it '
+        raise ModuleFailure('Deployment %s of app %s: a task of the new version failed: %s. Marathon keeps relaunching it '
                      '(the deployment is left running); fix the app and run again, or roll back.' % (
                          dep_id, self.app_id, describe_task_failure(failure)),
                      task_failure=failure, diagnostics=diag, **self.partial())
@@ -424,7 +426,7 @@ class AppRunner:
             self.fail_task_failure(self.result.get('deployment_id'), failure)
         if not done:
             diag = self.api.diagnostics(self.app_id, self.p['timeout'])
-            self.mm.fail('App %s: deployment finished but only %s of %s instance(s) are running%s within wait_timeout=%ss: %s' % (
+            raise ModuleFailure('App %s: deployment finished but only %s of %s instance(s) are running%s within wait_timeout=%ss: %s' % (
                 self.app_id, app.get('tasksRunning'), app.get('instances'),
                 ' and healthy (%s healthy)' % app.get('tasksHealthy') if app.get('healthChecks') else '',
                 self.p['wait_timeout'], describe_diagnostics(diag)), diagnostics=diag, **self.partial())

@@ -26,7 +26,8 @@ import copy
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback
 
-from ansible_collections.dcos.stateful.plugins.module_utils._http import MARATHON_API_HINT, MESOS_API_HINT, HttpClient
+from ansible_collections.dcos.stateful.plugins.module_utils._failure import ModuleFailure
+from ansible_collections.dcos.stateful.plugins.module_utils._http import MARATHON_API_HINT, MESOS_API_HINT, ApiError, HttpClient
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon_api import MarathonApi
 from ansible_collections.dcos.stateful.plugins.module_utils._mesos_api import MesosAgentApi, MesosMasterApi
 
@@ -110,6 +111,19 @@ class MesosModule:
         return api
 
     # -- results --------------------------------------------------------------------------------------
+    def run(self, work, action='Reading the Mesos master failed'):
+        """``exit_json(**work())``; the one place where a run fails: a ModuleFailure (with the ApiError behind it,
+        if any) or an ApiError that escaped (``action`` says what was being done) becomes fail_json."""
+        try:
+            result = work()
+        except ModuleFailure as failure:
+            if failure.error is not None:
+                self.fail_api(failure.error, failure.msg, **failure.result)
+            self.fail(failure.msg, **failure.result)
+        except ApiError as error:
+            self.fail_api(error, action)
+        self.exit(**result)
+
     def fail(self, msg, **kwargs):
         self.module.fail_json(msg=msg, **kwargs)
 
