@@ -35,8 +35,9 @@ from ansible_collections.dcos.stateful.plugins.module_utils._marathon_validate i
     group_details, render, semantic_errors, validate_app,
 )
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon_wait import (
-    DeploymentWaiter, TaskFailureWatch, describe_task_failure, wait_until,
+    DeploymentWaiter, TaskFailureWatch, describe_task_failure,
 )
+from ansible_collections.dcos.stateful.plugins.module_utils._wait import wait_until
 
 
 def import_yaml():
@@ -419,7 +420,7 @@ class AppRunner:
             now = self.clock()
             stable['since'] = stable['since'] if stable['since'] is not None else now
             return now - stable['since'] >= STABLE_SECONDS or now >= self.deadline, app
-        done, app = wait_until(ready, self.deadline, clock=self.clock)
+        done, app = wait_until(ready, lambda check: check[0], deadline=self.deadline, clock=self.clock).value
         self.describe_current(app)
         failure = watch.from_app(app) if watch is not None else None
         if failure:

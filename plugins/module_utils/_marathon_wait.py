@@ -31,6 +31,7 @@ import socket
 import time
 
 from ansible_collections.dcos.stateful.plugins.module_utils._http import ApiError, deadline_scope
+from ansible_collections.dcos.stateful.plugins.module_utils._wait import Backoff
 
 DEPLOYMENT_EVENTS = ['deployment_success', 'deployment_failed']
 STATUS_EVENT = 'status_update_event'
@@ -209,7 +210,7 @@ class DeploymentWaiter:
         failed, failure_events = set(), []
         task_failure, last_error = None, None
         via = 'events' if stream is not None else 'polling'
-        delay = 0.05
+        backoff = Backoff()
         check_now = stream is None
         next_check = self.clock() + self.idle
         try:
@@ -225,8 +226,7 @@ class DeploymentWaiter:
                 if remaining <= 0:
                     break
                 if stream is None:
-                    self.sleep(min(delay, remaining))
-                    delay = min(delay * 1.6, 1.0)
+                    self.sleep(min(backoff.next(), remaining))
                     check_now = True
                     continue
                 item = stream.next_event(min(deadline, next_check))
@@ -254,22 +254,3 @@ class DeploymentWaiter:
             if stream is not None:
                 stream.close()
         return WaitResult(pending, failed, self.clock() - start, via, last_error, failure_events, task_failure)
-
-
-def wait_until(predicate, deadline, clock=time.monotonic, sleep=time.sleep):
-    """Poll `predicate()` (returns (done, value)) with backoff until done or deadline; -> (done, value).
-    Every request the predicate makes is capped by the deadline; a deadline already past (no waiting asked)
-    still allows the one check, bounded by the request's own timeout."""
-    with deadline_scope(deadline if deadline > clock() else None):
-        return _poll(predicate, deadline, clock, sleep)
-
-
-def _poll(predicate, deadline, clock, sleep):
-    delay = 0.05
-    while True:
-        done, value = predicate()
-        remaining = deadline - clock()
-        if done or remaining <= 0:
-            return done, value
-        sleep(min(delay, remaining))
-        delay = min(delay * 1.6, 1.0)

@@ -22,10 +22,10 @@ from ansible_collections.dcos.stateful.plugins.module_utils._failure import Modu
 from ansible_collections.dcos.stateful.plugins.module_utils._http import ApiError
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon_app_spec import canonical_app_id
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon_tasks import summarise_tasks
-from ansible_collections.dcos.stateful.plugins.module_utils._marathon_wait import wait_until
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon_wipe import (
     agents_down, down_agent_warning, leftovers_in_mesos, refused_running, select_tasks,
 )
+from ansible_collections.dcos.stateful.plugins.module_utils._wait import wait_until
 
 
 class WipeRunner:
@@ -103,7 +103,8 @@ class WipeRunner:
         p = self.p
         watch = MesosRelease(self.mm.mesos_api(p['mesos_url'].strip(), p['mesos_principal'], p['mesos_secret']),
                              selected, self.result['persistence_ids'])
-        done, left = wait_until(watch.released, time.monotonic() + p['wait_timeout'] if p['wait'] else time.monotonic())
+        outcome = wait_until(watch.released, lambda check: check[0], timeout=p['wait_timeout'] if p['wait'] else 0)
+        done, left = outcome.value
         if watch.refused:
             self.finish()
             raise ModuleFailure(

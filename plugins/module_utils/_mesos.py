@@ -39,13 +39,16 @@ MESOS_COMMON_ARGS = dict(
     dcos_token=dict(type='str', no_log=True, fallback=(env_fallback, ['DCOS_TOKEN'])),
     validate_certs=dict(type='bool', default=True),
     ca_path=dict(type='path'),
-    timeout=dict(type='int', default=30),
+    timeout=dict(type='float', default=30),
 )
 
 MESOS_REQUIRED_TOGETHER = [['principal', 'secret']]
 # A token replaces basic auth; sending both would leave it to chance which Authorization header wins.
 MESOS_MUTUALLY_EXCLUSIVE = [['dcos_token', 'principal'], ['dcos_token', 'secret']]
 
+# HTTP retries of reads (documented in the doc fragment); operator calls are re-sent only by mesos_volume's own
+# `retries`, after a fresh read shows them not applied.
+READ_RETRIES = 2
 MESOS_SERVICE = 'the Mesos master'
 MESOS_AUTH_HINT = 'set principal and secret (Mesos HTTP authentication) or dcos_token (DC/OS)'
 MARATHON_AUTH_HINT = 'set marathon_token (DC/OS), or marathon_username and marathon_password'
@@ -86,7 +89,7 @@ class MesosModule:
         # Retries stay opt-in per call: reads retry 5xx/connection errors, operator POSTs never do.
         return HttpClient(url, timeout=params['timeout'], validate_certs=params['validate_certs'],
                           ca_path=params.get('ca_path'), url_username=username, url_password=password,
-                          token=token, retries=2, **kwargs)
+                          token=token, retries=READ_RETRIES, **kwargs)
 
     def marathon_api(self, url, username=None, password=None, token=None):
         """Marathon's API with the same TLS and timeout settings."""

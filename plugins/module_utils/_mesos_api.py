@@ -29,7 +29,7 @@ import json
 import socket
 
 from ansible_collections.dcos.stateful.plugins.module_utils._http import (
-    MESOS_API_HINT, ApiError, backoff_delay, describe_answer, is_html, is_retryable, parse_body,
+    MESOS_API_HINT, ApiError, describe_answer, is_html, parse_body,
 )
 from ansible_collections.dcos.stateful.plugins.module_utils._mesos_json_stream import iter_object
 
@@ -81,17 +81,8 @@ class MesosMasterApi:
         top-level members, so a large cluster's answer is never held as objects all at once."""
         query = {'slave_id': agent_id} if agent_id else None
         url = self.http.url('/master/slaves', query)
-        attempt = 0
-        while True:
-            # Opening is retried like any idempotent read; nothing has been read yet.
-            try:
-                response = self.http.open_stream('/master/slaves', query=query)
-                break
-            except ApiError as error:
-                if attempt >= self.http.retries or not is_retryable(error):
-                    raise
-                self.http.sleep(backoff_delay(attempt, self.http.backoff, self.http.max_backoff))
-                attempt += 1
+        # Opening is retried like any idempotent read (nothing has been read yet); reading is not.
+        response = self.http.open_stream('/master/slaves', query=query, retry=True)
         head = _HeadRecorder(response.read)
         arrays, keys = set(), []
         try:

@@ -10,7 +10,7 @@
 ``validate(params)`` lists input errors before anything is sent. ``VolumeRunner(mesos).run()`` reads the agent
 from ``/master/slaves`` (through ``MesosModule.master``), plans with the pure ``_mesos_volume_plan``, refuses to
 release what Marathon may still own (``_mesos_ownership``, asking Marathon through ``MarathonApi``), sends one
-operator call at a time and waits (``_mesos_waiter``) until the master (and with ``confirm_on_agent`` the agent)
+operator call at a time and waits (``_wait``) until the master (and with ``confirm_on_agent`` the agent)
 shows it applied. It returns the result or raises ``ModuleFailure``; ``MesosModule.run`` reports either.
 """
 
@@ -48,7 +48,7 @@ from ansible_collections.dcos.stateful.plugins.module_utils._mesos_volume_plan i
     undo_surplus,
     view,
 )
-from ansible_collections.dcos.stateful.plugins.module_utils._mesos_waiter import wait_until
+from ansible_collections.dcos.stateful.plugins.module_utils._wait import wait_until
 
 # A create answered 409 because another client used the free reserved disk first: re-read and re-plan
 # (reserve the shortfall again) at most this many times.

@@ -162,8 +162,9 @@ options:
     default: 30
   retries:
     description:
-      - How many times an operation that did not show within O(wait_timeout) is sent again, each time after a
-        fresh read of C(/master/slaves) shows it not applied.
+      - HTTP retries of the operator calls - how many times an operation that did not show within O(wait_timeout)
+        is sent again, each time after a fresh read of C(/master/slaves) shows it not applied (an operator call is
+        not idempotent, so it is never retried blindly as reads are).
       - A create that Mesos refuses (409) because another client used the free reserved disk first is re-planned
         on a fresh read (reserving the shortfall again) up to 5 times, independently of this option.
     type: int
