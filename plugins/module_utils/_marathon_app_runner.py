@@ -131,7 +131,7 @@ class AppRunner:
             errors = app_id_errors(app_id)
             if errors:
                 raise ModuleFailure('Object is not valid: /id: %s' % '; '.join(errors),
-                             details=[{'path': '/id', 'errors': errors}])
+                                    details=[{'path': '/id', 'errors': errors}])
         return canonical_app_id(app_id), desired
 
     def validate(self, app, partial=False):
@@ -142,14 +142,14 @@ class AppRunner:
             msg = ('%s: %s' % (msg.split(':', 1)[0], render(details))) if details else None
         if msg:
             raise ModuleFailure('App definition is not valid (checked before sending anything to Marathon). ' + msg,
-                         details=details)
+                                details=details)
 
     def validate_merged(self, merged):
         pairs = semantic_errors(merged)
         if pairs:
             details = group_details(pairs)
             raise ModuleFailure('App definition is not valid (checked before sending anything to Marathon). '
-                         'Object is not valid: %s' % render(details), details=details)
+                                'Object is not valid: %s' % render(details), details=details)
 
     # ------------------------------------------------------------ run
 
@@ -212,12 +212,12 @@ class AppRunner:
                 if violations:
                     dropped = dropped_persistent_volumes(desired, current)
                     raise ModuleFailure('App %s has local persistent volumes; Marathon rejects this change: %s%s Nothing was '
-                                 'sent.' % (self.app_id, render(violations), '' if dropped else ' ' + RESIDENT_HINT),
-                                 details=violations, changed_keys=changed_keys)
+                                        'sent.' % (self.app_id, render(violations), '' if dropped else ' ' + RESIDENT_HINT),
+                                        details=violations, changed_keys=changed_keys)
                 role_change = role_change_violation(desired, current)
                 if role_change and not p['force']:
                     raise ModuleFailure('App %s: %s. Set force=true to accept that.' % (self.app_id, role_change['errors'][0]),
-                                 details=[role_change], changed_keys=changed_keys)
+                                        details=[role_change], changed_keys=changed_keys)
                 predicted = predict_app(desired, current)
                 self.validate_merged(predicted)
                 body = body_for_put(desired)
@@ -240,9 +240,9 @@ class AppRunner:
         restored, missing = restore_masked(desired, current)
         if missing:
             raise ModuleFailure('App %s: %s hold%s the mask %s that this collection prints instead of secret values, and '
-                         'Marathon has no value there to keep. Give the real value. Nothing was sent.' % (
-                             self.app_id, ', '.join(missing), 's' if len(missing) == 1 else '', MASK),
-                         fields=missing)
+                                'Marathon has no value there to keep. Give the real value. Nothing was sent.' % (
+                                    self.app_id, ', '.join(missing), 's' if len(missing) == 1 else '', MASK),
+                                fields=missing)
         self.hide(secret_values(restored))
         return restored
 
@@ -357,9 +357,9 @@ class AppRunner:
             res = self.waiter.wait(locks, self.deadline)
             if not res.ok and res.pending:
                 raise ModuleFailure('App %s is locked by running deployment(s) %s that did not finish within wait_timeout=%ss. '
-                             'Wait longer, or set force=true to cancel them.' % (
-                                 self.app_id, ', '.join(res.pending), p['wait_timeout']),
-                             status=409, locked_by=res.pending, diagnostics=self.api.diagnostics(self.app_id, self.p['timeout']), **self.partial())
+                                    'Wait longer, or set force=true to cancel them.' % (
+                                        self.app_id, ', '.join(res.pending), p['wait_timeout']),
+                                    status=409, locked_by=res.pending, diagnostics=self.api.diagnostics(self.app_id, self.p['timeout']), **self.partial())
             return False
         self.wrote = True
         dep_id = deployment_id_of(resp)
@@ -378,7 +378,7 @@ class AppRunner:
             if res.failed:
                 diag = self.api.diagnostics(self.app_id, self.p['timeout'])
                 raise ModuleFailure('Deployment %s of app %s failed: %s' % (dep_id, self.app_id, describe_diagnostics(diag)),
-                             diagnostics=diag, **self.partial())
+                                    diagnostics=diag, **self.partial())
             if res.pending:
                 diag = self.api.diagnostics(self.app_id, self.p['timeout'])
                 raise ModuleFailure('Deployment %s of app %s did not finish within wait_timeout=%ss: %s' % (
@@ -395,9 +395,9 @@ class AppRunner:
         runs on, but waiting longer cannot make this version good."""
         diag = self.api.diagnostics(self.app_id, self.p['timeout'])
         raise ModuleFailure('Deployment %s of app %s: a task of the new version failed: %s. Marathon keeps relaunching it '
-                     '(the deployment is left running); fix the app and run again, or roll back.' % (
-                         dep_id, self.app_id, describe_task_failure(failure)),
-                     task_failure=failure, diagnostics=diag, **self.partial())
+                            '(the deployment is left running); fix the app and run again, or roll back.' % (
+                                dep_id, self.app_id, describe_task_failure(failure)),
+                            task_failure=failure, diagnostics=diag, **self.partial())
 
     def wait_tasks(self, watch=None):
         """After the deployment: every wanted instance running, and healthy when health checks exist, for

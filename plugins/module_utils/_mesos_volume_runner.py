@@ -255,8 +255,8 @@ class VolumeRunner:
         if not isinstance(info, dict) or not isinstance(info.get('frameworkId'), str) or not isinstance(
                 apps, dict) or not isinstance(apps.get('apps'), list):
             raise ModuleFailure('marathon_url %s did not answer as Marathon (GET /v2/info without frameworkId, or '
-                             'GET /v2/apps without apps); is it the Marathon API? Nothing was sent.'
-                             % params['marathon_url'])
+                                'GET /v2/apps without apps); is it the Marathon API? Nothing was sent.'
+                                % params['marathon_url'])
 
         def load_pods():
             try:

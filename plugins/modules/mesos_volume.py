@@ -433,6 +433,7 @@ ARGUMENT_SPEC = dict(
     agent_url=dict(type='str'),
 )
 
+
 def main():
     mesos = MesosModule(
         ARGUMENT_SPEC,
