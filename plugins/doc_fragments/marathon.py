@@ -48,7 +48,7 @@ options:
   timeout:
     description:
       - Timeout in seconds for each HTTP request as a whole (connecting, the headers and the body), not for
-        waiting on deployments. While waiting, a request also ends when O(wait_timeout) is up.
+        waiting on deployments. While a module waits (its C(wait_timeout)), a request also ends when that time is up.
     type: float
     default: 30
   retries:

@@ -8,7 +8,9 @@
 """Shared HTTP transport for every module of the collection (Marathon and Mesos).
 
 Zero third-party dependencies: built on ``ansible.module_utils.urls`` (``Request``, as ``open_url`` is),
-with one SSL context per client.
+with one SSL context per client. Why no library (requests, urllib3's Retry): a module runs on a managed node that
+may have neither; what they would add here (deadlines over a whole wait, same-origin credentials on redirects,
+answer-shape checks) is written on top of them in any case.
 
 API
 ---
