@@ -48,8 +48,7 @@ options:
   timeout:
     description:
       - Timeout in seconds for each HTTP request as a whole (connecting, the headers and the body), not for
-        waiting on deployments. In modules that wait, a request also ends when the wait's own time limit
-        (C(wait_timeout)) is up.
+        waiting on deployments. While a module waits (its C(wait_timeout)), a request also ends when that time is up.
     type: float
     default: 30
   retries:

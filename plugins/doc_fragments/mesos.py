@@ -50,7 +50,10 @@ options:
     description:
       - Timeout in seconds of each HTTP request as a whole (connecting, the headers and the body). While
         waiting for a result, a request also ends when the wait's time is up.
-    type: int
+      - Reads of the master and the agents are retried (HTTP retries) twice after a connection error, a timeout or
+        an HTTP 500/502/503/504, with jittered exponential backoff; operator calls are never retried blindly
+        (see the O(dcos.stateful.mesos_volume#module:retries) option of M(dcos.stateful.mesos_volume)).
+    type: float
     default: 30
 '''
 

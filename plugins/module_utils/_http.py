@@ -8,7 +8,9 @@
 """Shared HTTP transport for every module of the collection (Marathon and Mesos).
 
 Zero third-party dependencies: built on ``ansible.module_utils.urls`` (``Request``, as ``open_url`` is),
-with one SSL context per client.
+with one SSL context per client. Why no library (requests, urllib3's Retry): a module runs on a managed node that
+may have neither; what they would add here (deadlines over a whole wait, same-origin credentials on redirects,
+answer-shape checks) is written on top of them in any case.
 
 API
 ---
@@ -620,11 +622,19 @@ class HttpClient:
             payload = data.encode('utf-8') if not isinstance(data, bytes) else data
             if content_type:
                 headers['Content-Type'] = content_type
+        return self._retrying(
+            method, retry, deadline,
+            lambda: self._attempt(method, url, payload, headers, self.end_of(timeout, deadline), expect, shape))
+
+    def _retrying(self, method, retry, deadline, attempt_once):
+        """The one retry policy: ``attempt_once()`` again after a retryable failure (connection error, timeout,
+        500/502/503/504), at most ``retries`` times, for idempotent methods that opt in with ``retry``, with
+        full-jitter backoff, never past ``deadline`` or the enclosing scopes."""
         attempts = 1 + (self.retries if retry and method in IDEMPOTENT_METHODS else 0)
         attempt = 0
         while True:
             try:
-                return self._attempt(method, url, payload, headers, self.end_of(timeout, deadline), expect, shape)
+                return attempt_once()
             except ApiError as e:
                 attempt += 1
                 e.attempts = attempt
@@ -641,9 +651,14 @@ class HttpClient:
         return self.request('GET', path, query=query, retry=retry, timeout=timeout, deadline=deadline,
                             shape=shape).body
 
-    def open_stream(self, path, query=None, timeout=None, headers=None, deadline=None, limit=None):
-        """Open a GET for incremental reading. Opening is bounded like a request; reading ends at ``deadline``
-        (and the scopes) when given, else ``timeout`` after opening."""
+    def open_stream(self, path, query=None, timeout=None, headers=None, deadline=None, limit=None, retry=False):
+        """Open a GET for incremental reading. Opening is bounded like a request, and with ``retry`` retried like
+        one (nothing has been read yet); reading ends at ``deadline`` (and the scopes) when given, else ``timeout``
+        after opening."""
+        return self._retrying('GET', retry, deadline,
+                              lambda: self._open_stream(path, query, timeout, headers, deadline, limit))
+
+    def _open_stream(self, path, query, timeout, headers, deadline, limit):
         url = self.url(path, query)
         all_headers = dict(self.headers)
         all_headers.update(headers or {})

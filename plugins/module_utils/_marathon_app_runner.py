@@ -19,8 +19,9 @@ import traceback
 
 from ansible.module_utils.basic import missing_required_lib
 
+from ansible_collections.dcos.stateful.plugins.module_utils._failure import ModuleFailure
 from ansible_collections.dcos.stateful.plugins.module_utils._http import ApiError
-from ansible_collections.dcos.stateful.plugins.module_utils._marathon import (
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon_api import (
     deployment_id_of, describe_diagnostics, locking_deployments,
 )
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon_app_spec import (
@@ -34,8 +35,9 @@ from ansible_collections.dcos.stateful.plugins.module_utils._marathon_validate i
     group_details, render, semantic_errors, validate_app,
 )
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon_wait import (
-    DeploymentWaiter, TaskFailureWatch, describe_task_failure, wait_until,
+    DeploymentWaiter, TaskFailureWatch, describe_task_failure,
 )
+from ansible_collections.dcos.stateful.plugins.module_utils._wait import wait_until
 
 
 def import_yaml():
@@ -59,7 +61,8 @@ class AppRunner:
         self.p = mm.params
         self.clock = clock
         self.deadline = None
-        self.waiter = DeploymentWaiter(mm.client)
+        self.api = mm.api
+        self.waiter = DeploymentWaiter(mm.api)
         self.result = {'changed': False, 'deployment_id': None}
         self.wrote = False  # a write was accepted: a later failure (wait, final GET) still reports changed
 
@@ -73,29 +76,29 @@ class AppRunner:
         if definition is None:
             return None
         if not isinstance(definition, dict):
-            self.mm.fail('The app definition must be a dict (JSON object), got %s' % type(definition).__name__)
+            raise ModuleFailure('The app definition must be a dict (JSON object), got %s' % type(definition).__name__)
         return copy.deepcopy(definition)
 
     def read_src(self, path):
         if not os.path.isfile(path):
-            self.mm.fail("src '%s' does not exist or is not a file" % path)
+            raise ModuleFailure("src '%s' does not exist or is not a file" % path)
         try:
             with open(path, 'rb') as f:
                 text = f.read().decode('utf-8')
         except (IOError, OSError, UnicodeDecodeError) as e:
-            self.mm.fail("Cannot read src '%s': %s" % (path, e))
+            raise ModuleFailure("Cannot read src '%s': %s" % (path, e))
         try:
             return json.loads(text)
         except ValueError as json_error:
             if path.endswith('.json'):
-                self.mm.fail("src '%s' is not valid JSON: %s" % (path, json_error))
+                raise ModuleFailure("src '%s' is not valid JSON: %s" % (path, json_error))
         yaml, import_error = import_yaml()
         if yaml is None:
-            self.mm.fail(missing_required_lib('PyYAML (for YAML files in src)'), exception=import_error)
+            raise ModuleFailure(missing_required_lib('PyYAML (for YAML files in src)'), exception=import_error)
         try:
             return yaml.safe_load(text)
         except yaml.YAMLError as e:
-            self.mm.fail("src '%s' is neither valid JSON nor valid YAML: %s" % (path, e))
+            raise ModuleFailure("src '%s' is neither valid JSON nor valid YAML: %s" % (path, e))
 
     def resolve(self):
         """(app_id, desired definition or None) after validation; fails before any request."""
@@ -111,24 +114,24 @@ class AppRunner:
             if app_id is None:
                 app_id = def_id
             elif def_id is not None and isinstance(def_id, str) and canonical_app_id(def_id) != canonical_app_id(app_id):
-                self.mm.fail("id '%s' and the definition's id '%s' differ; give one or make them equal" % (app_id, def_id))
+                raise ModuleFailure("id '%s' and the definition's id '%s' differ; give one or make them equal" % (app_id, def_id))
             if isinstance(app_id, str):
                 desired['id'] = canonical_app_id(app_id)
             if p['instances'] is not None:
                 desired['instances'] = p['instances']
         if not app_id or not isinstance(app_id, str):
-            self.mm.fail('The app id is missing: set id, or id in the definition')
+            raise ModuleFailure('The app id is missing: set id, or id in the definition')
         if p['instances'] is not None and p['instances'] < 0:
-            self.mm.fail('instances must be 0 or more, got %s' % p['instances'])
+            raise ModuleFailure('instances must be 0 or more, got %s' % p['instances'])
         if p['wait_timeout'] <= 0:
-            self.mm.fail('wait_timeout must be greater than 0, got %s' % p['wait_timeout'])
+            raise ModuleFailure('wait_timeout must be greater than 0, got %s' % p['wait_timeout'])
         if desired is not None:
             self.validate(desired, partial=True)
         else:
             errors = app_id_errors(app_id)
             if errors:
-                self.mm.fail('Object is not valid: /id: %s' % '; '.join(errors),
-                             details=[{'path': '/id', 'errors': errors}])
+                raise ModuleFailure('Object is not valid: /id: %s' % '; '.join(errors),
+                                    details=[{'path': '/id', 'errors': errors}])
         return canonical_app_id(app_id), desired
 
     def validate(self, app, partial=False):
@@ -138,19 +141,20 @@ class AppRunner:
             details = [d for d in details if not (d['path'] == '/' and any('must either contain' in e for e in d['errors']))]
             msg = ('%s: %s' % (msg.split(':', 1)[0], render(details))) if details else None
         if msg:
-            self.mm.fail('App definition is not valid (checked before sending anything to Marathon). ' + msg,
-                         details=details)
+            raise ModuleFailure('App definition is not valid (checked before sending anything to Marathon). ' + msg,
+                                details=details)
 
     def validate_merged(self, merged):
         pairs = semantic_errors(merged)
         if pairs:
             details = group_details(pairs)
-            self.mm.fail('App definition is not valid (checked before sending anything to Marathon). '
-                         'Object is not valid: %s' % render(details), details=details)
+            raise ModuleFailure('App definition is not valid (checked before sending anything to Marathon). '
+                                'Object is not valid: %s' % render(details), details=details)
 
     # ------------------------------------------------------------ run
 
     def run(self):
+        """The result of the run; raises ModuleFailure (the wrapper's ``run()`` turns it into fail_json)."""
         app_id, desired = self.resolve()
         self.app_id = app_id
         self.deadline = self.clock() + self.p['wait_timeout']
@@ -163,8 +167,8 @@ class AppRunner:
             else:
                 self.restarted(desired)
         except ApiError as e:
-            self.mm.fail_api(e, 'Marathon request failed for app %s' % app_id, **self.partial())
-        self.finish()
+            raise ModuleFailure('Marathon request failed for app %s' % app_id, error=e, **self.partial())
+        return self.finish()
 
     def partial(self):
         out = dict((k, v) for k, v in self.result.items() if k != 'changed')
@@ -174,7 +178,7 @@ class AppRunner:
 
     def finish(self):
         self.result['duration'] = round(time.monotonic() - self.mm.started, 3)
-        self.mm.exit(**self.result)
+        return self.result
 
     def describe_current(self, current):
         self.result['app'] = mask_secrets(current) if current is not None else None
@@ -185,12 +189,12 @@ class AppRunner:
     def present(self, desired):
         p = self.p
         for _round in range(MAX_LOCK_ROUNDS):
-            current = self.mm.get_app(self.app_id)
+            current = self.api.get_app(self.app_id)
             if desired is not None:
                 desired = self.unmask(desired, current)
             if current is None:
                 if desired is None:
-                    self.mm.fail('App %s does not exist; give definition or src to create it' % self.app_id)
+                    raise ModuleFailure('App %s does not exist; give definition or src to create it' % self.app_id)
                 self.validate(desired)
                 body = body_for_put(desired)
                 changed_keys = sorted(k for k in body if k != 'id')
@@ -207,13 +211,13 @@ class AppRunner:
                 violations = resident_update_violations(desired, current)
                 if violations:
                     dropped = dropped_persistent_volumes(desired, current)
-                    self.mm.fail('App %s has local persistent volumes; Marathon rejects this change: %s%s Nothing was '
-                                 'sent.' % (self.app_id, render(violations), '' if dropped else ' ' + RESIDENT_HINT),
-                                 details=violations, changed_keys=changed_keys)
+                    raise ModuleFailure('App %s has local persistent volumes; Marathon rejects this change: %s%s Nothing was '
+                                        'sent.' % (self.app_id, render(violations), '' if dropped else ' ' + RESIDENT_HINT),
+                                        details=violations, changed_keys=changed_keys)
                 role_change = role_change_violation(desired, current)
                 if role_change and not p['force']:
-                    self.mm.fail('App %s: %s. Set force=true to accept that.' % (self.app_id, role_change['errors'][0]),
-                                 details=[role_change], changed_keys=changed_keys)
+                    raise ModuleFailure('App %s: %s. Set force=true to accept that.' % (self.app_id, role_change['errors'][0]),
+                                        details=[role_change], changed_keys=changed_keys)
                 predicted = predict_app(desired, current)
                 self.validate_merged(predicted)
                 body = body_for_put(desired)
@@ -227,18 +231,18 @@ class AppRunner:
             self.result['tasks'] = summarise_tasks((current or {}).get('tasks'))
             if self.mm.check_mode:
                 return
-            if self.write(lambda body=body: self.mm.put_app(self.app_id, body, force=p['force'])):
+            if self.write(lambda body=body: self.api.put_app(self.app_id, body, force=p['force'])):
                 return
-        self.mm.fail('App %s stayed locked by other deployments; gave up after %d attempts' % (self.app_id, MAX_LOCK_ROUNDS))
+        raise ModuleFailure('App %s stayed locked by other deployments; gave up after %d attempts' % (self.app_id, MAX_LOCK_ROUNDS))
 
     def unmask(self, desired, current):
         """Masked values fed back keep Marathon's value; fail (nothing sent) where Marathon has none."""
         restored, missing = restore_masked(desired, current)
         if missing:
-            self.mm.fail('App %s: %s hold%s the mask %s that this collection prints instead of secret values, and '
-                         'Marathon has no value there to keep. Give the real value. Nothing was sent.' % (
-                             self.app_id, ', '.join(missing), 's' if len(missing) == 1 else '', MASK),
-                         fields=missing)
+            raise ModuleFailure('App %s: %s hold%s the mask %s that this collection prints instead of secret values, and '
+                                'Marathon has no value there to keep. Give the real value. Nothing was sent.' % (
+                                    self.app_id, ', '.join(missing), 's' if len(missing) == 1 else '', MASK),
+                                fields=missing)
         self.hide(secret_values(restored))
         return restored
 
@@ -250,7 +254,7 @@ class AppRunner:
 
     def absent(self):
         for _round in range(MAX_LOCK_ROUNDS):
-            current = self.mm.get_app(self.app_id)
+            current = self.api.get_app(self.app_id)
             if current is None:
                 self.result['app'] = None
                 self.result['tasks'] = []
@@ -267,10 +271,10 @@ class AppRunner:
                 self.result['app'] = None  # as predicted: the app is gone (documented: null after removal)
                 return
             force = self.delete_force(current)
-            if self.write(lambda force=force: self.mm.delete_app(self.app_id, force=force), final_get=False):
+            if self.write(lambda force=force: self.api.delete_app(self.app_id, force=force), final_get=False):
                 self.result['app'] = None
                 return
-        self.mm.fail('App %s stayed locked by other deployments; gave up after %d attempts' % (self.app_id, MAX_LOCK_ROUNDS))
+        raise ModuleFailure('App %s stayed locked by other deployments; gave up after %d attempts' % (self.app_id, MAX_LOCK_ROUNDS))
 
     def delete_force(self, current):
         """force for the DELETE: true when the only deployments in the way are the app's own.
@@ -283,7 +287,7 @@ class AppRunner:
         if self.p['force'] or not current.get('deployments'):
             return self.p['force']
         locking = set(d.get('id') for d in current['deployments'] if isinstance(d, dict))
-        running = [d for d in self.mm.deployments() if isinstance(d, dict) and d.get('id') in locking]
+        running = [d for d in self.api.deployments() if isinstance(d, dict) and d.get('id') in locking]
         own = [d for d in running if all(isinstance(a, str) and canonical_app_id(a) == self.app_id
                                          for a in d.get('affectedApps') or [self.app_id])]
         if len(own) < len(running):
@@ -310,7 +314,7 @@ class AppRunner:
         if external_volumes(current):
             consequences.append('the app gives up its external volumes (the provider keeps them, but nothing uses them any more)')
         self.describe_current(current)
-        self.mm.fail(
+        raise ModuleFailure(
             'App %s has %s. Deleting it: %s. Nothing was changed. Set remove_volumes=true to delete the app anyway, '
             'or set instances=0 to stop it and keep the data.' % (self.app_id, ' and '.join(parts), '; '.join(consequences)),
             **dict(self.partial(), changed=False))
@@ -322,17 +326,17 @@ class AppRunner:
             self.present(desired)
             if self.result['changed'] and self.result.get('changed_keys') != ['instances']:
                 return  # a config change already replaced every task
-        current = self.mm.get_app(self.app_id)
+        current = self.api.get_app(self.app_id)
         if current is None:
-            self.mm.fail('App %s does not exist; cannot restart it' % self.app_id)
+            raise ModuleFailure('App %s does not exist; cannot restart it' % self.app_id)
         self.result['changed'] = True
         self.describe_current(current)
         if self.mm.check_mode:
             return
         for _round in range(MAX_LOCK_ROUNDS):
-            if self.write(lambda: self.mm.restart_app(self.app_id, force=self.p['force'])):
+            if self.write(lambda: self.api.restart_app(self.app_id, force=self.p['force'])):
                 return
-        self.mm.fail('App %s stayed locked by other deployments; gave up after %d attempts' % (self.app_id, MAX_LOCK_ROUNDS))
+        raise ModuleFailure('App %s stayed locked by other deployments; gave up after %d attempts' % (self.app_id, MAX_LOCK_ROUNDS))
 
     # ------------------------------------------------------------ write + wait
 
@@ -352,10 +356,10 @@ class AppRunner:
                 raise
             res = self.waiter.wait(locks, self.deadline)
             if not res.ok and res.pending:
-                self.mm.fail('App %s is locked by running deployment(s) %s that did not finish within wait_timeout=%ss. '
-                             'Wait longer, or set force=true to cancel them.' % (
-                                 self.app_id, ', '.join(res.pending), p['wait_timeout']),
-                             status=409, locked_by=res.pending, diagnostics=self.mm.diagnostics(self.app_id), **self.partial())
+                raise ModuleFailure('App %s is locked by running deployment(s) %s that did not finish within wait_timeout=%ss. '
+                                    'Wait longer, or set force=true to cancel them.' % (
+                                        self.app_id, ', '.join(res.pending), p['wait_timeout']),
+                                    status=409, locked_by=res.pending, diagnostics=self.api.diagnostics(self.app_id, self.p['timeout']), **self.partial())
             return False
         self.wrote = True
         dep_id = deployment_id_of(resp)
@@ -365,19 +369,19 @@ class AppRunner:
                 stream.close()
             return True
         version = resp.body.get('version') if isinstance(resp.body, dict) else None
-        watch = TaskFailureWatch(self.app_id, version, lambda: self.mm.get_app(self.app_id)) if final_get else None
+        watch = TaskFailureWatch(self.app_id, version, lambda: self.api.get_app(self.app_id)) if final_get else None
         if dep_id:
             res = self.waiter.wait([dep_id], self.deadline, stream, watch)
             self.result['wait'] = {'via': res.via, 'seconds': round(res.elapsed, 3)}
             if res.task_failure:
                 self.fail_task_failure(dep_id, res.task_failure)
             if res.failed:
-                diag = self.mm.diagnostics(self.app_id)
-                self.mm.fail('Deployment %s of app %s failed: %s' % (dep_id, self.app_id, describe_diagnostics(diag)),
-                             diagnostics=diag, **self.partial())
+                diag = self.api.diagnostics(self.app_id, self.p['timeout'])
+                raise ModuleFailure('Deployment %s of app %s failed: %s' % (dep_id, self.app_id, describe_diagnostics(diag)),
+                                    diagnostics=diag, **self.partial())
             if res.pending:
-                diag = self.mm.diagnostics(self.app_id)
-                self.mm.fail('Deployment %s of app %s did not finish within wait_timeout=%ss: %s' % (
+                diag = self.api.diagnostics(self.app_id, self.p['timeout'])
+                raise ModuleFailure('Deployment %s of app %s did not finish within wait_timeout=%ss: %s' % (
                     dep_id, self.app_id, p['wait_timeout'], describe_diagnostics(diag)),
                     diagnostics=diag, **self.partial())
         elif stream is not None:
@@ -389,11 +393,11 @@ class AppRunner:
     def fail_task_failure(self, dep_id, failure):
         """A task of the version we deployed failed: Marathon relaunches it with a growing delay and the deployment
         runs on, but waiting longer cannot make this version good."""
-        diag = self.mm.diagnostics(self.app_id)
-        self.mm.fail('Deployment %s of app %s: a task of the new version failed: %s. Marathon keeps relaunching it '
-                     '(the deployment is left running); fix the app and run again, or roll back.' % (
-                         dep_id, self.app_id, describe_task_failure(failure)),
-                     task_failure=failure, diagnostics=diag, **self.partial())
+        diag = self.api.diagnostics(self.app_id, self.p['timeout'])
+        raise ModuleFailure('Deployment %s of app %s: a task of the new version failed: %s. Marathon keeps relaunching it '
+                            '(the deployment is left running); fix the app and run again, or roll back.' % (
+                                dep_id, self.app_id, describe_task_failure(failure)),
+                            task_failure=failure, diagnostics=diag, **self.partial())
 
     def wait_tasks(self, watch=None):
         """After the deployment: every wanted instance running, and healthy when health checks exist, for
@@ -401,7 +405,7 @@ class AppRunner:
         stable = {'since': None}
 
         def ready():
-            app = self.mm.get_app(self.app_id)
+            app = self.api.get_app(self.app_id)
             if app is None:
                 return True, None
             if watch is not None and watch.from_app(app):
@@ -416,14 +420,14 @@ class AppRunner:
             now = self.clock()
             stable['since'] = stable['since'] if stable['since'] is not None else now
             return now - stable['since'] >= STABLE_SECONDS or now >= self.deadline, app
-        done, app = wait_until(ready, self.deadline, clock=self.clock)
+        done, app = wait_until(ready, lambda check: check[0], deadline=self.deadline, clock=self.clock).value
         self.describe_current(app)
         failure = watch.from_app(app) if watch is not None else None
         if failure:
             self.fail_task_failure(self.result.get('deployment_id'), failure)
         if not done:
-            diag = self.mm.diagnostics(self.app_id)
-            self.mm.fail('App %s: deployment finished but only %s of %s instance(s) are running%s within wait_timeout=%ss: %s' % (
+            diag = self.api.diagnostics(self.app_id, self.p['timeout'])
+            raise ModuleFailure('App %s: deployment finished but only %s of %s instance(s) are running%s within wait_timeout=%ss: %s' % (
                 self.app_id, app.get('tasksRunning'), app.get('instances'),
                 ' and healthy (%s healthy)' % app.get('tasksHealthy') if app.get('healthChecks') else '',
                 self.p['wait_timeout'], describe_diagnostics(diag)), diagnostics=diag, **self.partial())

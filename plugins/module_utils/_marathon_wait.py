@@ -31,6 +31,7 @@ import socket
 import time
 
 from ansible_collections.dcos.stateful.plugins.module_utils._http import ApiError, deadline_scope
+from ansible_collections.dcos.stateful.plugins.module_utils._wait import Backoff
 
 DEPLOYMENT_EVENTS = ['deployment_success', 'deployment_failed']
 STATUS_EVENT = 'status_update_event'
@@ -153,24 +154,24 @@ class TaskFailureWatch:
 
 
 class DeploymentWaiter:
-    def __init__(self, client, clock=time.monotonic, sleep=time.sleep, idle=5.0, use_events=True):
-        self.client = client
+    def __init__(self, api, clock=time.monotonic, sleep=time.sleep, idle=5.0, use_events=True):
+        """``api``: a MarathonApi (the event stream and the deployments list)."""
+        self.api = api
         self.clock = clock
         self.sleep = sleep
         self.idle = idle
         self.use_events = use_events
 
     def subscribe(self, timeout=None, deadline=None):
-        """Open /v2/events filtered to deployment outcomes and task status; None when unavailable (then we
+        """Open Marathon's event stream filtered to deployment outcomes and task status; None when unavailable (then we
         poll). ``deadline`` bounds how long the stream is read (default: ``timeout`` from now)."""
         if not self.use_events:
             return None
         if deadline is None and timeout is not None:
             deadline = self.clock() + max(0.5, timeout)
         try:
-            resp = self.client.open_stream('/v2/events', query={'event_type': DEPLOYMENT_EVENTS + [STATUS_EVENT]},
-                                           timeout=min(self.idle, self.client.timeout), deadline=deadline,
-                                           headers={'Accept': 'text/event-stream'})
+            resp = self.api.open_events(DEPLOYMENT_EVENTS + [STATUS_EVENT], timeout=min(self.idle, self.api.http.timeout),
+                                        deadline=deadline)
         except ApiError:
             return None
         if 'text/event-stream' not in (resp.headers.get('content-type') or ''):
@@ -179,7 +180,7 @@ class DeploymentWaiter:
         return EventStream(resp, clock=self.clock)
 
     def running_ids(self):
-        deployments = self.client.get_json('/v2/deployments', retry=False, shape=list)
+        deployments = self.api.deployments(retry=False)
         return set(d.get('id') for d in deployments or [] if isinstance(d, dict))
 
     def wait(self, deployment_ids, deadline, stream=None, watch=None):
@@ -209,7 +210,7 @@ class DeploymentWaiter:
         failed, failure_events = set(), []
         task_failure, last_error = None, None
         via = 'events' if stream is not None else 'polling'
-        delay = 0.05
+        backoff = Backoff()
         check_now = stream is None
         next_check = self.clock() + self.idle
         try:
@@ -225,8 +226,7 @@ class DeploymentWaiter:
                 if remaining <= 0:
                     break
                 if stream is None:
-                    self.sleep(min(delay, remaining))
-                    delay = min(delay * 1.6, 1.0)
+                    self.sleep(min(backoff.next(), remaining))
                     check_now = True
                     continue
                 item = stream.next_event(min(deadline, next_check))
@@ -254,22 +254,3 @@ class DeploymentWaiter:
             if stream is not None:
                 stream.close()
         return WaitResult(pending, failed, self.clock() - start, via, last_error, failure_events, task_failure)
-
-
-def wait_until(predicate, deadline, clock=time.monotonic, sleep=time.sleep):
-    """Poll `predicate()` (returns (done, value)) with backoff until done or deadline; -> (done, value).
-    Every request the predicate makes is capped by the deadline; a deadline already past (no waiting asked)
-    still allows the one check, bounded by the request's own timeout."""
-    with deadline_scope(deadline if deadline > clock() else None):
-        return _poll(predicate, deadline, clock, sleep)
-
-
-def _poll(predicate, deadline, clock, sleep):
-    delay = 0.05
-    while True:
-        done, value = predicate()
-        remaining = deadline - clock()
-        if done or remaining <= 0:
-            return done, value
-        sleep(min(delay, remaining))
-        delay = min(delay * 1.6, 1.0)

@@ -28,6 +28,7 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon_app_spec import safe_app_id
 from ansible_collections.dcos.stateful.plugins.module_utils._mesos_resources import (
     MARATHON_FRAMEWORK_LABEL,
     MARATHON_TASK_LABEL,
@@ -115,11 +116,6 @@ def reservation_id_of_task(task_id):
     """The id Marathon puts in ``marathon_task_id`` for the instance running ``task_id``."""
     match = _RESERVATION_ID.match(task_id or '')
     return match.group(1) if match else task_id
-
-
-def safe_app_id(app_id):
-    """``/db/pg`` -> ``db_pg`` (Marathon's ``PathId.safePath``)."""
-    return (app_id or '').strip('/').replace('/', '_')
 
 
 def safe_id_of_persistence(pid):

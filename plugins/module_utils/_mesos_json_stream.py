@@ -13,6 +13,9 @@ Python objects. ``iter_object(read, array_key)`` yields ``(key, value)`` for the
 so only one element (one agent) is ever held as objects. Each value is decoded by the standard ``json``
 scanner (``raw_decode``), so what is accepted is exactly JSON. One value larger than ``max_value``
 characters (an endless string from a broken server) is refused instead of growing memory without end.
+
+Why no library: the streaming parsers (ijson and the like) are not part of Python or Ansible, and a module must
+run on a managed node with neither; the splitting here is small, and the decoding is the standard ``json``.
 """
 
 from __future__ import absolute_import, division, print_function

@@ -34,14 +34,6 @@ from ansible_collections.dcos.stateful.plugins.module_utils._mesos_resources imp
     summarize,
 )
 
-# Operator endpoint and form field per action (Mesos master, unversioned API).
-ENDPOINTS = {
-    'reserve': ('/master/reserve', 'resources'),
-    'unreserve': ('/master/unreserve', 'resources'),
-    'create': ('/master/create-volumes', 'volumes'),
-    'destroy': ('/master/destroy-volumes', 'volumes'),
-}
-
 
 class PlanError(Exception):
     """The request cannot be met without destroying or changing what exists; ``field`` names the option."""

@@ -30,7 +30,7 @@ from ansible_collections.dcos.stateful.plugins.module_utils._rexray_catalogue im
 from ansible_collections.dcos.stateful.plugins.module_utils._secrets import (
     MASK, mask_url_passwords, secret_values, worth_hiding,
 )
-from ansible_collections.dcos.stateful.plugins.module_utils._secrets import is_secret_key as is_secret_name
+from ansible_collections.dcos.stateful.plugins.module_utils._secrets import is_secret_key
 
 
 class RexrayConfigError(Exception):
@@ -253,7 +253,7 @@ def build_document(fmt, settings, extra_config=None, unchecked_keys=None):
 
 
 def _shown(key, value):
-    return MASK if is_secret_key(key) else repr(value)
+    return MASK if is_secret_setting(key) else repr(value)
 
 
 # Top-level sections first in the order REX-Ray documents them, then the rest by name.
@@ -273,13 +273,14 @@ def _sorted(document):
     return dict((k, deep(document[k])) for k in sorted(document, key=rank))
 
 
-def is_secret_key(key):
-    """A dotted key whose last part names a credential (ebs.secretKey, aws.accessKey, ...)."""
-    return is_secret_name(str(key).rsplit('.', 1)[-1])
+def is_secret_setting(key):
+    """A dotted key whose last part names a credential (ebs.secretKey, aws.accessKey, ...): the one detector,
+    ``_secrets.is_secret_key``, asked about the last part only (``secret.region`` is not a credential)."""
+    return is_secret_key(str(key).rsplit('.', 1)[-1])
 
 
 def has_secrets(document):
-    return any(is_secret_key(k) and v not in (None, '') for k, v in flatten(document))
+    return any(is_secret_setting(k) and v not in (None, '') for k, v in flatten(document))
 
 
 def mask_document(document):
@@ -291,7 +292,7 @@ def mask_document(document):
             for key, value in node.items():
                 if isinstance(value, (dict, list)):
                     walk(value)
-                elif is_secret_key(key) and value not in (None, ''):
+                elif is_secret_setting(key) and value not in (None, ''):
                     node[key] = MASK
                 else:
                     node[key] = mask_url_passwords(value)
@@ -310,7 +311,7 @@ def document_secrets(document):
     """The credential values of a document (to register as no_log), URL passwords included."""
     out = set()
     for key, value in flatten(document) if isinstance(document, dict) else []:
-        if is_secret_key(key):
+        if is_secret_setting(key):
             out.update(str(v) for v in (value if isinstance(value, list) else [value]) if worth_hiding(v))
         else:
             out.update(secret_values(value))

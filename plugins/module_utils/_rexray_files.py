@@ -73,12 +73,46 @@ def read_text(path):
         raise
 
 
+def write_atomically(module, dest, content, new):
+    """Write ``content`` to a private temporary file and move it over ``dest`` with ``module.atomic_move``, which
+    keeps the owner and SELinux context of ``dest`` and honours ``unsafe_writes``.
+
+    The temporary file is created 0600 in the same directory. atomic_move gives a file it *creates* the umask
+    default (often 0644) until the mode is set afterwards, which would expose credentials for a moment; so a new
+    ``dest`` is first created empty with 0600, and atomic_move copies that mode to what replaces it.
+    """
+    directory = os.path.dirname(dest)
+    fd, tmp = tempfile.mkstemp(prefix='.%s.' % os.path.basename(dest), dir=directory)
+    placeholder = False
+    try:
+        with os.fdopen(fd, 'wb') as handle:
+            handle.write(to_bytes(content, errors='surrogate_or_strict'))
+            handle.flush()
+            os.fsync(handle.fileno())
+        if new:
+            try:
+                os.close(os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+                placeholder = True
+            except FileExistsError:
+                pass  # it appeared meanwhile: atomic_move keeps its attributes
+        module.atomic_move(tmp, dest, unsafe_writes=module.params.get('unsafe_writes', False))
+        placeholder = False
+    except Exception as exc:  # pylint: disable=broad-except
+        # atomic_move raises a plain Exception ("Could not replace ...") when neither rename nor copy worked
+        module.fail_json(msg='cannot write %s: %s' % (dest, to_native(exc)))
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        if placeholder and os.path.exists(dest) and os.path.getsize(dest) == 0:
+            os.unlink(dest)
+
+
 def ensure_file(module, dest, content, default_mode, backup=False):
     """Make ``dest`` hold ``content``; returns a result dict with changed, diff text and backup_file.
 
     Content goes through a temporary file in the same directory (created 0600, so a
-    credential is never readable by others, not even for a moment) and an atomic
-    rename. File attributes from ``add_file_common_args`` are applied afterwards;
+    credential is never readable by others, not even for a moment) and ``module.atomic_move``
+    (``write_atomically``). File attributes from ``add_file_common_args`` are applied afterwards;
     ``default_mode`` is used when the user gave no ``mode``.
     """
     dest = os.path.abspath(dest)
@@ -99,25 +133,7 @@ def ensure_file(module, dest, content, default_mode, backup=False):
     if result['changed'] and not module.check_mode:
         if backup and before is not None:
             result['backup_file'] = module.backup_local(dest)
-        fd, tmp = tempfile.mkstemp(prefix='.%s.' % os.path.basename(dest), dir=directory)
-        try:
-            with os.fdopen(fd, 'wb') as handle:
-                handle.write(to_bytes(content, errors='surrogate_or_strict'))
-                handle.flush()
-                os.fsync(handle.fileno())
-                if before is not None:
-                    # keep the current owner, as a plain edit would
-                    stat = os.stat(dest)
-                    try:
-                        os.fchown(handle.fileno(), stat.st_uid, stat.st_gid)
-                    except OSError:
-                        pass  # not privileged: the file becomes ours, like any rewrite
-            # os.replace rather than module.atomic_move: atomic_move gives a new file the
-            # umask default (often 0644) before we can set 0600, exposing credentials.
-            os.replace(tmp, dest)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+        write_atomically(module, dest, content, new=before is None)
 
     file_args = module.load_file_common_arguments(module.params, path=dest)
     if file_args.get('mode') is None:

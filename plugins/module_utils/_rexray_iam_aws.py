@@ -16,7 +16,7 @@ __metaclass__ = type
 import json
 import traceback
 
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 try:
     import boto3
@@ -61,6 +61,9 @@ class IamClient:
         # botocore's standard mode: bounded, jittered retries of throttling and transient errors only.
         config = botocore.config.Config(retries={'mode': 'standard', 'max_attempts': 5})
         try:
+            # botocore splits the URL only when it signs the first request: a bad port ("Port out of range")
+            # would surface then as a traceback, so it is checked here
+            _port = urlsplit(endpoint_url or '').port  # noqa: F841
             self.client = session.client('iam', endpoint_url=endpoint_url, config=config)
         except ValueError as exc:  # "Invalid endpoint: leader.mesos" (no scheme)
             raise IamError('aws_endpoint_url: %s' % exc)
@@ -73,9 +76,6 @@ class IamClient:
             raise IamError('IAM %s failed: %s: %s' % (action, error.get('Code'), error.get('Message')), error.get('Code'))
         except botocore.exceptions.BotoCoreError as exc:
             raise IamError('IAM %s failed: %s' % (action, exc))
-        except ValueError as exc:
-            # botocore checks the endpoint's port only when it signs the first request ("Port out of range")
-            raise IamError('IAM %s failed: aws_endpoint_url is not a usable URL (%s)' % (action, exc))
         except botocore.parsers.ResponseParserError as exc:
             # not a BotoCoreError: an endpoint that answers something other than IAM's XML (an HTML page...)
             raise IamError('IAM %s failed: the endpoint did not answer like IAM (%s)' % (action, exc))

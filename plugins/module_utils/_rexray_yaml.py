@@ -10,6 +10,10 @@ same bytes on every host (idempotence), so we write YAML ourselves. Strings that
 a YAML 1.1 reader (go-yaml v2 in REX-Ray, PyYAML in the DC/OS installer) could
 take for anything else are written double-quoted, in JSON syntax, which is valid
 YAML.
+
+Why no library: this runs on the managed node (rexray_config, dcos_genconf, the diff of _rexray_files), where
+PyYAML may be missing; on the controller the collection uses PyYAML (the ``rexray_document`` filter returns data,
+which Ansible's ``to_nice_yaml`` renders with PyYAML), and reading YAML uses PyYAML wherever it is installed.
 """
 
 from __future__ import absolute_import, division, print_function

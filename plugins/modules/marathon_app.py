@@ -315,7 +315,7 @@ def main():
         supports_check_mode=True,
         scanned=['definition'],
     )
-    AppRunner(mm).run()
+    mm.run(AppRunner(mm).run)
 
 
 if __name__ == '__main__':

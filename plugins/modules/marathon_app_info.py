@@ -111,7 +111,7 @@ def main():
     p = mm.params
     try:
         if p['id']:
-            app = mm.get_app(p['id'])
+            app = mm.api.get_app(p['id'])
             apps = [app] if app else []
         else:
             query = {'embed': ['apps.tasks', 'apps.counts', 'apps.deployments', 'apps.lastTaskFailure']}
@@ -119,7 +119,7 @@ def main():
                 query['id'] = p['id_contains']
             if p['label']:
                 query['label'] = p['label']
-            apps = mm.list_apps(query)
+            apps = mm.api.list_apps(query)
     except ApiError as e:
         mm.fail_api(e, 'Cannot read apps from Marathon')
     if not isinstance(apps, list) or not all(isinstance(a, dict) for a in apps):

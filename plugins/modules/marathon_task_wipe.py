@@ -183,17 +183,8 @@ duration:
   sample: 0.031
 '''
 
-import time
-
-from ansible_collections.dcos.stateful.plugins.module_utils._http import ApiError
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon import MarathonModule
-from ansible_collections.dcos.stateful.plugins.module_utils._marathon_app_spec import canonical_app_id
-from ansible_collections.dcos.stateful.plugins.module_utils._mesos import read_slaves
-from ansible_collections.dcos.stateful.plugins.module_utils._marathon_tasks import summarise_tasks
-from ansible_collections.dcos.stateful.plugins.module_utils._marathon_wait import wait_until
-from ansible_collections.dcos.stateful.plugins.module_utils._marathon_wipe import (
-    agents_down, down_agent_warning, leftovers_in_mesos, refused_running, select_tasks,
-)
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon_wipe_runner import WipeRunner
 
 
 def main():
@@ -215,89 +206,7 @@ def main():
         mutually_exclusive=[['dcos_token', 'mesos_principal'], ['dcos_token', 'mesos_secret']],
         supports_check_mode=True,
     )
-    p = mm.params
-    app_id = canonical_app_id(p['app_id'])
-    if not (p['task_ids'] or p['host'] or p['suspended']):
-        mm.fail('Choose what to wipe: task_ids, host, or suspended=true (selectors combine)')
-    if p['wait_timeout'] <= 0:
-        mm.fail('wait_timeout must be greater than 0, got %s' % p['wait_timeout'])
-    if p['mesos_url'] and not p['mesos_url'].startswith(('http://', 'https://')):
-        mm.fail("mesos_url must be an http:// or https:// URL, got '%s'" % p['mesos_url'])
-    result = {'changed': False, 'wiped': [], 'task_ids': [], 'persistence_ids': []}
-    try:
-        tasks = summarise_tasks(mm.app_tasks(app_id))
-    except ApiError as e:
-        mm.fail_api(e, 'Cannot read the tasks of app %s' % app_id)
-    selected, unknown = select_tasks(tasks, p['task_ids'], p['host'], p['suspended'])
-    if unknown:
-        mm.fail('Task ids not found in app %s: %s. Nothing was wiped.' % (app_id, ', '.join(unknown)), **result)
-    running = refused_running(selected, p['wipe_running'])
-    if running:
-        # host alone selects every instance there, running ones included: most often only the suspended were meant
-        hint = ' To wipe only the suspended instances on that host, add suspended=true.' \
-            if p['host'] and not p['suspended'] and not p['task_ids'] else ''
-        mm.fail('Refusing to wipe running instance(s) of %s: %s. Wiping destroys their volumes; scale the app down first '
-                '(the instances become suspended) or set wipe_running=true.%s' % (
-                    app_id, ', '.join('%s on %s (%s)' % (t['id'], t['host'], t['status']) for t in running), hint),
-                **result)
-    result['wiped'] = selected
-    result['task_ids'] = [t['id'] for t in selected]
-    result['persistence_ids'] = [v['persistence_id'] for t in selected for v in t['local_volumes']]
-    if not selected:
-        result['duration'] = round(time.monotonic() - mm.started, 3)
-        mm.exit(**result)
-    result['changed'] = True
-    if mm.check_mode:
-        result['duration'] = round(time.monotonic() - mm.started, 3)
-        mm.exit(**result)
-    try:
-        mm.delete_tasks(result['task_ids'], wipe=True)
-    except ApiError as e:
-        # A 5xx or a dropped connection leaves open whether Marathon applied it: say so, claim nothing.
-        maybe = ' (it may still have been applied; check with dcos.stateful.marathon_app_info)' if e.status is None or e.status >= 500 else ''
-        mm.fail_api(e, 'Wiping tasks of %s failed%s' % (app_id, maybe), changed=False, selected=result['wiped'],
-                    wiped=[], task_ids=[], persistence_ids=[])
-    if p['mesos_url']:
-        mesos = mm.mesos_client(p['mesos_url'].strip(), p['mesos_principal'], p['mesos_secret'])
-        instance_ids = [t['instance_id'] for t in selected]
-        deadline = time.monotonic() + p['wait_timeout']
-        last_error = []
-        refused = []
-        down = []
-
-        def released():
-            try:
-                slaves = read_slaves(mesos)
-                left = leftovers_in_mesos(slaves, result['persistence_ids'], instance_ids)
-            except ApiError as e:
-                if e.reason == 'not_api' or (e.status is not None and 400 <= e.status < 500):
-                    refused.append(e)  # wrong mesos_url or credentials: waiting cannot help
-                    return True, None
-                last_error[:] = [e.describe()]
-                return False, None
-            down[:] = agents_down(slaves, [t['agent_id'] for t in selected] + [x['agent_id'] for x in left])
-            # A down agent makes no offers, so Marathon cannot release what it holds: waiting cannot help.
-            return not [x for x in left if x['agent_id'] not in down], left
-
-        done, left = wait_until(released, deadline if p['wait'] else time.monotonic())
-        if refused:
-            result['duration'] = round(time.monotonic() - mm.started, 3)
-            mm.fail_api(refused[0], 'Tasks of %s were wiped, but reading Mesos to see their volumes released failed '
-                        '(is mesos_url the leading Mesos master, and may mesos_principal or dcos_token read it?)' % app_id, **result)
-        result['mesos_leftovers'] = left or []
-        result['agents_down'] = list(down)
-        if down:
-            mm.module.warn(down_agent_warning(app_id, down, result['mesos_leftovers']))
-        if p['wait'] and not done:
-            result['duration'] = round(time.monotonic() - mm.started, 3)
-            pending = [x for x in left or [] if x['agent_id'] not in down]
-            why = 'still held: %s' % ', '.join('%s %s on %s' % (x['resource'], x['persistence_id'] or x['reservation_id'], x['host'])
-                                               for x in pending) if pending else (last_error[0] if last_error else 'unknown')
-            mm.fail('Tasks of %s were wiped, but Mesos did not release their volumes/reservations within wait_timeout=%ss (%s). '
-                    'Marathon releases them when the agent offers them again; a down agent keeps them.' % (
-                        app_id, p['wait_timeout'], why), **result)
-    result['duration'] = round(time.monotonic() - mm.started, 3)
-    mm.exit(**result)
+    mm.run(WipeRunner(mm).run)
 
 
 if __name__ == '__main__':

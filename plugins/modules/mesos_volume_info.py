@@ -431,9 +431,9 @@ from functools import partial
 
 from ansible.module_utils.basic import env_fallback
 
+from ansible_collections.dcos.stateful.plugins.module_utils._failure import ModuleFailure
 from ansible_collections.dcos.stateful.plugins.module_utils._http import ApiError
-from ansible_collections.dcos.stateful.plugins.module_utils._marathon import read_apps, read_pods_status
-from ansible_collections.dcos.stateful.plugins.module_utils._mesos import MesosClient
+from ansible_collections.dcos.stateful.plugins.module_utils._mesos import MesosModule
 from ansible_collections.dcos.stateful.plugins.module_utils._mesos_audit import ShapeError, audit_members
 
 ARGUMENT_SPEC = dict(
@@ -451,46 +451,57 @@ ARGUMENT_SPEC = dict(
 )
 
 
-def read_pods(client, marathon):
-    """``/v2/pods/::status``; Marathon before 1.4 has no pods (404)."""
+def read_pods(marathon):
+    """Marathon's pod statuses; Marathon before 1.4 has no pods (404)."""
     try:
-        return read_pods_status(marathon)
+        return marathon.pods_status()
     except ApiError as error:
         if error.status == 404:
             return []
-        client.fail_api(error, 'Reading Marathon pods failed')
+        raise ModuleFailure('Reading Marathon pods failed', error=error)
 
 
-def main():
-    client = MesosClient(ARGUMENT_SPEC, supports_check_mode=True,
-                         required_together=[['marathon_username', 'marathon_password']],
-                         mutually_exclusive=[['marathon_username', 'marathon_token']])
-    params = client.params
+def read_marathon_apps(mesos):
+    """(MarathonApi or None, ``{"apps": [...]}`` or None): the apps to join with, when marathon_url is given."""
+    params = mesos.params
+    if not params.get('marathon_url'):
+        return None, None
+    marathon = mesos.marathon_api(params['marathon_url'], params.get('marathon_username'),
+                                  params.get('marathon_password'), params.get('marathon_token'))
+    try:
+        return marathon, {'apps': marathon.list_apps({'embed': 'apps.tasks'})}
+    except ApiError as error:
+        raise ModuleFailure('Reading Marathon apps failed', error=error)
+
+
+def audit_volumes(mesos):
+    """The module's result: /master/slaves audited (and joined with Marathon's apps and pods when asked)."""
+    params = mesos.params
     agent_ids = params.get('agent_ids') or []
-    apps = None
-    marathon = None
-    if params.get('marathon_url'):
-        marathon = client.other_client(params['marathon_url'], params.get('marathon_username'),
-                                       params.get('marathon_password'), params.get('marathon_token'))
-        try:
-            apps = {'apps': read_apps(marathon, {'embed': 'apps.tasks'})}
-        except ApiError as error:
-            client.fail_api(error, 'Reading Marathon apps failed')
+    marathon, apps = read_marathon_apps(mesos)
     try:
         # Streamed, one agent at a time; one agent named: let the master narrow the answer.
-        members = client.stream_slaves(agent_ids[0] if len(agent_ids) == 1 else None)
-        load_pods = partial(read_pods, client, marathon) if marathon is not None and params['check_pods'] else None
+        members = mesos.master.stream_slaves(agent_ids[0] if len(agent_ids) == 1 else None)
+        load_pods = partial(read_pods, marathon) if marathon is not None and params['check_pods'] else None
         result = audit_members(members, apps, load_pods=load_pods, marathon_ids=params['marathon_volume_ids'],
                                framework_id=params.get('marathon_framework_id'),
                                agent_ids=agent_ids, hostnames=params.get('agent_hostnames'),
                                roles=params.get('roles'), include_resources=params['include_resources'])
     except ApiError as error:
-        client.fail_api(error, 'Reading /master/slaves failed')
+        raise ModuleFailure('Reading /master/slaves failed', error=error)
     except ShapeError as error:
-        client.module.fail_json(msg='Not the answer of Mesos or Marathon: %s (are mesos_url and marathon_url the '
-                                    'Mesos master and the Marathon API?)' % error)
-    result['requests'] = {'mesos': client.http.calls, 'marathon': marathon.calls if marathon else 0}
-    client.module.exit_json(changed=False, **result)
+        raise ModuleFailure('Not the answer of Mesos or Marathon: %s (are mesos_url and marathon_url the '
+                            'Mesos master and the Marathon API?)' % error)
+    result['requests'] = {'mesos': mesos.master.calls, 'marathon': marathon.calls if marathon else 0}
+    result['changed'] = False
+    return result
+
+
+def main():
+    mesos = MesosModule(ARGUMENT_SPEC, supports_check_mode=True,
+                        required_together=[['marathon_username', 'marathon_password']],
+                        mutually_exclusive=[['marathon_username', 'marathon_token']])
+    mesos.run(partial(audit_volumes, mesos))
 
 
 if __name__ == '__main__':

@@ -15,6 +15,7 @@ import pytest
 from ansible_collections.dcos.stateful.plugins.module_utils._http import (
     MARATHON_API_HINT, ApiError, HttpClient, deadline_scope,
 )
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon_api import MarathonApi
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon_wait import DeploymentWaiter
 from ansible_collections.dcos.stateful.tests.unit.plugins.modules.hostile_http import (
     HostileServer, drip, endless, hang, redirect, reply, sse,
@@ -38,6 +39,10 @@ def marathon_client(url, **kw):
     kw.setdefault('sleep', lambda s: None)
     kw.setdefault('retries', 0)
     return HttpClient(url, service='Marathon', api_hint=MARATHON_API_HINT, auth_hint='set dcos_token', **kw)
+
+
+def marathon_api(url, **kw):
+    return MarathonApi(marathon_client(url, **kw))
 
 
 def timed(call):
@@ -69,7 +74,7 @@ def test_a_hung_request_is_cut_at_the_deadline_of_the_wait(servers):
 
 def test_a_hung_deployments_list_ends_the_wait_at_wait_timeout(servers):
     srv = servers({'/v2/deployments': hang()}, fallback=reply(404, {'message': 'no events here'}))
-    waiter = DeploymentWaiter(marathon_client(srv.url, timeout=30), idle=0.5)
+    waiter = DeploymentWaiter(marathon_api(srv.url, timeout=30), idle=0.5)
     start = time.monotonic()
     res = waiter.wait(['d1'], start + 1.5, waiter.subscribe(deadline=start + 1.5))
     assert res.pending == ['d1'] and time.monotonic() - start < 2.5
@@ -79,7 +84,7 @@ def test_a_hung_deployments_list_ends_the_wait_at_wait_timeout(servers):
 def test_an_event_stream_of_heartbeats_only_does_not_hold_the_wait(servers):
     # the deployment finished before we listened; the stream then only sends keep-alives
     srv = servers({'/v2/events': sse(heartbeat=0.1), '/v2/deployments': reply(200, [])})
-    waiter = DeploymentWaiter(marathon_client(srv.url, timeout=5), idle=0.5)
+    waiter = DeploymentWaiter(marathon_api(srv.url, timeout=5), idle=0.5)
     start = time.monotonic()
     res = waiter.wait(['d1'], start + 6, waiter.subscribe(deadline=start + 6))
     assert res.ok and res.via == 'events'
@@ -89,7 +94,7 @@ def test_an_event_stream_of_heartbeats_only_does_not_hold_the_wait(servers):
 def test_an_endless_event_line_ends_at_the_deadline_in_bounded_memory(servers):
     srv = servers({'/v2/events': endless(prefix=b'data: ', content_type='text/event-stream'),
                    '/v2/deployments': reply(200, [{'id': 'd1'}])})
-    waiter = DeploymentWaiter(marathon_client(srv.url, timeout=5), idle=5)
+    waiter = DeploymentWaiter(marathon_api(srv.url, timeout=5), idle=5)
     start = time.monotonic()
     res = waiter.wait(['d1'], start + 1.5, waiter.subscribe(deadline=start + 1.5))
     assert res.pending == ['d1'] and time.monotonic() - start < 2.5

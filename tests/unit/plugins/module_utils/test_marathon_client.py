@@ -9,7 +9,7 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.dcos.stateful.plugins.module_utils._http import ApiError, Response
-from ansible_collections.dcos.stateful.plugins.module_utils._marathon import (
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon_api import (
     app_path, deployment_id_of, describe_diagnostics, is_marathon_not_found, locking_deployments, render_details,
     unhealthy_tasks,
 )

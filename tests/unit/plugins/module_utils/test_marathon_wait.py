@@ -14,6 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from ansible_collections.dcos.stateful.plugins.module_utils._http import HttpClient
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon_api import MarathonApi
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon_wait import DeploymentWaiter
 
 
@@ -70,7 +71,7 @@ def world():
     httpd.daemon_threads = True
     httpd.block_on_close = False
     threading.Thread(target=httpd.serve_forever, kwargs={'poll_interval': 0.02}, daemon=True).start()
-    w.client = HttpClient('http://127.0.0.1:%d' % httpd.server_address[1], timeout=5, retries=0)
+    w.client = MarathonApi(HttpClient('http://127.0.0.1:%d' % httpd.server_address[1], timeout=5, retries=0))
     yield w
     httpd.shutdown()
     httpd.server_close()

@@ -27,7 +27,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.dcos.stateful.plugins.module_utils import _http, _mesos
+from ansible_collections.dcos.stateful.plugins.module_utils import _http
 from ansible_collections.dcos.stateful.plugins.modules import (
     dcos_genconf,
     marathon_app,
@@ -106,7 +106,6 @@ def server():
 def no_backoff_sleep(monkeypatch):
     # Retries still run; only the waits between them are skipped so that a run of examples stays short.
     monkeypatch.setattr(_http, 'backoff_delay', lambda *args, **kwargs: 0)
-    monkeypatch.setattr(_mesos, 'backoff_delay', lambda *args, **kwargs: 0)
     for name in ('MARATHON_URL', 'MESOS_URL', 'DCOS_TOKEN'):
         monkeypatch.delenv(name, raising=False)
 

@@ -86,4 +86,4 @@ def test_an_endpoint_port_botocore_refuses_fails_cleanly(capsys):
     result = run(capsys, policy_name='rexray', aws_access_key='testing', aws_secret_key='testing',
                  aws_region='us-east-1', aws_endpoint_url='http://127.0.0.1:99999')
     assert result['failed'] is True
-    assert 'aws_endpoint_url is not a usable URL' in result['msg'] and 'Port out of range' in result['msg']
+    assert result['msg'].startswith('aws_endpoint_url') and 'Port out of range' in result['msg']

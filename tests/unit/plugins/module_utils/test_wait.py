@@ -9,7 +9,7 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.dcos.stateful.plugins.module_utils._mesos_waiter import wait_until
+from ansible_collections.dcos.stateful.plugins.module_utils._wait import wait_until
 
 
 class FakeClock:
