@@ -97,13 +97,15 @@ def test_options_only_on_implicit_create(cluster, marathon):
 
 
 def test_mesos_tasks_carry_docker_volume_marathon_tasks_do_not(cluster, marathon, mesos):
-    deploy(marathon, "POST", "/v2/apps", hello_app(size=2, options={"dvdi/driver": "rexray",
-                                                                    "dvdi/volumetype": " gp2 "}))
+    # values are trimmed (Marathon refuses a rexray volumetype with blanks, so another option shows it)
+    deploy(marathon, "POST", "/v2/apps", hello_app(size=2, options={"dvdi/driver": "rexray", "dvdi/volumetype": "gp2",
+                                                                    "dvdi/encrypted": " false "}))
     task = running_task(marathon, "/hello")
     expected = {"type": "MESOS", "volumes": [{
         "mode": "RW", "container_path": "data", "source": {"type": "DOCKER_VOLUME", "docker_volume": {
             "driver": "rexray", "name": "hellovol",
-            "driver_options": {"parameter": [{"key": "volumetype", "value": "gp2"}, {"key": "size", "value": "2"}]}}}}]}
+            "driver_options": {"parameter": [{"key": "volumetype", "value": "gp2"}, {"key": "encrypted", "value": "false"},
+                                             {"key": "size", "value": "2"}]}}}}]}
     [mesos_task] = mesos.get("/master/tasks").json()["tasks"]
     assert mesos_task["container"] == expected
     [fw] = mesos.get("/master/state").json()["frameworks"]
