@@ -3,8 +3,6 @@ AppValidation, DVDIProvider (volume, app and root-group rules) and the AppDefini
 external-volumes.md §1)."""
 from __future__ import annotations
 
-import copy
-
 import pytest
 
 from test_marathon_support import Client, start_cluster

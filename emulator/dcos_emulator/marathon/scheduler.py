@@ -174,15 +174,9 @@ class SchedulerMixin(MatchingMixin, ProbesMixin):
                 for inst in self._victims(rec, running_goal, len(running_goal) - target):
                     self._decommission(inst)
             return
-        # Restart (TaskReplaceActor, simplified): with over-capacity start new instances up to
-        # floor(instances * (1 + maximumOverCapacity)) and kill old ones while ceil(instances *
-        # minimumHealthCapacity) stay ready; without it kill first, at least one at a time.
-        us = d["upgradeStrategy"]
-        if us["maximumOverCapacity"] == 0:
-            self._restart_in_place(rec, outdated, running_goal, target, replace=True)
-            return
-        max_capacity = math.floor(target * (1 + us["maximumOverCapacity"]))
-        min_healthy = math.ceil(target * us["minimumHealthCapacity"])
+        # Restart (TaskReplaceActor, simplified): start new instances up to the maximum capacity and kill old
+        # ones while ceil(instances * minimumHealthCapacity) stay ready.
+        min_healthy, max_capacity = self._restart_capacity(rec, running_goal)
         while len(current) < target and len(current) + len(outdated) < max_capacity:
             current.append(self._new_instance(rec, now))
         if len(current) > target:
@@ -197,13 +191,29 @@ class SchedulerMixin(MatchingMixin, ProbesMixin):
                 if self._is_ready(rec, inst):
                     healthy_old -= 1
 
+    def _restart_capacity(self, rec, running_goal: list) -> tuple[int, int]:
+        """TaskReplaceActor.computeRestartStrategy (1.4-1.10): minimum healthy and maximum capacity. When neither
+        an old instance could be killed nor a new one started (minimum healthy == maximum capacity, e.g. one
+        instance with {0.5, 0}, or {1, 0}), a non-resident app may run one instance over capacity: the new task
+        starts before the old one is killed. For a 1-instance DVDI app with the default {0.5, 0} both tasks want
+        the same volume (the restart trap); with minimumHealthCapacity 0 the old task is killed first."""
+        us = rec.definition["upgradeStrategy"]
+        target = rec.definition["instances"]
+        min_healthy = math.ceil(target * us["minimumHealthCapacity"])
+        max_capacity = math.floor(target * (1 + us["maximumOverCapacity"]))
+        healthy = sum(1 for i in running_goal if self._is_ready(rec, i))
+        if min_healthy == max_capacity <= healthy:
+            max_capacity += 1   # "Allow temporary over-capacity of one instance to allow restarting"
+        return min_healthy, max_capacity
+
     @staticmethod
     def _new_budget(insts: list) -> int:
         return max(0, MAX_WAITING_NEW_INSTANCES - sum(1 for i in insts if i.task is None))
 
-    def _restart_in_place(self, rec, outdated, running_goal, target, replace=False) -> None:
-        """maximumOverCapacity 0 (always for resident apps): kill old tasks first, keeping
-        ceil(minimumHealthCapacity * instances) healthy; at least one at a time (TaskReplaceActor)."""
+    def _restart_in_place(self, rec, outdated, running_goal, target) -> None:
+        """Resident apps (maximumOverCapacity 0): kill old tasks first, keeping ceil(minimumHealthCapacity *
+        instances) healthy; at least one at a time (TaskReplaceActor: a resident app kills one below the minimum
+        rather than run over capacity). The killed task is relaunched on its reservation with the new config."""
         if not outdated:
             return
         min_healthy = math.ceil(target * rec.definition["upgradeStrategy"]["minimumHealthCapacity"])
@@ -216,11 +226,7 @@ class SchedulerMixin(MatchingMixin, ProbesMixin):
             if budget <= 0:
                 break
             budget -= 1
-            if replace:
-                self._decommission(inst)
-                self._new_instance(rec, time.time())
-            else:
-                self._kill(inst)   # goal stays Running: relaunched on its reservation with the new config
+            self._kill(inst)   # goal stays Running: relaunched on its reservation with the new config
 
     def _decommission(self, inst: Instance) -> None:
         inst.goal = DECOMMISSIONED
