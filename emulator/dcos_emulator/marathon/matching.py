@@ -52,11 +52,13 @@ class MatchingMixin:
                 pending = True
                 continue
             if inst.task is not None and inst.task.state == "TASK_UNREACHABLE":
-                # the agent is back (its reservation is offered): the old process is gone, relaunch
-                if inst.agent_id not in by_agent:
-                    pending = True
-                    continue
-                inst.task.state = "TASK_LOST"
+                # resident: wait until the agent is back (its reservation is offered; the old process is gone);
+                # non-resident: replaced on any agent (unreachableStrategy inactiveAfterSeconds 0)
+                if inst.resident:
+                    if inst.agent_id not in by_agent:
+                        pending = True
+                        continue
+                    inst.task.state = "TASK_LOST"
             per_app.setdefault(rec.app_id, (rec, []))[1].append(inst)
         for app_id, (rec, insts) in per_app.items():
             if not self._match_app(rec, insts, offers, self.offer_stats.setdefault(app_id, _new_stats()), now):

@@ -36,10 +36,7 @@ class SchedulerMixin(MatchingMixin, ProbesMixin):
             return
         task = inst.task
         prev = task.state
-        state = status.state
-        if state == "TASK_LOST" and inst.resident and inst.goal == RUNNING:
-            # unreachableStrategy disabled: resident tasks are never replaced; shown as unreachable.
-            state = "TASK_UNREACHABLE"
+        state = _marathon_state(status.state, inst)
         task.state = state
         task.message = status.message or ""
         if state == "TASK_RUNNING" and task.started_at is None:
@@ -47,7 +44,7 @@ class SchedulerMixin(MatchingMixin, ProbesMixin):
         self.dirty = True
         app = self.repo.get(inst.app_id)
         self.events.publish("status_update_event", {
-            "slaveId": inst.agent_id, "taskId": task.task_id, "taskStatus": state, "message": task.message,
+            "slaveId": inst.agent_id, "taskId": task.task_id, "taskStatus": status.state, "message": task.message,
             "appId": inst.app_id, "host": inst.hostname, "ipAddresses": [{"ipAddress": inst.hostname, "protocol": "IPv4"}],
             "ports": list(task.ports), "version": task.version})
         self.events.publish("instance_changed_event", {
@@ -56,6 +53,13 @@ class SchedulerMixin(MatchingMixin, ProbesMixin):
             "runSpecVersion": app.version_iso if app else task.version})
         if task.terminal and prev != state:
             self._task_terminated(inst, status)
+        elif state == "TASK_UNREACHABLE" and prev != state and not inst.resident:
+            # Real Marathon: unreachableStrategy {inactiveAfterSeconds: 0, ...} (the default) makes the instance
+            # UnreachableInactive at once and a replacement is launched (matching places it on any agent); the
+            # emulator relaunches the same instance as its next incarnation.
+            inst.since = time.time()
+            self.dirty = True
+            self.wake()
 
     def _task_terminated(self, inst: Instance, status) -> None:
         now = time.time()
@@ -323,6 +327,18 @@ class _Status:
     def __init__(self, task_id, state, message="", timestamp=None):
         self.task_id, self.state, self.message = task_id, state, message
         self.timestamp = timestamp or time.time()
+
+
+def _marathon_state(mesos_state: str, inst: Instance) -> str:
+    """The task state Marathon records for a Mesos status. An unreachable task of an instance Marathon is
+    stopping or removing counts as gone (KillStreamWatcher treats unreachable instances as killed; the emulator
+    expunges at once). TASK_LOST of a resident instance (a master that is not partition-aware) is shown as
+    unreachable: with unreachableStrategy disabled it waits for its agent."""
+    if mesos_state == "TASK_UNREACHABLE" and inst.goal != RUNNING:
+        return "TASK_LOST"
+    if mesos_state == "TASK_LOST" and inst.resident and inst.goal == RUNNING:
+        return "TASK_UNREACHABLE"
+    return mesos_state
 
 
 def _step(dep) -> dict:
