@@ -68,6 +68,10 @@ class Marathon(SchedulerMixin, TasksApiMixin, QueueApiMixin):
             self.master.register_framework(self.config.framework_id, self.config.mesos_role, self.config.principal,
                                            self.on_status, hostname=self.config.hostname)
             self._reconcile_reservations()
+            # The first pass of OfferMatcherReconciler runs here, before the servers accept requests: what is
+            # orphaned at start is released, and nothing an early request adds (POST /emulator/seed) is
+            # mistaken for an orphan of the restored state by a first scheduler pass that came late.
+            self._release_orphans()
             self.started = True
             self.wake()
 

@@ -346,6 +346,14 @@ class MatchingMixin:
 
     # ------------------------------------------------------------------------------------------
     # reservation release (OfferMatcherReconciler)
+    def _release_orphans(self) -> None:
+        """Release every reservation labelled with this framework's id whose instance Marathon does not know
+        (or whose app is gone), on every active agent. Real Marathon (OfferMatcherReconciler, 1.4-1.10) does
+        this for each offer it gets; the emulator looks when something may have been orphaned (at start, after
+        an app is stopped, a wipe), since its offers are computed on demand."""
+        offers = [ofs.AgentOffer(o) for o in self.master.offers(self.config.mesos_role, self.config.framework_id)]
+        self._release_reservations(offers, {o.agent_id: o for o in offers}, [])
+
     def _release_reservations(self, offers, by_agent, releases) -> None:
         from dcos_emulator.mesos.operations import OperationError
         from dcos_emulator.mesos.types import Operation
