@@ -138,48 +138,59 @@ class SchedulerMixin(MatchingMixin, ProbesMixin):
     # ------------------------------------------------------------------------------------------
     # reconcile instances with the app definitions
     def _reconcile_app(self, rec, now: float) -> None:
-        d = rec.definition
-        target = d["instances"]
-        resident = is_resident_def(d)
         insts = [i for i in self.by_app.get(rec.app_id, {}).values() if not i.expunged]
         running_goal = [i for i in insts if i.goal == RUNNING]
         outdated = [i for i in running_goal if i.active and i.config_version < rec.last_config_change_at]
+        if is_resident_def(rec.definition):
+            self._reconcile_resident(rec, insts, running_goal, outdated, now)
+        elif outdated:
+            self._replace_outdated(rec, running_goal, outdated, now)
+        else:
+            self._scale_non_resident(rec, insts, running_goal, now)
+
+    def _reconcile_resident(self, rec, insts: list, running_goal: list, outdated: list, now: float) -> None:
+        """Scale (suspended instances first, on their reservation; scale-down keeps the reservation), then
+        restart outdated instances in place."""
+        target = rec.definition["instances"]
+        if len(running_goal) < target:
+            self._scale_resident_up(rec, insts, running_goal, now)
+        elif len(running_goal) > target:
+            for inst in self._victims(rec, running_goal, len(running_goal) - target):
+                inst.goal = STOPPED          # keep instance, reservation and volumes
+                self.dirty = True
+                if inst.active:
+                    self._kill(inst)
+                if inst in outdated:
+                    outdated.remove(inst)
+        self._restart_in_place(rec, outdated, running_goal, target)
+
+    def _scale_resident_up(self, rec, insts: list, running_goal: list, now: float) -> None:
+        """Suspended instances go back to Running first (on their reservation and agent), then new ones.
+        `running_goal` grows with them."""
+        target = rec.definition["instances"]
+        stopped = sorted((i for i in insts if i.goal == STOPPED), key=lambda i: i.since)
+        for inst in stopped[: target - len(running_goal)]:
+            inst.goal = RUNNING
+            inst.since = now
+            running_goal.append(inst)
+            self.dirty = True
+        for _ in range(min(target - len(running_goal), self._new_budget(insts))):
+            running_goal.append(self._new_instance(rec, now))
+
+    def _scale_non_resident(self, rec, insts: list, running_goal: list, now: float) -> None:
+        target = rec.definition["instances"]
+        if len(running_goal) < target:
+            for _ in range(min(target - len(running_goal), self._new_budget(insts))):
+                self._new_instance(rec, now)
+        elif len(running_goal) > target:
+            for inst in self._victims(rec, running_goal, len(running_goal) - target):
+                self._decommission(inst)
+
+    def _replace_outdated(self, rec, running_goal: list, outdated: list, now: float) -> None:
+        """Restart of a non-resident app (TaskReplaceActor, simplified): start new instances up to the maximum
+        capacity and kill old ones while ceil(instances * minimumHealthCapacity) stay ready."""
+        target = rec.definition["instances"]
         current = [i for i in running_goal if i not in outdated]
-        if resident:
-            if len(running_goal) < target:
-                # scale up: suspended instances first, on their reservation and agent
-                stopped = sorted((i for i in insts if i.goal == STOPPED), key=lambda i: i.since)
-                for inst in stopped[: target - len(running_goal)]:
-                    inst.goal = RUNNING
-                    inst.since = now
-                    running_goal.append(inst)
-                    current.append(inst)
-                    self.dirty = True
-                for _ in range(min(target - len(running_goal), self._new_budget(insts))):
-                    inst = self._new_instance(rec, now)
-                    running_goal.append(inst)
-                    current.append(inst)
-            elif len(running_goal) > target:
-                for inst in self._victims(rec, running_goal, len(running_goal) - target):
-                    inst.goal = STOPPED          # keep instance, reservation and volumes
-                    self.dirty = True
-                    if inst.active:
-                        self._kill(inst)
-                    if inst in outdated:
-                        outdated.remove(inst)
-            self._restart_in_place(rec, outdated, running_goal, target)
-            return
-        # non-resident
-        if not outdated:
-            if len(running_goal) < target:
-                for _ in range(min(target - len(running_goal), self._new_budget(insts))):
-                    self._new_instance(rec, now)
-            elif len(running_goal) > target:
-                for inst in self._victims(rec, running_goal, len(running_goal) - target):
-                    self._decommission(inst)
-            return
-        # Restart (TaskReplaceActor, simplified): start new instances up to the maximum capacity and kill old
-        # ones while ceil(instances * minimumHealthCapacity) stay ready.
         min_healthy, max_capacity = self._restart_capacity(rec, running_goal)
         while len(current) < target and len(current) + len(outdated) < max_capacity:
             current.append(self._new_instance(rec, now))
