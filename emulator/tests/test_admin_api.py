@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
@@ -10,6 +11,9 @@ import time
 
 import pytest
 from conftest import HttpClient
+
+from dcos_emulator.cluster import Cluster, ClusterConfig
+from dcos_emulator.mesos.seed import SeedSpec
 
 
 def test_503_fault_hits_the_next_n_matching_requests(mesos, marathon):
@@ -113,6 +117,68 @@ def test_seed_creates_reservations_and_volume_directories(cluster_factory):
             labels = {label["key"] for label in vol["reservation"]["labels"]["labels"]}
             assert labels == {"marathon_framework_id", "marathon_task_id"}
     assert mesos.post("/emulator/seed", json={"volumes_per_agent": 10 ** 6, "size": 10}).status == 409
+
+
+def _seeded_ids(cluster) -> set:
+    with cluster.lock:
+        return {v for values in cluster.master.labelled_reservations("marathon_task_id").values() for v in values}
+
+
+def _after_a_scheduler_pass(cluster) -> None:
+    """Wake the scheduler and return once a whole pass has run since (it holds the lock from taking the
+    wake-up to waiting again, so seeing the flag cleared under the lock means that pass is over)."""
+    cluster.wake()
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        with cluster.lock:
+            if not cluster._woken:
+                return
+        time.sleep(0.02)
+    raise AssertionError("the scheduler did not run")
+
+
+@contextlib.contextmanager
+def _started_holding_the_lock(state_dir):
+    """Start a cluster while holding its lock, so its scheduler thread has run no pass yet (what a request
+    arriving first does to it), and stop it afterwards."""
+    cluster = Cluster(str(state_dir), ClusterConfig(agents=2, marathon_port=0, mesos_port=0))
+    try:
+        with cluster.lock:
+            cluster.start()
+            yield cluster
+    finally:
+        cluster.stop()
+
+
+SEED = {"volumes_per_agent": 3, "size": 10}
+
+
+def test_seed_before_the_first_scheduler_pass_is_not_taken_for_orphans(tmp_path):
+    """The start-up race: a seed that takes the lock before Marathon's first scheduler pass must survive it.
+    Marathon's orphan check of the restored state runs inside Cluster.start(), before the servers listen."""
+    with _started_holding_the_lock(tmp_path / "state") as cluster:
+        assert cluster.seed(SeedSpec.from_json(SEED, "slave_public", "dcos_marathon"))["volumes"] == 6
+        assert len(_seeded_ids(cluster)) == 6
+    # the lock is released inside the context only at its end: check again with the scheduler running
+    with _started_holding_the_lock(tmp_path / "other") as cluster:
+        cluster.seed(SeedSpec.from_json(SEED, "slave_public", "dcos_marathon"))
+        cluster.lock.release()
+        try:
+            _after_a_scheduler_pass(cluster)
+            assert len(_seeded_ids(cluster)) == 6
+        finally:
+            cluster.lock.acquire()
+
+
+def test_orphans_found_at_start_are_released_before_it_returns(tmp_path):
+    """Real Marathon (OfferMatcherReconciler): a reservation labelled with its framework id whose instance it
+    does not know is destroyed and unreserved. At a restart that happens before the servers accept requests."""
+    state = tmp_path / "orphans"
+    with _started_holding_the_lock(state) as cluster:
+        cluster.seed(SeedSpec.from_json(SEED, "slave_public", "dcos_marathon"))
+    with _started_holding_the_lock(state) as again:   # no scheduler pass has run
+        assert not any(again.master.labelled_reservations("marathon_task_id").values())
+        assert all(not agent.checkpointed().summary().get("disk") for agent in again.master.agents.values())
 
 
 def test_agent_state_endpoint(cluster_factory):

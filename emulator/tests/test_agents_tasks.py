@@ -7,7 +7,7 @@ import threading
 import time
 
 import pytest
-from conftest import wait_for
+from conftest import HttpClient, wait_for
 
 from dcos_emulator.mesos.operations import OperationError
 from dcos_emulator.mesos.types import HostVolume, LaunchSpec, Operation
@@ -235,22 +235,46 @@ def test_offers_leave_out_used_ports_on_every_agent_and_other_roles(env):
     assert roles == {"*", ROLE}
 
 
-def test_stopped_agent_loses_tasks_keeps_reservations(env):
+def test_stopped_agent_makes_tasks_unreachable_keeps_reservations(env):
+    """Real Mesos (__removeSlave): a partition-aware framework's tasks on an agent marked unreachable get
+    TASK_UNREACHABLE from the master and move to the framework's unreachable_tasks; on re-registration the
+    master drops those records (the agent reports nothing running)."""
     cluster, agent, recorder = env
     accept(cluster, agent, Operation.reserve([cpus(1, reserved=True)]),
            Operation.launch_task(LaunchSpec("lost.1", command="sleep 300", resources=[cpus(0.1)])))
     recorder.wait("lost.1", "TASK_RUNNING")
     pgid = cluster.master.task_pid("lost.1")
     cluster.stop_agent(agent.id)
-    status = recorder.wait("lost.1", "TASK_LOST")
-    assert status.reason == "REASON_SLAVE_REMOVED"
+    status = recorder.wait("lost.1", "TASK_UNREACHABLE")
+    assert (status.reason, status.source, status.message) == (
+        "REASON_SLAVE_REMOVED", "SOURCE_MASTER", "health check timed out")
     wait_for(lambda: not _group_members(pgid), message="process gone")
+    assert "TASK_LOST" not in recorder.states("lost.1")   # the killed process reports nothing more
+    mesos = HttpClient(cluster.mesos_url)
+    [fw] = mesos.get("/master/state").json()["frameworks"]
+    assert [t["id"] for t in fw["unreachable_tasks"]] == ["lost.1"] and fw["tasks"] == []
+    assert fw["completed_tasks"] == [] and fw["unreachable_tasks"][0]["state"] == "TASK_UNREACHABLE"
+    assert [t["state"] for t in mesos.get("/master/tasks").json()["tasks"]] == ["TASK_UNREACHABLE"]
     with cluster.lock:
         assert agent.id not in {o.agent_id for o in cluster.master.offers(ROLE)}
         assert agent.checkpointed().summary()["cpus"] == 1.0
     cluster.start_agent(agent.id)
     with cluster.lock:
         assert agent.id in {o.agent_id for o in cluster.master.offers(ROLE)}
+    [fw] = mesos.get("/master/state").json()["frameworks"]
+    assert fw["unreachable_tasks"] == [] and mesos.get("/master/tasks").json()["tasks"] == []
+
+
+def test_stopped_agent_loses_tasks_of_a_framework_that_is_not_partition_aware(cluster_factory):
+    cluster = cluster_factory(agents=1, with_marathon=False)
+    recorder = Recorder()
+    with cluster.lock:
+        cluster.master.register_framework(FW, ROLE, "dcos_marathon", recorder, capabilities=[])
+    agent = next(iter(cluster.master.agents.values()))
+    accept(cluster, agent, Operation.launch_task(LaunchSpec("lost.2", command="sleep 300", resources=[cpus(0.1)])))
+    recorder.wait("lost.2", "TASK_RUNNING")
+    cluster.stop_agent(agent.id)
+    assert recorder.wait("lost.2", "TASK_LOST").reason == "REASON_SLAVE_REMOVED"
 
 
 def _raw(values):

@@ -97,13 +97,15 @@ def test_options_only_on_implicit_create(cluster, marathon):
 
 
 def test_mesos_tasks_carry_docker_volume_marathon_tasks_do_not(cluster, marathon, mesos):
-    deploy(marathon, "POST", "/v2/apps", hello_app(size=2, options={"dvdi/driver": "rexray",
-                                                                    "dvdi/volumetype": " gp2 "}))
+    # values are trimmed (Marathon refuses a rexray volumetype with blanks, so another option shows it)
+    deploy(marathon, "POST", "/v2/apps", hello_app(size=2, options={"dvdi/driver": "rexray", "dvdi/volumetype": "gp2",
+                                                                    "dvdi/encrypted": " false "}))
     task = running_task(marathon, "/hello")
     expected = {"type": "MESOS", "volumes": [{
         "mode": "RW", "container_path": "data", "source": {"type": "DOCKER_VOLUME", "docker_volume": {
             "driver": "rexray", "name": "hellovol",
-            "driver_options": {"parameter": [{"key": "volumetype", "value": "gp2"}, {"key": "size", "value": "2"}]}}}}]}
+            "driver_options": {"parameter": [{"key": "volumetype", "value": "gp2"}, {"key": "encrypted", "value": "false"},
+                                             {"key": "size", "value": "2"}]}}}}]}
     [mesos_task] = mesos.get("/master/tasks").json()["tasks"]
     assert mesos_task["container"] == expected
     [fw] = mesos.get("/master/state").json()["frameworks"]
@@ -188,3 +190,31 @@ def test_volume_store_survives_restart(cluster_factory, tmp_path):
     [vol2] = wait_lines(marathon, 2)   # the relaunched task appended to the same volume
     assert vol2["id"] == vol["id"] and vol2["state"] == "attached"
     assert os.path.exists(os.path.join(str(state), "volumes", "rexray.json"))
+
+
+def test_config_change_of_one_instance_app_with_default_strategy_starts_the_new_task_first(cluster, marathon, mesos):
+    """Real Marathon (TaskReplaceActor): 1 instance with {0.5, 0} could neither kill nor start, so it runs one
+    instance over capacity: the new task is running before the old one, still holding the volume, is killed."""
+    app = hello_app(name="trapvol")
+    app["upgradeStrategy"] = {"minimumHealthCapacity": 0.5, "maximumOverCapacity": 0}
+    deploy(marathon, "POST", "/v2/apps", app)
+    first = running_task(marathon, "/hello")
+    deploy(marathon, "PUT", "/v2/apps/hello", dict(app, env={"VERSION": "2"}))
+    second = running_task(marathon, "/hello", not_id=first["id"])
+    tasks = {t["id"]: t for t in mesos.get("/master/tasks").json()["tasks"]}
+
+    def since(task_id, states):
+        return min(s["timestamp"] for s in tasks[task_id]["statuses"] if s["state"] in states)
+    assert since(second["id"], {"TASK_RUNNING"}) < since(first["id"], {"TASK_KILLING", "TASK_KILLED"})
+
+
+def test_config_change_with_minimum_health_zero_kills_the_old_task_first(cluster, marathon, mesos):
+    deploy(marathon, "POST", "/v2/apps", hello_app(name="killfirstvol"))   # {0, 0}
+    first = running_task(marathon, "/hello")
+    deploy(marathon, "PUT", "/v2/apps/hello", dict(hello_app(name="killfirstvol"), env={"VERSION": "2"}))
+    second = running_task(marathon, "/hello", not_id=first["id"])
+    tasks = {t["id"]: t for t in mesos.get("/master/tasks").json()["tasks"]}
+
+    def since(task_id, states):
+        return min(s["timestamp"] for s in tasks[task_id]["statuses"] if s["state"] in states)
+    assert since(first["id"], {"TASK_KILLING", "TASK_KILLED"}) <= since(second["id"], {"TASK_STARTING", "TASK_RUNNING"})

@@ -279,19 +279,26 @@ def test_resident_update_rules(api):
 
 
 def test_dvdi_name_conflicts_across_apps(api):
+    """The root group's check: every app involved, at its /groups(i)/apps(j)/externalVolumes(k) path (more
+    cases in test_external_volumes_validation.py)."""
     app = fixture("external-volume-mesos-app.json")
-    app.update(id="/conf/ext-a", cmd="sleep 100")
+    app.update(id="/dvdi-conf/ext-a", cmd="sleep 100")
     assert api.call("POST", "/v2/apps", app).status == 201
-    other = dict(app, id="/conf/ext-b")
+    other = dict(app, id="/dvdi-conf/ext-b")
     ans = api.call("POST", "/v2/apps", other)
     assert ans.status == 422
-    assert ans.json["details"] == [{"path": "/", "errors": [
-        "Volume name 'marathon-si-test-vol' in /conf/ext-b conflicts with volume(s) of same name in app(s): /conf/ext-a"]}]
+    group = next(i for i, g in enumerate(api.get("/v2/groups").json["groups"]) if g["id"] == "/dvdi-conf")
+    assert ans.json["details"] == [
+        {"path": f"/groups({group})/apps(0)/externalVolumes(0)", "errors": [
+            "Volume name 'marathon-si-test-vol' in /dvdi-conf/ext-a conflicts with volume(s) of same name in app(s): "
+            "/dvdi-conf/ext-b"]},
+        {"path": f"/groups({group})/apps(1)/externalVolumes(0)", "errors": [
+            "Volume name 'marathon-si-test-vol' in /dvdi-conf/ext-b conflicts with volume(s) of same name in app(s): "
+            "/dvdi-conf/ext-a"]}]
     shared = copy.deepcopy(other)
     shared["container"]["volumes"][0]["external"]["shared"] = True
-    assert api.call("POST", "/v2/apps", shared).status == 201
-    for a in ("ext-a", "ext-b"):
-        api.call("DELETE", f"/v2/apps/conf/{a}")
+    assert api.call("POST", "/v2/apps", shared).status == 422   # shared vs non-shared still conflicts
+    api.call("DELETE", "/v2/apps/dvdi-conf/ext-a")
 
 
 def test_docker_resident_app_without_command_runs_without_a_process(api):

@@ -15,7 +15,7 @@ from .about import About
 from .api import normalize as norm
 from .api.query_params import label_selector, label_selector_error, resolve_embed
 from .api.reading import read_app, read_app_list
-from .api.validation import resident_update_violations, validate_app
+from .api.validation import dvdi_root_group_violations, resident_update_violations, validate_app
 from .apps import AppRecord, AppRepository, assign_service_ports, service_ports
 from .config import MarathonConfig
 from .deployments import Deployment
@@ -68,6 +68,10 @@ class Marathon(SchedulerMixin, TasksApiMixin, QueueApiMixin):
             self.master.register_framework(self.config.framework_id, self.config.mesos_role, self.config.principal,
                                            self.on_status, hostname=self.config.hostname)
             self._reconcile_reservations()
+            # The first pass of OfferMatcherReconciler runs here, before the servers accept requests: what is
+            # orphaned at start is released, and nothing an early request adds (POST /emulator/seed) is
+            # mistaken for an orphan of the restored state by a first scheduler pass that came late.
+            self._release_orphans()
             self.started = True
             self.wake()
 
@@ -187,30 +191,27 @@ class Marathon(SchedulerMixin, TasksApiMixin, QueueApiMixin):
             raise Invalid(violations)
         definition = norm.post_validation(app)
         if previous is not None:
-            # DVDI name conflicts are a root-group check; resident rules are deployment-plan checks
+            # resident rules are deployment-plan checks (DVDI name conflicts: the root group's, in _deploy)
             plan_violations = resident_update_violations(previous.definition, definition)
             if plan_violations:
                 raise Invalid(plan_violations)
-        self._check_dvdi_conflicts(definition)
         assign_service_ports(definition, self.repo.used_service_ports(exclude=definition["id"]),
                              self.config.local_port_min, self.config.local_port_max,
                              previous.definition if previous else None)
         return definition
 
-    def _check_dvdi_conflicts(self, definition: dict) -> None:
-        mine = [v["external"] for v in (definition.get("container") or {}).get("volumes") or [] if "external" in v]
-        out = []
-        for ext in mine:
-            if ext.get("shared") or not ext.get("name"):
-                continue
-            others = sorted(r.app_id for r in self.repo.apps.values() if r.app_id != definition["id"] and any(
-                v.get("external", {}).get("name") == ext["name"] and v["external"].get("provider") == ext.get("provider")
-                for v in (r.definition.get("container") or {}).get("volumes") or []))
-            if others:
-                out.append(("/", f"Volume name '{ext['name']}' in {definition['id']} conflicts with volume(s) of "
-                                  f"same name in app(s): {', '.join(others)}"))
-        if out:
-            raise Invalid(out)
+    def _check_root_group(self, changes: dict) -> None:
+        """The root group's validation of the target state (GroupManager.updateRoot, before any deployment
+        lock): DVDI volume names across apps."""
+        target = {a: r.definition for a, r in self.repo.apps.items()}
+        for app_id, rec in changes.items():
+            if rec is None:
+                target.pop(app_id, None)
+            else:
+                target[app_id] = rec.definition
+        violations = dvdi_root_group_violations(target.values())
+        if violations:
+            raise Invalid(violations)
 
     def _new_record(self, definition: dict, previous: AppRecord | None, now: float) -> AppRecord:
         if previous is None:
@@ -230,6 +231,7 @@ class Marathon(SchedulerMixin, TasksApiMixin, QueueApiMixin):
     def _deploy(self, changes: dict, force: bool, now: float, post_uri: str | None = None) -> Deployment:
         """changes: app id -> new AppRecord (or None to delete). Raises 409 when locked without force."""
         self._check_apps_and_groups_apart(changes)
+        self._check_root_group(changes)
         locking = self._locking(changes)
         if locking and not force:
             raise Locked([d.id for d in locking])

@@ -52,11 +52,13 @@ class MatchingMixin:
                 pending = True
                 continue
             if inst.task is not None and inst.task.state == "TASK_UNREACHABLE":
-                # the agent is back (its reservation is offered): the old process is gone, relaunch
-                if inst.agent_id not in by_agent:
-                    pending = True
-                    continue
-                inst.task.state = "TASK_LOST"
+                # resident: wait until the agent is back (its reservation is offered; the old process is gone);
+                # non-resident: replaced on any agent (unreachableStrategy inactiveAfterSeconds 0)
+                if inst.resident:
+                    if inst.agent_id not in by_agent:
+                        pending = True
+                        continue
+                    inst.task.state = "TASK_LOST"
             per_app.setdefault(rec.app_id, (rec, []))[1].append(inst)
         for app_id, (rec, insts) in per_app.items():
             if not self._match_app(rec, insts, offers, self.offer_stats.setdefault(app_id, _new_stats()), now):
@@ -152,95 +154,34 @@ class MatchingMixin:
             self._agent_domains[offer.agent_id] = _domain_names(offer.offer.domain)
 
     def _try_launch(self, rec, inst, offer, now) -> str | None:
+        """Launch `inst` from `offer`, or return why not (an OfferMatchStatistics reason)."""
         d = rec.definition
-        roles = d.get("acceptedResourceRoles")
-        resident = inst.resident or is_resident_def(d)
         if not self._constraint_ok(rec, inst, offer):
             return "UnfulfilledConstraint"
         host_ports = self._wanted_host_ports(d)
         if inst.resident:
-            entry = offer.reservations.get(inst.instance_id)
-            if entry is None:
-                return "NoCorrespondingReservationFound"
-            ports = offer.take_ports(host_ports)
-            if ports is None:
-                return "InsufficientPorts"
-            resources = list(entry["resources"])
-            if ports:
-                resources.append(ofs.ports_json(ports))
-            return self._launch(rec, inst, offer, [], resources, ports, now)
-        # which pool of scalars may be used
-        allowed = set(roles) if roles else {"*", d["role"]}
-        pools = []
-        if "*" in allowed:
-            pools.append(("*", offer.unreserved))
-        if not resident:
-            for role, bucket in offer.role_scalars.items():
-                if role in allowed:
-                    pools.append((role, bucket))
-        if not pools:
-            return "UnfulfilledRole"
+            return self._launch_on_reservation(rec, inst, offer, host_ports, now)
+        resident = is_resident_def(d)
         volumes = [v for v in (d.get("container") or {}).get("volumes") or [] if "persistent" in v]
         need = {"cpus": d["cpus"], "mem": d["mem"], "disk": d["disk"] + sum(v["persistent"]["size"] for v in volumes),
                 "gpus": d["gpus"]}
-        chosen = None
-        reason = None
-        for role, pool in pools:
-            for name, label in (("cpus", "InsufficientCpus"), ("mem", "InsufficientMemory"),
-                                ("disk", "InsufficientDisk"), ("gpus", "InsufficientGpus")):
-                if need[name] > pool[name] + ofs.EPS:
-                    reason = reason or label
-                    break
-            else:
-                chosen = (role, pool)
-                break
-        if chosen is None:
-            return reason
+        chosen = self._resource_pool(d, offer, resident, need)
+        if isinstance(chosen, str):
+            return chosen
         role, pool = chosen
         saved_ports = [list(r) for r in offer.ports]
         ports = offer.take_ports(host_ports)
         if ports is None:
             return "InsufficientPorts"
-        operations = []
-        resources = []
         if resident:
             if not self.config.principal:
                 return "NoPrincipal"
-            reservation = ofs.reservation_json(d["role"], self.config.principal, self.config.framework_id,
-                                               inst.instance_id)
-            # Simplification: real Marathon also reserves a resident task's host ports; the emulator takes them
-            # unreserved at every launch (ports are unique on the shared loopback kernel anyway).
-            reserved = [ofs.scalar("cpus", need["cpus"], reservation), ofs.scalar("mem", need["mem"], reservation)]
-            if d["disk"]:
-                reserved.append(ofs.scalar("disk", d["disk"], reservation))
-            if d["gpus"]:
-                reserved.append(ofs.scalar("gpus", d["gpus"], reservation))
-            vol_json, vol_info = [], []
-            for v in volumes:
-                pid = persistence_id(rec.app_id, v["containerPath"])
-                vol_json.append(ofs.volume_json(v["persistent"]["size"], reservation, pid, self.config.principal,
-                                                v["containerPath"]))
-                vol_info.append({"containerPath": v["containerPath"], "persistenceId": pid,
-                                 "uuid": pid.rsplit("#", 1)[1], "size": v["persistent"]["size"]})
-            reserve_ops = [{"name": r["name"], "type": "SCALAR", "scalar": r["scalar"],
-                            "reservations": r["reservations"]} for r in reserved + vol_json]
-            operations.append(("RESERVE", reserve_ops))
-            operations.append(("CREATE", vol_json))
-            resources = reserved + vol_json
-            pending_reservation = {"volumes": vol_info, "state": "New",
-                                   "resources": {k: need[k] for k in ("cpus", "mem", "disk", "gpus")}}
+            operations, resources, pending_reservation = self._new_reservation(rec, inst, need, volumes)
+            inst.reservation = pending_reservation
         else:
-            pending_reservation = None
-            for name in ("cpus", "mem", "disk", "gpus"):
-                if need[name]:
-                    r = ofs.scalar(name, need[name])
-                    if role != "*":
-                        r["role"] = role
-                    resources.append(r)
+            operations, resources, pending_reservation = [], _unreserved_resources(need, role), None
         if ports:
             resources.append(ofs.ports_json(ports))
-        if pending_reservation is not None:
-            inst.reservation = pending_reservation
         result = self._launch(rec, inst, offer, operations, resources, ports, now)
         if result is not None:
             offer.ports = saved_ports
@@ -250,6 +191,68 @@ class MatchingMixin:
         for name in ("cpus", "mem", "disk", "gpus"):
             pool[name] -= need[name]
         return None
+
+    def _launch_on_reservation(self, rec, inst, offer, host_ports, now) -> str | None:
+        """A resident instance relaunches on its own reservation (and volumes) of this agent."""
+        entry = offer.reservations.get(inst.instance_id)
+        if entry is None:
+            return "NoCorrespondingReservationFound"
+        ports = offer.take_ports(host_ports)
+        if ports is None:
+            return "InsufficientPorts"
+        resources = list(entry["resources"])
+        if ports:
+            resources.append(ofs.ports_json(ports))
+        return self._launch(rec, inst, offer, [], resources, ports, now)
+
+    @staticmethod
+    def _resource_pool(d: dict, offer, resident: bool, need: dict):
+        """The first pool of scalars (unreserved, then the app's roles) that holds `need`: (role, pool), or the
+        reason none does. A new resident instance reserves from unreserved resources only."""
+        roles = d.get("acceptedResourceRoles")
+        allowed = set(roles) if roles else {"*", d["role"]}
+        pools = []
+        if "*" in allowed:
+            pools.append(("*", offer.unreserved))
+        if not resident:
+            pools.extend((role, bucket) for role, bucket in offer.role_scalars.items() if role in allowed)
+        if not pools:
+            return "UnfulfilledRole"
+        reason = None
+        for role, pool in pools:
+            short = next((label for name, label in (("cpus", "InsufficientCpus"), ("mem", "InsufficientMemory"),
+                                                    ("disk", "InsufficientDisk"), ("gpus", "InsufficientGpus"))
+                          if need[name] > pool[name] + ofs.EPS), None)
+            if short is None:
+                return role, pool
+            reason = reason or short
+        return reason
+
+    def _new_reservation(self, rec, inst, need: dict, volumes: list):
+        """RESERVE + CREATE for a new resident instance: (operations, resources, the instance's reservation)."""
+        d = rec.definition
+        reservation = ofs.reservation_json(d["role"], self.config.principal, self.config.framework_id,
+                                           inst.instance_id)
+        # Simplification: real Marathon also reserves a resident task's host ports; the emulator takes them
+        # unreserved at every launch (ports are unique on the shared loopback kernel anyway).
+        reserved = [ofs.scalar("cpus", need["cpus"], reservation), ofs.scalar("mem", need["mem"], reservation)]
+        if d["disk"]:
+            reserved.append(ofs.scalar("disk", d["disk"], reservation))
+        if d["gpus"]:
+            reserved.append(ofs.scalar("gpus", d["gpus"], reservation))
+        vol_json, vol_info = [], []
+        for v in volumes:
+            pid = persistence_id(rec.app_id, v["containerPath"])
+            vol_json.append(ofs.volume_json(v["persistent"]["size"], reservation, pid, self.config.principal,
+                                            v["containerPath"]))
+            vol_info.append({"containerPath": v["containerPath"], "persistenceId": pid,
+                             "uuid": pid.rsplit("#", 1)[1], "size": v["persistent"]["size"]})
+        reserve_ops = [{"name": r["name"], "type": "SCALAR", "scalar": r["scalar"],
+                        "reservations": r["reservations"]} for r in reserved + vol_json]
+        operations = [("RESERVE", reserve_ops), ("CREATE", vol_json)]
+        pending = {"volumes": vol_info, "state": "New",
+                   "resources": {k: need[k] for k in ("cpus", "mem", "disk", "gpus")}}
+        return operations, reserved + vol_json, pending
 
     def _wanted_host_ports(self, d: dict) -> list:
         mappings = (d.get("container") or {}).get("portMappings")
@@ -344,6 +347,14 @@ class MatchingMixin:
 
     # ------------------------------------------------------------------------------------------
     # reservation release (OfferMatcherReconciler)
+    def _release_orphans(self) -> None:
+        """Release every reservation labelled with this framework's id whose instance Marathon does not know
+        (or whose app is gone), on every active agent. Real Marathon (OfferMatcherReconciler, 1.4-1.10) does
+        this for each offer it gets; the emulator looks when something may have been orphaned (at start, after
+        an app is stopped, a wipe), since its offers are computed on demand."""
+        offers = [ofs.AgentOffer(o) for o in self.master.offers(self.config.mesos_role, self.config.framework_id)]
+        self._release_reservations(offers, {o.agent_id: o for o in offers}, [])
+
     def _release_reservations(self, offers, by_agent, releases) -> None:
         from dcos_emulator.mesos.operations import OperationError
         from dcos_emulator.mesos.types import Operation
@@ -378,6 +389,18 @@ class MatchingMixin:
                 if inst is not None:
                     self._remove_instance(inst)
         self.check_orphans = False
+
+
+def _unreserved_resources(need: dict, role: str) -> list:
+    """A non-resident task's scalars, from the pool of `role` ("*": unreserved)."""
+    out = []
+    for name in ("cpus", "mem", "disk", "gpus"):
+        if need[name]:
+            r = ofs.scalar(name, need[name])
+            if role != "*":
+                r["role"] = role
+            out.append(r)
+    return out
 
 
 def _docker_volume(volume: dict, cls):

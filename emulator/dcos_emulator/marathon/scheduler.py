@@ -36,10 +36,7 @@ class SchedulerMixin(MatchingMixin, ProbesMixin):
             return
         task = inst.task
         prev = task.state
-        state = status.state
-        if state == "TASK_LOST" and inst.resident and inst.goal == RUNNING:
-            # unreachableStrategy disabled: resident tasks are never replaced; shown as unreachable.
-            state = "TASK_UNREACHABLE"
+        state = _marathon_state(status.state, inst)
         task.state = state
         task.message = status.message or ""
         if state == "TASK_RUNNING" and task.started_at is None:
@@ -47,7 +44,7 @@ class SchedulerMixin(MatchingMixin, ProbesMixin):
         self.dirty = True
         app = self.repo.get(inst.app_id)
         self.events.publish("status_update_event", {
-            "slaveId": inst.agent_id, "taskId": task.task_id, "taskStatus": state, "message": task.message,
+            "slaveId": inst.agent_id, "taskId": task.task_id, "taskStatus": status.state, "message": task.message,
             "appId": inst.app_id, "host": inst.hostname, "ipAddresses": [{"ipAddress": inst.hostname, "protocol": "IPv4"}],
             "ports": list(task.ports), "version": task.version})
         self.events.publish("instance_changed_event", {
@@ -56,6 +53,13 @@ class SchedulerMixin(MatchingMixin, ProbesMixin):
             "runSpecVersion": app.version_iso if app else task.version})
         if task.terminal and prev != state:
             self._task_terminated(inst, status)
+        elif state == "TASK_UNREACHABLE" and prev != state and not inst.resident:
+            # Real Marathon: unreachableStrategy {inactiveAfterSeconds: 0, ...} (the default) makes the instance
+            # UnreachableInactive at once and a replacement is launched (matching places it on any agent); the
+            # emulator relaunches the same instance as its next incarnation.
+            inst.since = time.time()
+            self.dirty = True
+            self.wake()
 
     def _task_terminated(self, inst: Instance, status) -> None:
         now = time.time()
@@ -134,55 +138,60 @@ class SchedulerMixin(MatchingMixin, ProbesMixin):
     # ------------------------------------------------------------------------------------------
     # reconcile instances with the app definitions
     def _reconcile_app(self, rec, now: float) -> None:
-        d = rec.definition
-        target = d["instances"]
-        resident = is_resident_def(d)
         insts = [i for i in self.by_app.get(rec.app_id, {}).values() if not i.expunged]
         running_goal = [i for i in insts if i.goal == RUNNING]
         outdated = [i for i in running_goal if i.active and i.config_version < rec.last_config_change_at]
+        if is_resident_def(rec.definition):
+            self._reconcile_resident(rec, insts, running_goal, outdated, now)
+        elif outdated:
+            self._replace_outdated(rec, running_goal, outdated, now)
+        else:
+            self._scale_non_resident(rec, insts, running_goal, now)
+
+    def _reconcile_resident(self, rec, insts: list, running_goal: list, outdated: list, now: float) -> None:
+        """Scale (suspended instances first, on their reservation; scale-down keeps the reservation), then
+        restart outdated instances in place."""
+        target = rec.definition["instances"]
+        if len(running_goal) < target:
+            self._scale_resident_up(rec, insts, running_goal, now)
+        elif len(running_goal) > target:
+            for inst in self._victims(rec, running_goal, len(running_goal) - target):
+                inst.goal = STOPPED          # keep instance, reservation and volumes
+                self.dirty = True
+                if inst.active:
+                    self._kill(inst)
+                if inst in outdated:
+                    outdated.remove(inst)
+        self._restart_in_place(rec, outdated, running_goal, target)
+
+    def _scale_resident_up(self, rec, insts: list, running_goal: list, now: float) -> None:
+        """Suspended instances go back to Running first (on their reservation and agent), then new ones.
+        `running_goal` grows with them."""
+        target = rec.definition["instances"]
+        stopped = sorted((i for i in insts if i.goal == STOPPED), key=lambda i: i.since)
+        for inst in stopped[: target - len(running_goal)]:
+            inst.goal = RUNNING
+            inst.since = now
+            running_goal.append(inst)
+            self.dirty = True
+        for _ in range(min(target - len(running_goal), self._new_budget(insts))):
+            running_goal.append(self._new_instance(rec, now))
+
+    def _scale_non_resident(self, rec, insts: list, running_goal: list, now: float) -> None:
+        target = rec.definition["instances"]
+        if len(running_goal) < target:
+            for _ in range(min(target - len(running_goal), self._new_budget(insts))):
+                self._new_instance(rec, now)
+        elif len(running_goal) > target:
+            for inst in self._victims(rec, running_goal, len(running_goal) - target):
+                self._decommission(inst)
+
+    def _replace_outdated(self, rec, running_goal: list, outdated: list, now: float) -> None:
+        """Restart of a non-resident app (TaskReplaceActor, simplified): start new instances up to the maximum
+        capacity and kill old ones while ceil(instances * minimumHealthCapacity) stay ready."""
+        target = rec.definition["instances"]
         current = [i for i in running_goal if i not in outdated]
-        if resident:
-            if len(running_goal) < target:
-                # scale up: suspended instances first, on their reservation and agent
-                stopped = sorted((i for i in insts if i.goal == STOPPED), key=lambda i: i.since)
-                for inst in stopped[: target - len(running_goal)]:
-                    inst.goal = RUNNING
-                    inst.since = now
-                    running_goal.append(inst)
-                    current.append(inst)
-                    self.dirty = True
-                for _ in range(min(target - len(running_goal), self._new_budget(insts))):
-                    inst = self._new_instance(rec, now)
-                    running_goal.append(inst)
-                    current.append(inst)
-            elif len(running_goal) > target:
-                for inst in self._victims(rec, running_goal, len(running_goal) - target):
-                    inst.goal = STOPPED          # keep instance, reservation and volumes
-                    self.dirty = True
-                    if inst.active:
-                        self._kill(inst)
-                    if inst in outdated:
-                        outdated.remove(inst)
-            self._restart_in_place(rec, outdated, running_goal, target)
-            return
-        # non-resident
-        if not outdated:
-            if len(running_goal) < target:
-                for _ in range(min(target - len(running_goal), self._new_budget(insts))):
-                    self._new_instance(rec, now)
-            elif len(running_goal) > target:
-                for inst in self._victims(rec, running_goal, len(running_goal) - target):
-                    self._decommission(inst)
-            return
-        # Restart (TaskReplaceActor, simplified): with over-capacity start new instances up to
-        # floor(instances * (1 + maximumOverCapacity)) and kill old ones while ceil(instances *
-        # minimumHealthCapacity) stay ready; without it kill first, at least one at a time.
-        us = d["upgradeStrategy"]
-        if us["maximumOverCapacity"] == 0:
-            self._restart_in_place(rec, outdated, running_goal, target, replace=True)
-            return
-        max_capacity = math.floor(target * (1 + us["maximumOverCapacity"]))
-        min_healthy = math.ceil(target * us["minimumHealthCapacity"])
+        min_healthy, max_capacity = self._restart_capacity(rec, running_goal)
         while len(current) < target and len(current) + len(outdated) < max_capacity:
             current.append(self._new_instance(rec, now))
         if len(current) > target:
@@ -197,13 +206,29 @@ class SchedulerMixin(MatchingMixin, ProbesMixin):
                 if self._is_ready(rec, inst):
                     healthy_old -= 1
 
+    def _restart_capacity(self, rec, running_goal: list) -> tuple[int, int]:
+        """TaskReplaceActor.computeRestartStrategy (1.4-1.10): minimum healthy and maximum capacity. When neither
+        an old instance could be killed nor a new one started (minimum healthy == maximum capacity, e.g. one
+        instance with {0.5, 0}, or {1, 0}), a non-resident app may run one instance over capacity: the new task
+        starts before the old one is killed. For a 1-instance DVDI app with the default {0.5, 0} both tasks want
+        the same volume (the restart trap); with minimumHealthCapacity 0 the old task is killed first."""
+        us = rec.definition["upgradeStrategy"]
+        target = rec.definition["instances"]
+        min_healthy = math.ceil(target * us["minimumHealthCapacity"])
+        max_capacity = math.floor(target * (1 + us["maximumOverCapacity"]))
+        healthy = sum(1 for i in running_goal if self._is_ready(rec, i))
+        if min_healthy == max_capacity <= healthy:
+            max_capacity += 1   # "Allow temporary over-capacity of one instance to allow restarting"
+        return min_healthy, max_capacity
+
     @staticmethod
     def _new_budget(insts: list) -> int:
         return max(0, MAX_WAITING_NEW_INSTANCES - sum(1 for i in insts if i.task is None))
 
-    def _restart_in_place(self, rec, outdated, running_goal, target, replace=False) -> None:
-        """maximumOverCapacity 0 (always for resident apps): kill old tasks first, keeping
-        ceil(minimumHealthCapacity * instances) healthy; at least one at a time (TaskReplaceActor)."""
+    def _restart_in_place(self, rec, outdated, running_goal, target) -> None:
+        """Resident apps (maximumOverCapacity 0): kill old tasks first, keeping ceil(minimumHealthCapacity *
+        instances) healthy; at least one at a time (TaskReplaceActor: a resident app kills one below the minimum
+        rather than run over capacity). The killed task is relaunched on its reservation with the new config."""
         if not outdated:
             return
         min_healthy = math.ceil(target * rec.definition["upgradeStrategy"]["minimumHealthCapacity"])
@@ -216,11 +241,7 @@ class SchedulerMixin(MatchingMixin, ProbesMixin):
             if budget <= 0:
                 break
             budget -= 1
-            if replace:
-                self._decommission(inst)
-                self._new_instance(rec, time.time())
-            else:
-                self._kill(inst)   # goal stays Running: relaunched on its reservation with the new config
+            self._kill(inst)   # goal stays Running: relaunched on its reservation with the new config
 
     def _decommission(self, inst: Instance) -> None:
         inst.goal = DECOMMISSIONED
@@ -317,6 +338,18 @@ class _Status:
     def __init__(self, task_id, state, message="", timestamp=None):
         self.task_id, self.state, self.message = task_id, state, message
         self.timestamp = timestamp or time.time()
+
+
+def _marathon_state(mesos_state: str, inst: Instance) -> str:
+    """The task state Marathon records for a Mesos status. An unreachable task of an instance Marathon is
+    stopping or removing counts as gone (KillStreamWatcher treats unreachable instances as killed; the emulator
+    expunges at once). TASK_LOST of a resident instance (a master that is not partition-aware) is shown as
+    unreachable: with unreachableStrategy disabled it waits for its agent."""
+    if mesos_state == "TASK_UNREACHABLE" and inst.goal != RUNNING:
+        return "TASK_LOST"
+    if mesos_state == "TASK_LOST" and inst.resident and inst.goal == RUNNING:
+        return "TASK_UNREACHABLE"
+    return mesos_state
 
 
 def _step(dep) -> dict:

@@ -88,6 +88,7 @@ class Master:
         self._agent_tasks: dict[str, dict[str, MasterTask]] = {}  # agent id -> live tasks (index)
         self._agent_used: dict[str, res.Resources] = {}  # agent id -> sum of its live tasks' resources
         self.completed: collections.deque = collections.deque(maxlen=MAX_COMPLETED_TASKS)
+        self.unreachable: dict[str, MasterTask] = {}   # tasks of agents marked unreachable (framework's list)
         self._statuses: collections.deque = collections.deque()
         self.flags = {"authenticate_http_readwrite": "false", "work_dir": "", "port": str(port)}
         self.domain: dict | None = None   # MasterInfo.domain (--zones): Marathon's home region
@@ -116,11 +117,13 @@ class Master:
                 if tasks and agent_id in self.agents}
 
     def stop_agent(self, agent_id: str) -> None:
-        """Admin: the agent goes away; its tasks become TASK_LOST; its reservations and volumes stay.
+        """Admin: the agent goes away; its tasks become unreachable; its reservations and volumes stay.
 
-        Real Mesos: a disconnected agent is marked unreachable after its health checks time out and a
-        partition-aware framework such as Marathon 1.10 gets TASK_UNREACHABLE; here it is immediate and
-        TASK_LOST (what the Marathon core expects), and the agent stays listed with `active: false`."""
+        Real Mesos: the agent is marked unreachable when its health checks time out (the emulator: at once)
+        and `__removeSlave` sends its tasks TASK_UNREACHABLE (REASON_SLAVE_REMOVED, "health check timed out")
+        if the framework is PARTITION_AWARE, as Marathon 1.4+ is, else TASK_LOST; the tasks move to the
+        framework's `unreachable_tasks`. The emulator kills the agent's processes (real Mesos cannot reach
+        them) and keeps the agent listed with `active: false` (real Mesos drops it from /master/slaves)."""
         agent = self.agents[agent_id]
         if not agent.active:
             return
@@ -129,16 +132,25 @@ class Master:
             proc = agent.processes.get(task.task_id)
             if proc is not None:
                 proc.kill_now()
-            self._terminal(task, "TASK_LOST", f"Agent {agent_id} stopped (emulator admin API)",
-                           "REASON_SLAVE_REMOVED", source="SOURCE_MASTER")
+            framework = self.frameworks.get(task.framework_id)
+            if framework is not None and {"type": "PARTITION_AWARE"} in framework.capabilities:
+                self._unreachable(task, "health check timed out")
+            else:
+                self._terminal(task, "TASK_LOST", "health check timed out", "REASON_SLAVE_REMOVED",
+                               source="SOURCE_MASTER")
         self.wake()
 
     def start_agent(self, agent_id: str) -> None:
+        """Admin: the agent re-registers. Real Mesos drops its unreachable-task records without an update (the
+        agent reports what still runs: nothing here); the framework learns by reconciliation (TASK_GONE)."""
         agent = self.agents[agent_id]
         if agent.active:
             return
         agent.reregistered_time = time.time()
         agent.active = True
+        for task_id in [t for t, task in self.unreachable.items() if task.agent_id == agent_id]:
+            del self.unreachable[task_id]
+            agent.drop_records(task_id)
         # Back from the dead: its lost containers are destroyed now, which unmounts their external volumes
         # (REX-Ray restarted too: its mount counts are gone).
         agent.recover_docker_volumes(set(self._agent_tasks.get(agent_id, {})))
@@ -403,6 +415,18 @@ class Master:
                 # the container is destroyed: the docker/volume isolator unmounts its volumes. On a stopped
                 # agent nothing runs the cleanup: the volumes stay attached until the agent comes back.
                 agent.release_docker_volumes(task.task_id)
+
+    def _unreachable(self, task: MasterTask, message: str) -> None:
+        """TASK_UNREACHABLE: not terminal; the task leaves the agent's accounting and waits in `unreachable`."""
+        self._update(task, "TASK_UNREACHABLE", message, "REASON_SLAVE_REMOVED", "SOURCE_MASTER")
+        self.tasks.pop(task.task_id, None)
+        if self._agent_tasks.get(task.agent_id, {}).pop(task.task_id, None) is not None:
+            self._agent_used[task.agent_id].subtract_all(task.resources)
+        self.unreachable[task.task_id] = task
+        agent = self.agents.get(task.agent_id)
+        if agent is not None:
+            agent.touch()
+            agent.forget(task.task_id)
 
     def deliver_statuses(self) -> int:
         """Hand queued status updates to their frameworks (cluster scheduler thread, lock held)."""

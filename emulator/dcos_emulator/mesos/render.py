@@ -117,7 +117,7 @@ def framework_json(master: Master, framework) -> dict:
         "resources": used.summary(),
         "role": framework.role,
         "tasks": [t.to_json() for t in tasks],
-        "unreachable_tasks": [],
+        "unreachable_tasks": [t.to_json() for t in master.unreachable.values() if t.framework_id == framework.id],
         "completed_tasks": [t.to_json() for t in completed],
         "offers": [],
         "executors": [],
@@ -137,7 +137,8 @@ def frameworks(master: Master, framework_id: str | None = None) -> dict:
 
 def tasks(master: Master, limit: int = 100, offset: int = 0, order: str = "des", task_id: str | None = None,
           framework_id: str | None = None) -> dict:
-    items = list(master.tasks.values()) + list(master.completed)
+    # Real Mesos (/master/tasks): active, unreachable and completed tasks
+    items = list(master.tasks.values()) + list(master.unreachable.values()) + list(master.completed)
     items = [t for t in items if (task_id is None or t.task_id == task_id)
              and (framework_id is None or t.framework_id == framework_id)]
     items.sort(key=lambda t: t.statuses[0]["timestamp"] if t.statuses else 0, reverse=(order != "asc"))
@@ -196,7 +197,7 @@ _SUMMARY_STATES = ("TASK_STAGING", "TASK_STARTING", "TASK_RUNNING", "TASK_KILLIN
 
 def state_summary(master: Master) -> dict:
     """`/master/state-summary` (the DC/OS UI and `dcos node` read it): summaries plus task state counts."""
-    tasks = list(master.tasks.values()) + list(master.completed)
+    tasks = list(master.tasks.values()) + list(master.unreachable.values()) + list(master.completed)
     used = master.used_by_agent()
     slaves_out = []
     for agent in master.agents.values():

@@ -269,7 +269,8 @@ class Reader:
         if self.obj(v, path) is None:
             return None
         return self.fields(v, path, {
-            "size": lambda x, p: self.number(x, p, 1, integer=True),
+            # RAML `minimum: 0`: 0 reads and the AppDefinition refuses it (validation._external_volume_sizes)
+            "size": lambda x, p: self.number(x, p, 0, integer=True),
             "name": self.string,
             "provider": self.string,
             "options": self.str_map,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from ..apps import has_external, has_persistent
+from ..apps import has_persistent
 from ..ids import id_violations, path_segments
 
 DOT_PATHS = (".", "..")
@@ -110,12 +110,32 @@ def _persistent_volume(v: dict, p: str, out: list) -> None:
 
 
 def _external_volume(app: dict, v: dict, p: str, features, out: list) -> None:
-    """DVDIProvider validations (fact sheet 4.2). At launch the volume goes to Mesos as a DOCKER_VOLUME
-    source (matching._docker_volume) and the agent mounts it through the volume store (volumes/store.py)."""
-    ext = v["external"]
-    ep = f"{p}/external"
+    """An external volume, as AppValidation.validExternalVolume checks it and then its provider (DVDIProvider
+    ramlVolume, fact sheet §1). At launch the volume goes to Mesos as a DOCKER_VOLUME source
+    (matching._docker_volume) and the agent mounts it through the volume store (volumes/store.py)."""
     if "external_volumes" not in features:
         out.append((p, "Feature external_volumes is not enabled. Enable with --enable_features external_volumes)"))
+    _external_volume_info(v, p, out)
+    provider = v["external"].get("provider")
+    if provider is None:
+        return
+    if provider != "dvdi":
+        out.append((f"{p}/external/provider", "is unknown provider"))
+        return
+    _dvdi_volume_info(v["external"], f"{p}/external", out)
+    _dvdi_container_rules(app, v, p, out)
+
+
+def _must_match(regex: re.Pattern) -> str:
+    # Real Marathon: accord's matchRegex (a partial match of an anchored pattern) says "must match"; the
+    # "must fully match" of other fields (ids) is fullyMatchRegex.
+    return f"must match regular expression '{regex.pattern}'"
+
+
+def _external_volume_info(v: dict, p: str, out: list) -> None:
+    """AppValidation (1.5+): containerPath and name not empty, provider defined and a label, option keys
+    namespaced labels. Real Marathon 1.5.0-1.8.222 and 1.9.32-1.9.81 also required the name to be a label."""
+    ext, ep = v["external"], f"{p}/external"
     if v["containerPath"] == "":
         out.append((f"{p}/containerPath", "must not be empty"))
     if not ext.get("name"):
@@ -123,37 +143,73 @@ def _external_volume(app: dict, v: dict, p: str, features, out: list) -> None:
     provider = ext.get("provider")
     if provider is None:
         out.append((f"{ep}/provider", "not defined"))
-        return
-    if not _DVDI_LABEL_RE.fullmatch(provider):
-        out.append((f"{ep}/provider", f"must fully match regular expression '{_DVDI_LABEL_RE.pattern}'"))
-    for key in (ext.get("options") or {}):
-        if not _OPTION_KEY_RE.fullmatch(key):
-            out.append((f"{ep}/options", f"must fully match regular expression '{_OPTION_KEY_RE.pattern}'"))
-    if provider != "dvdi":
-        out.append((f"{ep}/provider", "is unknown provider"))
-        return
+    elif not _DVDI_LABEL_RE.search(provider):
+        out.append((f"{ep}/provider", _must_match(_DVDI_LABEL_RE)))
+    for key in ext.get("options") or {}:
+        if not _OPTION_KEY_RE.search(key):
+            # Real Marathon: the exact suffix of this path (per key) is not verified; the options map is named
+            out.append((f"{ep}/options", _must_match(_OPTION_KEY_RE)))
+
+
+def _dvdi_volume_info(ext: dict, ep: str, out: list) -> None:
+    """DVDIProvider.ramlVolume's volumeInfo: name defined (a missing name is reported twice, with the
+    `must not be empty` above: Marathon 1.8.230+/1.9.100+/1.10; older versions say only `not defined`),
+    dvdi/driver defined and a label, the rexray options."""
+    if "name" not in ext or ext["name"] is None:
+        out.append((f"{ep}/name", "not defined"))
     opts = ext.get("options") or {}
     driver = opts.get("dvdi/driver")
     if driver is None:
         out.append((f'{ep}/options("dvdi/driver")', "not defined"))
-    elif not _DVDI_LABEL_RE.fullmatch(driver):
-        out.append((f'{ep}/options("dvdi/driver")', f"must fully match regular expression '{_DVDI_LABEL_RE.pattern}'"))
+    elif not _DVDI_LABEL_RE.search(driver):
+        out.append((f'{ep}/options("dvdi/driver")', _must_match(_DVDI_LABEL_RE)))
     if driver == "rexray":
-        if "dvdi/iops" in opts and not re.fullmatch(r"[0-9]+", opts["dvdi/iops"]):
-            out.append((f'{ep}/options/"dvdi/iops"', "must fully match regular expression '[0-9]+'"))
-        if "dvdi/overwritefs" in opts and opts["dvdi/overwritefs"] not in ("true", "false"):
-            out.append((f'{ep}/options/"dvdi/overwritefs"', "must fully match regular expression '(true|false)'"))
-    ctype = (app.get("container") or {}).get("type", "DOCKER")
-    if ctype == "MESOS":
+        _rexray_options(opts, ep, out)
+
+
+def _rexray_options(opts: dict, ep: str, out: list) -> None:
+    """DVDIProvider.validRexRayOptions. The path quotes the option (1.5+; 1.4 wrote options("dvdi/iops"))."""
+    for key, violation in (("dvdi/volumetype", _label_violation), ("dvdi/newfstype", _label_violation),
+                           ("dvdi/iops", _natural_number_violation), ("dvdi/overwritefs", _boolean_violation)):
+        if key in opts:
+            message = violation(opts[key])
+            if message:
+                out.append((f'{ep}/options/"{key}"', message))
+
+
+def _label_violation(value: str) -> str | None:
+    return None if _DVDI_LABEL_RE.search(value) else _must_match(_DVDI_LABEL_RE)
+
+
+def _natural_number_violation(value: str) -> str | None:
+    """OptionSupport.validNaturalNumber: Java's Long.parseLong (an optional sign, no blanks), then > 0."""
+    ok = re.fullmatch(r"[+-]?[0-9]+", value) is not None and 0 < int(value) < 2**63
+    return None if ok else f"Expected a valid, positive integer instead of {value}"
+
+
+def _boolean_violation(value: str) -> str | None:
+    """OptionSupport.validBoolean checks `Try(s.toBoolean).getOrElse(false)`: the parsed value itself is the
+    predicate, so only "true" (any case) passes and "false" is refused too (a Marathon bug, kept)."""
+    return None if value.lower() == "true" else "Expected a valid boolean"
+
+
+def _dvdi_container_rules(app: dict, v: dict, p: str, out: list) -> None:
+    """DVDIProvider.ramlVolume per containerizer: MESOS mounts read-write only; DOCKER passes only the driver
+    (`docker run --volume-driver`) and cannot size a volume. Both refuse `.` and `..` as containerPath.
+    Real Marathon 1.4 also refused a containerPath with a `/` for MESOS; 1.5+ accept nested and absolute ones."""
+    ext, ep = v["external"], f"{p}/external"
+    if (app.get("container") or {}).get("type", "DOCKER") == "MESOS":
         if v["mode"] != "RW":
-            out.append((f"{p}/mode", "got RO, expected RW"))
+            out.append((f"{p}/mode", "does not equal RW"))   # accord equalTo
         if v["containerPath"] in DOT_PATHS:
             out.append((f"{p}/containerPath", "can not be one of (.,..)"))
-    else:
-        if set(opts) - {"dvdi/driver"}:
-            out.append((f"{ep}/options", "must only contain dvdi/driver"))
-        if ext.get("size") is not None:
-            out.append((f"{ep}/size", "must be undefined for Docker containers"))
+        return
+    if v["containerPath"] in DOT_PATHS:
+        out.append((f"{p}/containerPath", "can not be one of (.,..)"))
+    if set(ext.get("options") or {}) - {"dvdi/driver"}:
+        out.append((f"{ep}/options", "must only contain dvdi/driver"))
+    if ext.get("size") is not None:
+        out.append((f"{ep}/size", "must be undefined for Docker containers"))
 
 
 def validate_app(app: dict, *, valid_roles: set, features, previous_role: str | None = None,
@@ -172,6 +228,8 @@ def validate_app(app: dict, *, valid_roles: set, features, previous_role: str | 
     _external_volumes_of_app(app, out)
     _constraints(app, out)
     _features(app, features, out)
+    if not out:
+        _external_volume_sizes(app, out)   # the AppDefinition's own validation runs after the RAML one
     return out
 
 
@@ -351,23 +409,102 @@ def _unreachable_strategy(app: dict, out: list) -> None:
         out.append(("/", "unreachableStrategy must be disabled for resident tasks"))
 
 
+def _dvdi_volumes(app: dict) -> list:
+    return [v for v in _container_of(app).get("volumes") or [] if (v.get("external") or {}).get("provider") == "dvdi"]
+
+
 def _external_volumes_of_app(app: dict, out: list) -> None:
-    """App-level DVDI rules (one instance, no over-capacity, each volume name once)."""
-    container = app.get("container")
-    names = _external_volume_names(app)
-    us_ext = app.get("upgradeStrategy")
-    if has_external(app):
-        if app.get("instances", 1) > 1:
-            # Marathon interpolates the whole app object here (a bug); clients match on the prefix.
-            out.append(("/", f"Number of instances is limited to 1 when declaring DVDI volumes in app [{app['id']}]"))
-        if us_ext is not None and us_ext["maximumOverCapacity"] != 0 and "residency" not in app:
-            out.append(("/upgradeStrategy/maximumOverCapacity",
-                        f"got {fmt_num(float(us_ext['maximumOverCapacity']))}, expected 0.0"))
-        for i, v in enumerate((container or {}).get("volumes") or []):
-            name = v.get("external", {}).get("name")
-            if name and names.count(name) > 1:
-                out.append((f"/container/volumes({i})",
-                            f"Requested DVDI volume '{name}' is declared more than once within app {app['id']}"))
+    """DVDIProvider.ramlApp, applied when a volume names the dvdi provider: each (non-shared) name once, one
+    instance, no over-capacity."""
+    if not _dvdi_volumes(app):
+        return
+    names = _indexed_dvdi_names(app)
+    # Real Marathon: one violation per name at the app (path /); shared volumes are skipped since 1.8.222 and
+    # 1.9.64 (older versions count them). AppValidation's "Volume names must be unique" counts them all.
+    for name in dict.fromkeys(n for n in names if names.count(n) > 1):
+        out.append(("/", f"Requested DVDI volume '{name}' is declared more than once within app {app['id']}"))
+    if app.get("instances", 1) > 1:
+        # Marathon interpolates the whole app object here (a bug); clients match on the prefix.
+        out.append(("/", f"Number of instances is limited to 1 when declaring DVDI volumes in app [{app['id']}]"))
+    us = app.get("upgradeStrategy")
+    if us is not None and us["maximumOverCapacity"] != 0 and "residency" not in app:
+        out.append(("/upgradeStrategy/maximumOverCapacity", f"got {fmt_num(float(us['maximumOverCapacity']))}, expected 0.0"))
+
+
+def _external_volume_sizes(app: dict, out: list) -> None:
+    """state.ExternalVolumeInfo (`size.each should be > 0`), checked on the AppDefinition after the RAML
+    validation passed: `size: 0` reads (RAML minimum 0) and is refused here. Real Marathon reports it below
+    the state's VolumeWithMount; the emulator uses the API path (the exact state path is not verified)."""
+    for i, v in enumerate(_container_of(app).get("volumes") or []):
+        size = (v.get("external") or {}).get("size")
+        if size is not None and size <= 0:
+            out.append((f"/container/volumes({i})/external/size", f"got {size}, expected more than 0"))
+
+
+def dvdi_root_group_violations(apps) -> list[tuple[str, str]]:
+    """DVDIProvider.rootGroup, run on the whole target root group of every change (GroupManager): a non-shared
+    DVDI volume name may belong to one app only. Every external volume of every app involved is reported, at
+    its root-relative path /groups(i)/apps(j)/externalVolumes(k) (k counts the app's external volumes only).
+    `shared: true` volumes are not indexed (1.8.222+/1.9.64+), so two shared ones never conflict but a shared
+    one using a non-shared one's name does (the error is on the shared one). `apps`: the app definitions.
+
+    Real Marathon walks its group maps (insertion order for small maps); the emulator walks groups and apps
+    sorted by id, as GET /v2/groups lists them."""
+    apps = list(apps)
+    if not _any_dvdi_conflict(apps):
+        return []   # the common case, without building the tree
+    tree = _group_tree(apps)
+    owners: dict = {}
+    for app in _apps_in_tree_order(tree):
+        for name in _indexed_dvdi_names(app):
+            owners.setdefault(name, []).append(app["id"])
+    out: list = []
+    _group_conflicts(tree, "", owners, out)
+    return out
+
+
+def _indexed_dvdi_names(app: dict) -> list:
+    return [v["external"]["name"] for v in _dvdi_volumes(app)
+            if not v["external"].get("shared") and v["external"].get("name")]
+
+
+def _any_dvdi_conflict(apps: list) -> bool:
+    owners: dict = {}
+    for app in apps:
+        for name in _indexed_dvdi_names(app):
+            owners.setdefault(name, set()).add(app["id"])
+    return any(owners.get((v.get("external") or {}).get("name"), set()) - {app["id"]}
+               for app in apps for v in _container_of(app).get("volumes") or [] if "external" in v)
+
+
+def _group_tree(apps) -> dict:
+    tree: dict = {"apps": {}, "groups": {}}
+    for app in apps:
+        node = tree
+        for seg in path_segments(app["id"])[:-1]:
+            node = node["groups"].setdefault(seg, {"apps": {}, "groups": {}})
+        node["apps"][app["id"]] = app
+    return tree
+
+
+def _apps_in_tree_order(node: dict):
+    for app_id in sorted(node["apps"]):
+        yield node["apps"][app_id]
+    for name in sorted(node["groups"]):
+        yield from _apps_in_tree_order(node["groups"][name])
+
+
+def _group_conflicts(node: dict, path: str, owners: dict, out: list) -> None:
+    for j, app_id in enumerate(sorted(node["apps"])):
+        externals = [v["external"] for v in _container_of(node["apps"][app_id]).get("volumes") or [] if "external" in v]
+        for k, ext in enumerate(externals):
+            others = [a for a in owners.get(ext.get("name"), []) if a != app_id]
+            if others:
+                out.append((f"{path}/apps({j})/externalVolumes({k})",
+                            f"Volume name '{ext['name']}' in {app_id} conflicts with volume(s) of same name in "
+                            f"app(s): {', '.join(others)}"))
+    for i, name in enumerate(sorted(node["groups"])):
+        _group_conflicts(node["groups"][name], f"{path}/groups({i})", owners, out)
 
 
 def _constraints(app: dict, out: list) -> None:
