@@ -312,10 +312,10 @@ def _external_volume_rules(i, vol, app, add, names):
     if driver is None:
         add(base + '/external/options("dvdi/driver")', 'not defined')
     elif not isinstance(driver, str) or not DVDI_DRIVER_RE.match(driver):
-        add(base + '/external/options("dvdi/driver")', "must fully match regular expression '%s'" % DVDI_DRIVER_RE.pattern)
+        add(base + '/external/options("dvdi/driver")', "must match regular expression '%s'" % DVDI_DRIVER_RE.pattern)
     for key in (options if isinstance(options, dict) else {}):
         if not DVDI_OPTION_KEY_RE.match(str(key)):
-            add(base + '/external/options', "key '%s' must fully match regular expression '%s'" % (key, DVDI_OPTION_KEY_RE.pattern))
+            add(base + '/external/options', "key '%s' must match regular expression '%s'" % (key, DVDI_OPTION_KEY_RE.pattern))
     ctype = (app.get('container') or {}).get('type', 'DOCKER')
     cpath = vol.get('containerPath')
     if cpath in ('.', '..'):

@@ -10,7 +10,7 @@ import copy
 
 import pytest
 
-from ansible_collections.dcos.stateful.plugins.module_utils._marathon_validate import validate_app
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon_validate import DVDI_DRIVER_RE, validate_app
 
 BASE = {'id': '/pv', 'cmd': 'sleep 1000', 'cpus': 0.1, 'mem': 32,
         'container': {'type': 'MESOS', 'volumes': [{'containerPath': 'data', 'mode': 'RW', 'persistent': {'size': 10}}]}}
@@ -112,6 +112,10 @@ VOL0 = '/container/volumes(0)'
      [{'path': VOL0 + '/external/provider', 'errors': ['is unknown provider']}]),
     (change(DVDI, 'container.volumes.0.external.options', {}), 'Object is not valid',
      [{'path': VOL0 + '/external/options("dvdi/driver")', 'errors': ['not defined']}]),
+    # Marathon 1.10 (accord's matchRegex) says "must match", not "must fully match", for DVDI options
+    (change(DVDI, 'container.volumes.0.external.options', {'dvdi/driver': 'Rex Ray'}), 'Object is not valid',
+     [{'path': VOL0 + '/external/options("dvdi/driver")',
+       'errors': ["must match regular expression '%s'" % DVDI_DRIVER_RE.pattern]}]),
     (change(DVDI, 'container.type', 'DOCKER'), 'Object is not valid',
      [{'path': VOL0 + '/external/size', 'errors': ['must be undefined for Docker containers']}]),
     (change(DVDI, 'id', '/Bad_Id'), 'Object is not valid',
