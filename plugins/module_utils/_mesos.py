@@ -60,6 +60,7 @@ MESOS_AUTH_HINT = 'set principal and secret (Mesos HTTP authentication) or dcos_
 MARATHON_AUTH_HINT = 'set marathon_token (DC/OS), or marathon_username and marathon_password'
 AGENT_API_HINT = 'is agent_url (or the agent\'s registered hostname and port) a Mesos agent?'
 SLAVES_SHAPE = {'slaves': list}
+STATE_SHAPE = {'slaves': list, 'frameworks': list}
 # The first bytes of a streamed answer, kept to say what it was when it is not JSON.
 HEAD_BYTES = 4096
 
@@ -67,6 +68,12 @@ HEAD_BYTES = 4096
 def read_slaves(http, query=None):
     """GET /master/slaves (whole) through any HttpClient for the Mesos master."""
     return http.get_json('/master/slaves', query=query, shape=SLAVES_SHAPE)
+
+
+def read_state(http):
+    """GET /master/state (whole): agents with their domain and every framework's tasks with their container, in
+    one request (external_volume_info)."""
+    return http.get_json('/master/state', shape=STATE_SHAPE)
 
 
 class _HeadRecorder:
