@@ -48,7 +48,8 @@ options:
   timeout:
     description:
       - Timeout in seconds for each HTTP request as a whole (connecting, the headers and the body), not for
-        waiting on deployments. While waiting, a request also ends when O(wait_timeout) is up.
+        waiting on deployments. While a module waits, a request also ends when its wait time (for example
+        O(dcos.stateful.marathon_app#module:wait_timeout)) is up.
     type: float
     default: 30
   retries:

@@ -261,13 +261,13 @@ def main():
     mesos_url = p['mesos_url'].strip()
     if not mesos_url.startswith(('http://', 'https://')):
         mm.fail("mesos_url must be an http:// or https:// URL, got '%s'" % mesos_url)
-    mesos = mm.mesos_client(mesos_url, p['mesos_principal'], p['mesos_secret'])
+    master = mm.mesos_client(mesos_url, p['mesos_principal'], p['mesos_secret'])
     try:
         apps = read_apps(mm.client)
     except ApiError as e:
         mm.fail_api(e, 'Cannot read apps from Marathon')
     try:
-        state = read_state(mesos)
+        state = read_state(master)
     except ApiError as e:
         mm.fail_api(e, 'Cannot read /master/state from the Mesos master')
     ebs, instances, ec2_calls = read_ebs(mm, p)
@@ -277,7 +277,7 @@ def main():
         mm.fail('Not the answer of Marathon or Mesos: %s (are marathon_url and mesos_url the Marathon API and the '
                 'Mesos master?)' % e)
     result['ec2_read'] = ebs is not None
-    result['requests'] = {'marathon': mm.client.calls, 'mesos': mesos.calls, 'ec2': ec2_calls}
+    result['requests'] = {'marathon': mm.client.calls, 'mesos': master.calls, 'ec2': ec2_calls}
     mm.exit(changed=False, **result)
 
 
