@@ -121,8 +121,8 @@ class Ec2:
         else:
             flt = [{'Name': 'tag-key', 'Values': ['Name']}]
         flt.append({'Name': 'status', 'Values': list(LIVE_STATES)})
-        records = (volume_record(raw, ebs_tag) for raw in self._pages('describe_volumes', 'Volumes', Filters=flt,
-                                                                    MaxResults=500))
+        raws = self._pages('describe_volumes', 'Volumes', Filters=flt, MaxResults=500)
+        records = (volume_record(raw, ebs_tag) for raw in raws)
         return sorted((r for r in records if r is not None), key=lambda r: (r['name'], r['zone'] or '', r['id']))
 
     def instances(self, instance_ids):

@@ -103,5 +103,5 @@ def diff_view(volume):
     """The part of a volume record shown in --diff (nothing that changes on its own, such as create_time)."""
     if not volume:
         return {}
-    return dict((k, volume.get(k)) for k in ('id', 'name', 'tag_name', 'zone', 'size', 'type', 'iops', 'encrypted',
-                                              'state', 'tags'))
+    keys = ('id', 'name', 'tag_name', 'zone', 'size', 'type', 'iops', 'encrypted', 'state', 'tags')
+    return dict((k, volume.get(k)) for k in keys)

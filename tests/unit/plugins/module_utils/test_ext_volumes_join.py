@@ -23,10 +23,10 @@ def app(app_id, *names, instances=1, constraints=None, driver='rexray'):
 AGENTS = [('S0', 'us-east-1a', True), ('S1', 'us-east-1b', True), ('S2', 'us-east-1a', False)]
 
 
-def state(tasks=(), agents=AGENTS):
+def state(tasks=(), agents=None):
     slaves = [{'id': a, 'hostname': '10.0.0.%d' % i, 'active': active,
                'domain': {'fault_domain': {'region': {'name': 'us-east-1'}, 'zone': {'name': zone}}}}
-              for i, (a, zone, active) in enumerate(agents)]
+              for i, (a, zone, active) in enumerate(AGENTS if agents is None else agents)]
     live = [{'id': 't-%s' % name, 'framework_id': 'fw', 'slave_id': agent, 'state': st,
              'container': {'type': 'MESOS', 'volumes': [{'mode': 'RW', 'container_path': 'data', 'source': {
                  'type': 'DOCKER_VOLUME', 'docker_volume': {'driver': 'rexray', 'name': name}}}]}}
@@ -76,11 +76,11 @@ CASES = [
 
 @pytest.mark.parametrize('case', CASES, ids=[c[0] for c in CASES])
 def test_status(case):
-    _, apps, tasks, vols, expected = case[:5]
+    apps, tasks, vols, expected = case[1:5]
     agents = case[5] if len(case) > 5 else AGENTS
     if agents and agents[0][1] is None:
         st = state(tasks, [])
-        st['slaves'] = [{'id': a, 'hostname': 'h', 'active': True} for a, _, _ in agents]
+        st['slaves'] = [{'id': agent[0], 'hostname': 'h', 'active': True} for agent in agents]
     else:
         st = state(tasks, agents)
     result = audit(apps, st, vols)
@@ -173,8 +173,8 @@ def test_short_name(tag, ebs_tag, name):
 def test_volume_record_from_ec2_shape():
     raw = {'VolumeId': 'vol-1', 'Size': 8, 'VolumeType': 'io1', 'Iops': 300, 'Encrypted': True,
            'AvailabilityZone': 'us-east-1b', 'State': 'in-use',
-           'Attachments': [{'InstanceId': 'i-1', 'State': 'detaching'}, {'InstanceId': 'i-2', 'State': 'attached',
-                                                                        'Device': '/dev/xvdf'}],
+           'Attachments': [{'InstanceId': 'i-1', 'State': 'detaching'},
+                           {'InstanceId': 'i-2', 'State': 'attached', 'Device': '/dev/xvdf'}],
            'Tags': [{'Key': 'Name', 'Value': 'prod/pg'}, {'Key': 'team', 'Value': 'db'}]}
     rec = volume_record(raw, 'prod')
     assert rec['name'] == 'pg' and rec['instance_id'] == 'i-2' and rec['device'] == '/dev/xvdf'

@@ -34,7 +34,7 @@ PRESENT = [
 
 @pytest.mark.parametrize('case', PRESENT, ids=[c[0] for c in PRESENT])
 def test_plan_present(case):
-    _, existing, zone, wanted, tags, allow_twin, expected, zone_planned = case
+    existing, zone, wanted, tags, allow_twin, expected, zone_planned = case[1:]
     if expected in ('create', 'none', 'tag'):
         plan = plan_present(existing, 'pg', zone, wanted, tags, allow_twin)
         assert plan['action'] == expected
@@ -73,7 +73,7 @@ ABSENT = [
 
 @pytest.mark.parametrize('case', ABSENT, ids=[c[0] for c in ABSENT])
 def test_plan_absent(case):
-    _, existing, zone, refs, checked, force, expected, warnings = case
+    existing, zone, refs, checked, force, expected, warnings = case[1:]
     if expected in ('none', 'delete'):
         plan = plan_absent(existing, 'pg', zone, refs, checked, force)
         assert plan['action'] == expected and len(plan['warnings']) == warnings
