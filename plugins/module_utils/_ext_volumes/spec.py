@@ -42,8 +42,9 @@ REXRAY_ARGSPEC = dict(
 
 
 def aws_params(params):
-    """The AWS connection options out of a module's params (ec2.Ec2 takes them as keywords)."""
-    return dict((key, params.get(key)) for key in AWS_ARGSPEC)
+    """The AWS connection options out of a module's params (ec2.Ec2 takes them as keywords); an empty option
+    (a play's variable left empty) is not set, so boto3's own lookup applies."""
+    return dict((key, params.get(key) or None) for key in AWS_ARGSPEC)
 
 
 def full_name(name, ebs_tag):

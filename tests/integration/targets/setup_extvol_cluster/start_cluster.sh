@@ -2,7 +2,7 @@
 # Sourced by the runme.sh of the external-volume targets: a private moto_server (EC2) and a private
 # dcos-emulator in front of it (4 agents in zones us-east-1a/us-east-1b, REX-Ray with preempt, volumes as EBS
 # volumes in moto), both on free ports and stopped when the sourcing script exits. Exports EXTVOL_MARATHON_URL,
-# EXTVOL_MESOS_URL and EXTVOL_AWS_URL. The fake AWS credentials go to the emulator only; the playbooks pass
+# EXTVOL_MESOS_URL and EXTVOL_AWS_URL. EXTVOL_REXRAY_CONFIG: a rexray.yml to start from instead of the built-in one. The fake AWS credentials go to the emulator only; the playbooks pass
 # them as module options.
 set -eu
 extvol_python="$(command -v python)"
@@ -39,7 +39,8 @@ except urllib.error.HTTPError:
 extvol_pids+=($!)
 EXTVOL_AWS_URL="http://127.0.0.1:$extvol_moto_port"
 extvol_wait "$EXTVOL_AWS_URL/moto-api/"
-cat >"$extvol_dir/rexray.yml" <<'YAML'
+extvol_rexray="${EXTVOL_REXRAY_CONFIG:-$extvol_dir/rexray.yml}"
+[ -n "${EXTVOL_REXRAY_CONFIG:-}" ] || cat >"$extvol_rexray" <<'YAML'
 libstorage:
   service: ebs
   integration:
@@ -52,7 +53,7 @@ libstorage:
 YAML
 AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGION=us-east-1 \
     "$extvol_python" -m dcos_emulator --state-dir "$extvol_dir/state" --agents 4 --zones us-east-1a,us-east-1b \
-    --rexray-config "$extvol_dir/rexray.yml" --aws-endpoint-url "$EXTVOL_AWS_URL" \
+    --rexray-config "$extvol_rexray" --aws-endpoint-url "$EXTVOL_AWS_URL" \
     --marathon-port "$extvol_marathon_port" --mesos-port "$extvol_mesos_port" >"$extvol_dir/emulator.log" 2>&1 &
 extvol_pids+=($!)
 EXTVOL_MARATHON_URL="http://127.0.0.1:$extvol_marathon_port"
