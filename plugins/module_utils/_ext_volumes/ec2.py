@@ -102,6 +102,9 @@ class Ec2:
         except botocore.parsers.ResponseParserError as exc:
             # not a BotoCoreError: an endpoint that answers something other than EC2's XML (an HTML page...)
             raise Ec2Error('EC2 %s failed: the endpoint did not answer like EC2 (%s)' % (action, exc))
+        except ValueError as exc:
+            # raised while sending: an endpoint_url whose port is out of range ("Port out of range 0-65535")
+            raise Ec2Error('EC2 %s failed: endpoint_url: %s' % (action, exc))
 
     def _pages(self, action, key, **kwargs):
         out, token = [], None

@@ -185,3 +185,12 @@ def test_volume_record_from_ec2_shape():
 def test_zone_key():
     assert zone_key('aws/us-east-1a') == 'us-east-1a' and zone_key('us-east-1a') == 'us-east-1a'
     assert zone_key(None) is None
+
+
+@pytest.mark.parametrize('endpoint', ['http://127.0.0.1:99999', 'leader.mesos', 'http://127.0.0.1:1'])
+def test_bad_endpoint_is_an_ec2_error_not_a_traceback(endpoint, monkeypatch):
+    pytest.importorskip('boto3')
+    from ansible_collections.dcos.stateful.plugins.module_utils._ext_volumes.ec2 import Ec2, Ec2Error
+    monkeypatch.setenv('AWS_MAX_ATTEMPTS', '1')
+    with pytest.raises(Ec2Error, match='endpoint|EC2'):
+        Ec2(region='us-east-1', endpoint_url=endpoint, access_key='x', secret_key='y').volumes()
