@@ -43,6 +43,7 @@ OPERATIONS = {
     'destroy': ('/master/destroy-volumes', 'volumes'),
 }
 SLAVES_SHAPE = {'slaves': list}
+STATE_SHAPE = {'slaves': list, 'frameworks': list}
 # The first bytes of a streamed answer, kept to say what it was when it is not JSON.
 HEAD_BYTES = 4096
 
@@ -75,6 +76,11 @@ class MesosMasterApi:
     def slaves(self, query=None):
         """``GET /master/slaves``, parsed whole (small answers: one agent, or a wait's repeated reads)."""
         return self.http.get_json('/master/slaves', query=query, shape=SLAVES_SHAPE)
+
+    def state(self):
+        """``GET /master/state``, parsed whole: agents with their domain and every framework's tasks with their
+        container, in one request (external_volume_info)."""
+        return self.http.get_json('/master/state', shape=STATE_SHAPE)
 
     def stream_slaves(self, agent_id=None):
         """``GET /master/slaves`` read incrementally: yields ``("slaves", agent)`` per agent and the other
