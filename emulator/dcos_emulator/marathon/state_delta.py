@@ -4,9 +4,10 @@ changes into a snapshot again.
 A delta is `{"apps": {id: record state | None}, "versions": {id: {version: record state | None} | None},
 "instances": {id: instance state | None}, "version_clock": float, "groups": {"groups": {id: dependencies},
 "versions": {version: root version state | None}}}` (None = removed), holding only what changed (the explicit
-groups are small and written whole when they or the root versions changed). App records are immutable (a change makes a new AppRecord), so changed apps and versions are
-found by identity; instances change in place and report their ids to a change set (instances.Tracked),
-so a delta at 1,000 apps / 5,000 instances costs about a millisecond, not the ~0.2 s of a full snapshot.
+groups are small and written whole when they or the root versions changed). App records are immutable (a
+change makes a new AppRecord), so changed apps and versions are found by identity; instances change in place
+and report their ids to a change set (instances.Tracked), so a delta at 1,000 apps / 5,000 instances costs
+about a millisecond, not the ~0.2 s of a full snapshot.
 """
 from __future__ import annotations
 
