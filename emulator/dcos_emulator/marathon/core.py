@@ -189,15 +189,17 @@ class Marathon(SchedulerMixin, TasksApiMixin, QueueApiMixin):
         if violations:
             raise Invalid(violations)
         definition = norm.post_validation(app)
+        # GroupManager assigns dynamic service ports before the root-group and deployment-plan validators run,
+        # so a full definition with port 0 keeps its ports and is not a host-port change of a resident app
+        used = self.repo.used_service_ports(exclude=definition["id"]) if used_ports is None else used_ports
+        assign_service_ports(definition, used, self.config.local_port_min, self.config.local_port_max,
+                             previous.definition if previous else None)
         if previous is not None:
             # DVDI name conflicts are a root-group check; resident rules are deployment-plan checks
             plan_violations = resident_update_violations(previous.definition, definition)
             if plan_violations:
                 raise Invalid(plan_violations)
         self._check_dvdi_conflicts(definition)
-        used = self.repo.used_service_ports(exclude=definition["id"]) if used_ports is None else used_ports
-        assign_service_ports(definition, used, self.config.local_port_min, self.config.local_port_max,
-                             previous.definition if previous else None)
         if used_ports is not None:
             used_ports.update(service_ports(definition))
         return definition

@@ -60,10 +60,7 @@ class ChangeTracker:
         versions.update({k: None for k in self.root_versions if k not in groups.versions})
         return {"groups": {g: list(d) for g, d in groups.groups.items()}, "versions": versions}
 
-    def delta(self, repo, instances: dict, clock, groups=None) -> dict | None:
-        """The changes since the last reset/delta (and take them as saved), or None when nothing changed."""
-        apps = {a: r.to_state() for a, r in repo.apps.items() if self.apps.get(a) is not r}
-        apps.update({a: None for a in self.apps if a not in repo.apps})
+    def _versions_delta(self, repo, apps: dict) -> dict:
         versions: dict = {}
         # only AppRepository.put/delete change versions, and both change the app record too
         for app_id in apps:
@@ -77,6 +74,13 @@ class ChangeTracker:
             change.update({k: None for k in saved if k not in current})
             if change:
                 versions[app_id] = change
+        return versions
+
+    def delta(self, repo, instances: dict, clock, groups=None) -> dict | None:
+        """The changes since the last reset/delta (and take them as saved), or None when nothing changed."""
+        apps = {a: r.to_state() for a, r in repo.apps.items() if self.apps.get(a) is not r}
+        apps.update({a: None for a in self.apps if a not in repo.apps})
+        versions = self._versions_delta(repo, apps)
         current = instances.keys()
         changed = {i: instances[i].to_state() for i in (self.changed | (current - self.instances)) if i in current}
         changed.update({i: None for i in self.instances.difference(current)})
