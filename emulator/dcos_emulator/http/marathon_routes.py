@@ -10,7 +10,7 @@ from __future__ import annotations
 from dcos_emulator.http.router import HttpError, Response, StreamResponse
 from dcos_emulator.marathon.api import responses
 from dcos_emulator.marathon.errors import MarathonError
-from dcos_emulator.marathon.results import DeploymentStarted
+from dcos_emulator.marathon.results import DeploymentStarted, DeploymentSteps
 
 
 def _flag(request, name: str, default: bool) -> bool:
@@ -169,11 +169,36 @@ def _killed(m, key: str, result) -> Response:
     return _ok({key: result})
 
 
-# -- groups (read-only), tasks, deployments, queue -------------------------------------------------------
+# -- groups ---------------------------------------------------------------------------------------------
 def group(m, request, group_id="/", **_):
+    """GET /v2/groups[/{id}], .../versions and .../versions/{version} (GroupsResource's path regexes)."""
+    parts = group_id.strip("/").split("/") if group_id.strip("/") else []
+    if parts and parts[-1] == "versions":
+        return _ok(_call(m.groups.versions, "/".join(parts[:-1]) or "/"))
+    if len(parts) >= 2 and parts[-2] == "versions":
+        return _ok(_call(m.groups.version, "/".join(parts[:-2]) or "/", parts[-1]))
     return _ok(_call(m.groups.get, group_id, request.query))
 
 
+def create_group(m, request, group_id="/", **_):
+    result = _call(m.groups.create, group_id, _body(request), _flag(request, "force", False))
+    return _deployment(m, result)   # 201 with Location (the group's path) and Marathon-Deployment-Id
+
+
+def update_group(m, request, group_id="/", **_):
+    result = _call(m.groups.update, group_id, _body(request), _flag(request, "force", False),
+                   _flag(request, "dryRun", False))
+    if isinstance(result, DeploymentSteps):
+        return Response(*responses.steps_answer(result))
+    return _deployment(m, result)
+
+
+def delete_group(m, request, group_id="/", **_):
+    # GroupsResource.delete: force defaults to false (unlike DELETE /v2/apps/{id})
+    return _deployment(m, _call(m.groups.delete, group_id, _flag(request, "force", False)))
+
+
+# -- tasks, deployments, queue --------------------------------------------------------------------------
 def list_tasks(m, request, **_):
     return _ok({"tasks": _call(m.list_tasks, request.query)})
 
@@ -240,6 +265,12 @@ ROUTES = (
     ("DELETE", "/v2/apps/{app_id:path}", delete_app),
     ("GET", "/v2/groups", group),
     ("GET", "/v2/groups/{group_id:path}", group),
+    ("POST", "/v2/groups", create_group),
+    ("POST", "/v2/groups/{group_id:path}", create_group),
+    ("PUT", "/v2/groups", update_group),
+    ("PUT", "/v2/groups/{group_id:path}", update_group),
+    ("DELETE", "/v2/groups", delete_group),
+    ("DELETE", "/v2/groups/{group_id:path}", delete_group),
     ("GET", "/v2/tasks", list_tasks),
     ("POST", "/v2/tasks/delete", delete_tasks),
     ("GET", "/v2/deployments", deployments),

@@ -111,6 +111,14 @@ class AppRepository:
             used.update(service_ports(rec.definition))
         return used
 
+    def used_service_ports_except(self, app_ids: set) -> set:
+        """The service ports of every app but those (a batch write assigns theirs against this set)."""
+        used = set()
+        for rec in self.apps.values():
+            if rec.app_id not in app_ids:
+                used.update(service_ports(rec.definition))
+        return used
+
     def to_state(self) -> dict:
         return {"apps": [r.to_state() for r in self.apps.values()],
                 "versions": {a: [r.to_state() for r in v.values()] for a, v in self.versions.items()}}

@@ -21,7 +21,7 @@ from .config import MarathonConfig
 from .deployments import Deployment
 from .errors import Conflict, Invalid, InvalidJson, Locked, NotFound, TooManyDeployments, Unprocessable, app_not_found
 from .events import EventBus
-from .groups import Groups
+from .groups import CYCLIC, SAME_ID, GroupStore, Groups, all_group_ids, dependency_edges, longest_paths
 from .ids import VersionClock, canonical_path, iso, path_segments
 from .instances import DECOMMISSIONED, RUNNING
 from .queue_api import QueueApiMixin
@@ -58,7 +58,8 @@ class Marathon(SchedulerMixin, TasksApiMixin, QueueApiMixin):
         self.started = False
         self._agent_domains: dict = {}   # agent id -> (region, zone), from offers (see MatchingMixin)
         # composed parts of the API surface
-        self.groups = Groups(lock, self.repo, self._app_info)
+        self.group_store = GroupStore()
+        self.groups = Groups(self)
         self.about = About(config, lock, self.repo, self.instances, self.deployments)
 
     # ==========================================================================================
@@ -104,15 +105,15 @@ class Marathon(SchedulerMixin, TasksApiMixin, QueueApiMixin):
     def snapshot(self) -> dict:
         """The full state; what it holds counts as saved for the next delta()."""
         with self.lock:
-            self._saved.reset(self.repo, self.instances, self.clock._last)
+            self._saved.reset(self.repo, self.instances, self.clock._last, self.group_store)
             return {"apps": self.repo.to_state(),
                     "instances": [i.to_state() for i in self.instances.values()],
-                    "version_clock": self.clock._last}
+                    "version_clock": self.clock._last, "groups": self.group_store.to_state()}
 
     def delta(self) -> dict | None:
         """What changed since the last snapshot() or delta() (None: nothing); see state_delta.py."""
         with self.lock:
-            return self._saved.delta(self.repo, self.instances, self.clock._last)
+            return self._saved.delta(self.repo, self.instances, self.clock._last, self.group_store)
 
     def restore(self, state: dict) -> None:
         """Restore apps and instances. Tasks that were active are gone with their processes: goal-Running
@@ -121,6 +122,7 @@ class Marathon(SchedulerMixin, TasksApiMixin, QueueApiMixin):
         with self.lock:
             self.repo.restore(state.get("apps", {}))
             self.clock._last = state.get("version_clock", state.get("service_ports_clock", 0.0))
+            self.group_store.restore(state.get("groups") or {}, self.repo)
             for d in state.get("instances", []):
                 inst = Instance.from_state(d)
                 if inst.app_id not in self.repo.apps and not inst.resident:
@@ -180,8 +182,9 @@ class Marathon(SchedulerMixin, TasksApiMixin, QueueApiMixin):
             roles.add(existing.definition["role"])
         return roles
 
-    def _canonical(self, app: dict, previous: AppRecord | None, force_role: bool) -> dict:
-        """deprecated -> preValidation -> validation -> postValidation; raises 422."""
+    def _canonical(self, app: dict, previous: AppRecord | None, force_role: bool, used_ports: set | None = None) -> dict:
+        """deprecated -> preValidation -> validation -> postValidation; raises 422. A write of many apps passes
+        `used_ports` (the service ports of the other apps), which grows by each app's ports."""
         app = norm.deprecated(app, update=False)
         app = norm.pre_validation(app, self.config.mesos_role)
         violations = validate_app(app, valid_roles=self._valid_roles(app["id"]), features=self.config.features,
@@ -190,14 +193,18 @@ class Marathon(SchedulerMixin, TasksApiMixin, QueueApiMixin):
         if violations:
             raise Invalid(violations)
         definition = norm.post_validation(app)
+        # GroupManager assigns dynamic service ports before the root-group and deployment-plan validators run,
+        # so a full definition with port 0 keeps its ports and is not a host-port change of a resident app
+        used = self.repo.used_service_ports(exclude=definition["id"]) if used_ports is None else used_ports
+        assign_service_ports(definition, used, self.config.local_port_min, self.config.local_port_max,
+                             previous.definition if previous else None)
         if previous is not None:
             # resident rules are deployment-plan checks (DVDI name conflicts: the root group's, in _deploy)
             plan_violations = resident_update_violations(previous.definition, definition)
             if plan_violations:
                 raise Invalid(plan_violations)
-        assign_service_ports(definition, self.repo.used_service_ports(exclude=definition["id"]),
-                             self.config.local_port_min, self.config.local_port_max,
-                             previous.definition if previous else None)
+        if used_ports is not None:
+            used_ports.update(service_ports(definition))
         return definition
 
     def _check_root_group(self, changes: dict) -> None:
@@ -228,10 +235,14 @@ class Marathon(SchedulerMixin, TasksApiMixin, QueueApiMixin):
         ids = set(app_ids)
         return [d for d in self.deployments.values() if ids & set(d.affected_apps)]
 
-    def _deploy(self, changes: dict, force: bool, now: float, post_uri: str | None = None) -> Deployment:
-        """changes: app id -> new AppRecord (or None to delete). Raises 409 when locked without force."""
-        self._check_apps_and_groups_apart(changes)
+    def _deploy(self, changes: dict, force: bool, now: float, post_uri: str | None = None, groups: dict | None = None,
+                depth=None) -> Deployment:
+        """changes: app id -> new AppRecord (or None to delete); groups: the explicit groups after a group write
+        (groups.py), depth: its dependency depths. Raises 409 when locked without force. Records the root
+        version (GroupManager stores one per change)."""
+        self._check_apps_and_groups_apart(changes, self.group_store.groups if groups is None else groups)
         self._check_root_group(changes)
+        depth = depth or self._dependency_depth(changes)
         locking = self._locking(changes)
         if locking and not force:
             raise Locked([d.id for d in locking])
@@ -239,10 +250,12 @@ class Marathon(SchedulerMixin, TasksApiMixin, QueueApiMixin):
             raise TooManyDeployments(self.config.max_running_deployments)
         for dep in locking:
             self._cancel(dep, "Deployment was forcefully replaced")
+        if groups is not None:
+            self.group_store.set_groups(groups)
         original = {a: self.repo.get(a) for a in changes}
         target = dict(changes)
         dep = Deployment({a: r for a, r in original.items() if r is not None},
-                         {a: r for a, r in target.items() if r is not None}, now, self._dependency_depth(changes))
+                         {a: r for a, r in target.items() if r is not None}, now, depth)
         for app_id, rec in changes.items():
             old = original[app_id]
             if rec is None:
@@ -255,6 +268,7 @@ class Marathon(SchedulerMixin, TasksApiMixin, QueueApiMixin):
                 if old is None or rec.last_config_change_at != old.last_config_change_at:
                     self.reset_delay(app_id)
         self.deployments[dep.id] = dep
+        self.group_store.record(now, self.repo.apps)
         if post_uri is not None:
             # ApiPostEvent (what marathon-lb listens to): AppsResource sends it from create and from the
             # single-app PUT/PATCH only, with the request URI, also when nothing changed
@@ -277,34 +291,17 @@ class Marathon(SchedulerMixin, TasksApiMixin, QueueApiMixin):
         return held
 
     def _dependency_depth(self, changes: dict):
-        """runSpecsGroupedByLongestPath: longest dependency chain of an app in the target state.
-        A dependency on a group counts as a dependency on its apps."""
-        def definition(app_id):
-            if app_id in changes:
-                return changes[app_id].definition if changes[app_id] is not None else None
-            rec = self.repo.get(app_id)
-            return rec.definition if rec else None
-
-        def deps(app_id):
-            d = definition(app_id)
-            out = []
-            for dep in (d or {}).get("dependencies") or []:
-                prefix = dep.rstrip("/") + "/"
-                out.extend(a for a in set(self.repo.apps) | set(changes)
-                           if (a == dep or a.startswith(prefix)) and definition(a) is not None)
-            return out
-
-        memo: dict = {}
-
-        def depth(app_id, seen=()):
-            if app_id in memo:
-                return memo[app_id]
-            if app_id in seen:
-                return 0   # cycles are rejected by real Marathon's group validation; do not loop here
-            value = max((1 + depth(d, seen + (app_id,)) for d in deps(app_id)), default=0)
-            memo[app_id] = value
-            return value
-        return depth
+        """runSpecsGroupedByLongestPath: longest dependency chain of an app in the target state (app and group
+        dependencies, groups.dependency_edges). A cycle is refused as RootGroup.validRootGroup does (422)."""
+        definitions = {a: r.definition for a, r in self.repo.apps.items() if a not in changes}
+        definitions.update({a: r.definition for a, r in changes.items() if r is not None})
+        groups = self.group_store.groups
+        if not any(groups.values()) and not any(d.get("dependencies") for d in definitions.values()):
+            return lambda app_id: 0
+        depths = longest_paths(dependency_edges(definitions, groups))
+        if depths is None:
+            raise Invalid([("/", CYCLIC)])
+        return lambda app_id: depths.get(app_id, 0)
 
     def _stop_app(self, app_id: str) -> None:
         for inst in list(self.by_app.get(app_id, {}).values()):
@@ -357,19 +354,16 @@ class Marathon(SchedulerMixin, TasksApiMixin, QueueApiMixin):
                 out.append(t)
         return out
 
-    def _check_apps_and_groups_apart(self, changes: dict) -> None:
-        """RootGroup's noAppsAndGroupsWithSameName (1.10): a new app may not take the id of a group that holds
-        apps (/a when /a/b exists) nor put itself inside an app (/a/b when /a is an app). 422 before any lock."""
+    def _check_apps_and_groups_apart(self, changes: dict, explicit_groups: dict) -> None:
+        """RootGroup's noAppsAndGroupsWithSameName (1.10): a new app may not take the id of a group (/a when /a/b
+        exists or /a was made through /v2/groups) nor put itself inside an app (/a/b when /a is an app). 422 before
+        any lock."""
         created = [a for a, r in changes.items() if r is not None and a not in self.repo.apps]
         if not created:
             return
         apps = (set(self.repo.apps) | set(created)) - {a for a, r in changes.items() if r is None}
-        groups = set()
-        for app_id in apps:
-            parts = app_id.strip("/").split("/")
-            groups.update("/" + "/".join(parts[:i]) for i in range(1, len(parts)))
-        if any(a in groups for a in apps):
-            raise Invalid([("/", "Groups and Applications may not have the same identifier.")])
+        if any(a in all_group_ids(apps, explicit_groups) for a in apps):
+            raise Invalid([("/", SAME_ID)])
 
     def _deployments_of(self, app_id: str) -> list:
         return [{"id": d.id} for d in self.deployments.values() if app_id in d.affected_apps]
@@ -474,7 +468,7 @@ class Marathon(SchedulerMixin, TasksApiMixin, QueueApiMixin):
             return AppCreated(info, dep.id, app_id)
 
     def _update_one(self, app_id: str, raw_update: dict, *, partial: bool, allow_create: bool, force: bool,
-                    now: float, body=None):
+                    now: float, body=None, used_ports: set | None = None):
         """Returns (new record or previous, created?)."""
         existing = self.repo.get(app_id)
         if "version" in raw_update and set(raw_update) - {"version", "id"}:
@@ -492,7 +486,7 @@ class Marathon(SchedulerMixin, TasksApiMixin, QueueApiMixin):
             if not allow_create:
                 raise app_not_found(app_id)
             app = dict(raw_update, id=app_id)
-            definition = self._canonical(app, None, force)
+            definition = self._canonical(app, None, force, used_ports)
             return self._new_record(definition, None, now), True
         if partial:
             update = norm.deprecated(raw_update, update=True)
@@ -501,7 +495,7 @@ class Marathon(SchedulerMixin, TasksApiMixin, QueueApiMixin):
         else:
             merged = dict(read_app(dict(body, id=app_id), update=False) if body is not None else raw_update)
             merged["id"] = app_id
-        definition = self._canonical(merged, existing, force)
+        definition = self._canonical(merged, existing, force, used_ports)
         return self._new_record(definition, existing, now), False
 
     @durable
@@ -525,18 +519,26 @@ class Marathon(SchedulerMixin, TasksApiMixin, QueueApiMixin):
     @durable
     def put_apps(self, body, force: bool, partial: bool, patch: bool = False):
         updates = read_app_list(body)
+        for index, raw in enumerate(updates):
+            if "id" not in raw:
+                if partial or patch:
+                    # AppsResource.canonicalAppUpdatesFromJson: require(appUpdate.id.isDefined, ...)
+                    raise Unprocessable("requirement failed: App Update must have app id set")
+                raise InvalidJson([(f"({index})/id", "error.path.missing")])
         with self.lock:
             now = self.clock.now()
             changes = {}
-            for index, raw in enumerate(updates):
-                if "id" not in raw:
-                    raise InvalidJson([(f"({index})/id", "error.path.missing")])
+            # one service-port pool for the whole list (AssignDynamicServiceLogic runs over the new root group)
+            used_ports = self.repo.used_service_ports_except({canonical_path(raw["id"]) for raw in updates})
+            for raw in updates:
                 app_id = canonical_path(raw["id"])
                 if not (partial or patch):
                     raw = read_app(dict(raw, id=app_id), update=False)
                 rec, _ = self._update_one(app_id, raw, partial=partial or patch, allow_create=not patch, force=force,
-                                          now=now)
+                                          now=now, used_ports=used_ports)
                 changes[app_id] = rec
+            # Real Marathon: only apps with an action lock (DeploymentPlan.affectedRunSpecIds)
+            changes = {a: r for a, r in changes.items() if r is not self.repo.get(a)}
             dep = self._deploy(changes, force, now)
             return self._result(dep)
 

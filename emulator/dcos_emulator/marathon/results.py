@@ -18,3 +18,9 @@ class AppCreated:
     app: dict
     deployment_id: str
     app_id: str
+
+
+@dataclass(frozen=True)
+class DeploymentSteps:
+    """PUT /v2/groups?dryRun=true: the steps the plan would have (raml DeploymentSteps); nothing deployed."""
+    steps: list

@@ -2,10 +2,12 @@
 changes into a snapshot again.
 
 A delta is `{"apps": {id: record state | None}, "versions": {id: {version: record state | None} | None},
-"instances": {id: instance state | None}, "version_clock": float}` (None = removed), holding only what
-changed. App records are immutable (a change makes a new AppRecord), so changed apps and versions are
-found by identity; instances change in place and report their ids to a change set (instances.Tracked),
-so a delta at 1,000 apps / 5,000 instances costs about a millisecond, not the ~0.2 s of a full snapshot.
+"instances": {id: instance state | None}, "version_clock": float, "groups": {"groups": {id: dependencies},
+"versions": {version: root version state | None}}}` (None = removed), holding only what changed (the explicit
+groups are small and written whole when they or the root versions changed). App records are immutable (a
+change makes a new AppRecord), so changed apps and versions are found by identity; instances change in place
+and report their ids to a change set (instances.Tracked), so a delta at 1,000 apps / 5,000 instances costs
+about a millisecond, not the ~0.2 s of a full snapshot.
 """
 from __future__ import annotations
 
@@ -38,19 +40,27 @@ class ChangeTracker:
         self.instances: set = set()   # ids of the saved instances
         self.changed: set = set()     # ids of instances changed since (filled by instances.Tracked)
         self.clock = None
+        self.group_revision = None
+        self.root_versions: dict = {}
 
-    def reset(self, repo, instances: dict, clock) -> None:
+    def reset(self, repo, instances: dict, clock, groups=None) -> None:
         """Everything as it is now is saved (after a full snapshot)."""
         self.apps = dict(repo.apps)
         self.versions = {a: dict(v) for a, v in repo.versions.items()}
         self.instances = set(instances)
         self.changed.clear()
         self.clock = clock
+        if groups is not None:
+            self.group_revision, self.root_versions = groups.revision, dict(groups.versions)
 
-    def delta(self, repo, instances: dict, clock) -> dict | None:
-        """The changes since the last reset/delta (and take them as saved), or None when nothing changed."""
-        apps = {a: r.to_state() for a, r in repo.apps.items() if self.apps.get(a) is not r}
-        apps.update({a: None for a in self.apps if a not in repo.apps})
+    def _groups_delta(self, groups) -> dict | None:
+        if groups is None or groups.revision == self.group_revision:
+            return None
+        versions = {k: v.to_state() for k, v in groups.versions.items() if self.root_versions.get(k) is not v}
+        versions.update({k: None for k in self.root_versions if k not in groups.versions})
+        return {"groups": {g: list(d) for g, d in groups.groups.items()}, "versions": versions}
+
+    def _versions_delta(self, repo, apps: dict) -> dict:
         versions: dict = {}
         # only AppRepository.put/delete change versions, and both change the app record too
         for app_id in apps:
@@ -64,6 +74,13 @@ class ChangeTracker:
             change.update({k: None for k in saved if k not in current})
             if change:
                 versions[app_id] = change
+        return versions
+
+    def delta(self, repo, instances: dict, clock, groups=None) -> dict | None:
+        """The changes since the last reset/delta (and take them as saved), or None when nothing changed."""
+        apps = {a: r.to_state() for a, r in repo.apps.items() if self.apps.get(a) is not r}
+        apps.update({a: None for a in self.apps if a not in repo.apps})
+        versions = self._versions_delta(repo, apps)
         current = instances.keys()
         changed = {i: instances[i].to_state() for i in (self.changed | (current - self.instances)) if i in current}
         changed.update({i: None for i in self.instances.difference(current)})
@@ -76,8 +93,13 @@ class ChangeTracker:
             out["instances"] = changed
         if clock != self.clock:
             out["version_clock"] = clock
+        group_change = self._groups_delta(groups)
+        if group_change is not None:
+            out["groups"] = group_change
         if not out:
             return None
+        if group_change is not None:
+            self.group_revision, self.root_versions = groups.revision, dict(groups.versions)
         for app_id, state in apps.items():
             if state is None:
                 self.apps.pop(app_id, None)
@@ -104,6 +126,9 @@ def fold(state: dict | None, deltas: list) -> dict | None:
     versions = {a: {_version_key(r): r for r in recs} for a, recs in (repo.get("versions") or {}).items()}
     instances = {i["instance_id"]: i for i in state.get("instances", [])}
     clock = state.get("version_clock", 0.0)
+    groups = state.get("groups") or {}
+    root_versions = dict(groups.get("versions") or {})
+    explicit = groups.get("groups") or {}
     for delta in deltas:
         _apply(apps, delta.get("apps"))
         for app_id, change in (delta.get("versions") or {}).items():
@@ -113,8 +138,12 @@ def fold(state: dict | None, deltas: list) -> dict | None:
                 _apply(versions.setdefault(app_id, {}), change)
         _apply(instances, delta.get("instances"))
         clock = delta.get("version_clock", clock)
+        if "groups" in delta:
+            explicit = delta["groups"]["groups"]
+            _apply(root_versions, delta["groups"]["versions"])
     return {"apps": {"apps": list(apps.values()), "versions": {a: list(v.values()) for a, v in versions.items()}},
-            "instances": list(instances.values()), "version_clock": clock}
+            "instances": list(instances.values()), "version_clock": clock,
+            "groups": {"groups": explicit, "versions": root_versions}}
 
 
 def _apply(target: dict, changes: dict | None) -> None:

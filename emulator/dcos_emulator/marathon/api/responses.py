@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..errors import (BadRequest, Conflict, Invalid, Locked, MarathonError, NotFound, TooManyDeployments,
                      Unprocessable)
-from ..results import AppCreated, DeploymentStarted
+from ..results import AppCreated, DeploymentStarted, DeploymentSteps
 
 
 def group_details(violations: list[tuple[str, str]]) -> list[dict]:
@@ -46,3 +46,8 @@ def deployment_answer(result: DeploymentStarted, leader: str) -> tuple[int, dict
 def created_answer(result: AppCreated, leader: str) -> tuple[int, dict, dict]:
     headers = {"Location": f"http://{leader}{result.app_id}", "Marathon-Deployment-Id": result.deployment_id}
     return 201, result.app, headers
+
+
+def steps_answer(result: DeploymentSteps) -> tuple[int, dict, dict]:
+    """PUT /v2/groups?dryRun=true: 200 raml DeploymentSteps, no deployment id (none was started)."""
+    return 200, {"steps": result.steps}, {}
