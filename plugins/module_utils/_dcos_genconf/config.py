@@ -21,7 +21,7 @@ import ipaddress
 import json
 import re
 
-from ansible_collections.dcos.stateful.plugins.module_utils._dcos_genconf_keys import (
+from ansible_collections.dcos.stateful.plugins.module_utils._dcos_genconf.keys import (
     ABSOLUTE_PATH_KEYS,
     COMPUTED_KEYS,
     SECRET_KEYS,
@@ -29,8 +29,8 @@ from ansible_collections.dcos.stateful.plugins.module_utils._dcos_genconf_keys i
     TRUE_FALSE_KEYS,
     VERSION_BUCKETS,
 )
-from ansible_collections.dcos.stateful.plugins.module_utils._rexray_catalogue import FORMAT_03, FORMAT_LIBSTORAGE
-from ansible_collections.dcos.stateful.plugins.module_utils._rexray_document import (
+from ansible_collections.dcos.stateful.plugins.module_utils._rexray.catalogue import FORMAT_03, FORMAT_LIBSTORAGE
+from ansible_collections.dcos.stateful.plugins.module_utils._rexray.document import (
     classify, document_secrets, flatten, mask_document,
 )
 from ansible_collections.dcos.stateful.plugins.module_utils._secrets import (

@@ -25,7 +25,7 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.dcos.stateful.plugins.module_utils._marathon_app_spec import (
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon.spec import (
     app_id_errors, is_resident, has_stateful_volumes,
 )
 

@@ -28,8 +28,8 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.dcos.stateful.plugins.module_utils._marathon_app_spec import safe_app_id
-from ansible_collections.dcos.stateful.plugins.module_utils._mesos_resources import (
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon.spec import safe_app_id
+from ansible_collections.dcos.stateful.plugins.module_utils._mesos.resources import (
     MARATHON_FRAMEWORK_LABEL,
     MARATHON_TASK_LABEL,
     container_path,
@@ -399,7 +399,7 @@ def audit(slaves_payload, apps_payload=None, load_pods=None, **options):
 
 def audit_members(members, apps_payload=None, load_pods=None, marathon_ids=False, **options):
     """Same as :func:`audit` over ``(key, value)`` pairs streamed from ``/master/slaves``
-    (``("slaves", agent)`` once per agent, see ``_mesos_json_stream.iter_object``)."""
+    (``("slaves", agent)`` once per agent, see ``_mesos.json_stream.iter_object``)."""
     auditor = Auditor(apps_payload, **options)
     for key, value in members:
         if key == 'slaves':

@@ -8,8 +8,8 @@
 """What mesos_volume does with its options: validate, read, plan, guard, send, confirm, report.
 
 ``validate(params)`` lists input errors before anything is sent. ``VolumeRunner(mesos).run()`` reads the agent
-from ``/master/slaves`` (through ``MesosModule.master``), plans with the pure ``_mesos_volume_plan``, refuses to
-release what Marathon may still own (``_mesos_ownership``, asking Marathon through ``MarathonApi``), sends one
+from ``/master/slaves`` (through ``MesosModule.master``), plans with the pure ``_mesos.volume_plan``, refuses to
+release what Marathon may still own (``_mesos.ownership``, asking Marathon through ``MarathonApi``), sends one
 operator call at a time and waits (``_wait``) until the master (and with ``confirm_on_agent`` the agent)
 shows it applied. It returns the result or raises ``ModuleFailure``; ``MesosModule.run`` reports either.
 """
@@ -24,15 +24,15 @@ import time
 
 from ansible_collections.dcos.stateful.plugins.module_utils._failure import ModuleFailure
 from ansible_collections.dcos.stateful.plugins.module_utils._http import ApiError
-from ansible_collections.dcos.stateful.plugins.module_utils._mesos_audit import Auditor
-from ansible_collections.dcos.stateful.plugins.module_utils._mesos_ownership import (
+from ansible_collections.dcos.stateful.plugins.module_utils._mesos.audit import Auditor
+from ansible_collections.dcos.stateful.plugins.module_utils._mesos.ownership import (
     find_audit_entry,
     marathon_owner,
     refusal_without_marathon,
     refusal_from_audit,
 )
-from ansible_collections.dcos.stateful.plugins.module_utils._mesos_resources import current_reservation
-from ansible_collections.dcos.stateful.plugins.module_utils._mesos_volume_plan import (
+from ansible_collections.dcos.stateful.plugins.module_utils._mesos.resources import current_reservation
+from ansible_collections.dcos.stateful.plugins.module_utils._mesos.volume_plan import (
     agent_agrees,
     PlanError,
     confirmed,
@@ -217,7 +217,7 @@ class VolumeRunner:
 
     # -- the ownership guard (Marathon's reservations) ------------------------------------------------
     def guard(self, observed, ops):
-        """Refuse to destroy or unreserve what a Marathon instance may still need (see _mesos_ownership)."""
+        """Refuse to destroy or unreserve what a Marathon instance may still need (see _mesos.ownership)."""
         if not any(op['action'] in ('destroy', 'unreserve') for op in ops):
             return
         volume = observed['volume']
