@@ -91,44 +91,71 @@ def container_path_error(path):
 
 
 def validate(params):
-    """Input errors, each naming its field, found before anything is sent."""
+    """Input errors, each naming its field, found before anything is sent (in the order of the checks below)."""
+    errors = []
+    for check in (_identity_errors, _whole_reservation_errors, _present_errors, _number_errors, _label_errors):
+        errors.extend(check(params))
+    return errors
+
+
+def _identity_errors(params):
+    """The role and the persistence id."""
     errors = []
     if params['role'] in ('', '*'):
         errors.append("role: the role '*' (or an empty role) cannot be dynamically reserved")
-    whole = params.get('reservation') == 'absent'
     pid = params.get('persistence_id')
     if pid is None:
-        if not whole:
+        if params.get('reservation') != 'absent':
             errors.append('persistence_id: required (unless reservation=absent)')
     elif pid in ('', '.', '..') or _BAD_ID.search(pid):
         errors.append("persistence_id: %r is not a valid Mesos id (no '/', '\\', whitespace, '.' or '..')" % pid)
-    if whole:
-        if params['state'] != 'absent':
-            errors.append('reservation: reservation=absent releases a reservation; it needs state=absent')
-        if params.get('labels') is None:
-            errors.append('labels: required with reservation=absent (the labels of the reservation to release; '
-                          '{} for a reservation without labels)')
-        if params.get('keep_reservation'):
-            errors.append('keep_reservation: cannot be true with reservation=absent')
-    if params['state'] == 'present':
-        for field in ('container_path', 'size'):
-            if params.get(field) in (None, ''):
-                errors.append('%s: required with state=present' % field)
-        if params.get('container_path'):
-            error = container_path_error(params['container_path'])
-            if error:
-                errors.append(error)
+    return errors
+
+
+def _whole_reservation_errors(params):
+    """reservation=absent releases a whole reservation: what it needs and excludes."""
+    if params.get('reservation') != 'absent':
+        return []
+    errors = []
+    if params['state'] != 'absent':
+        errors.append('reservation: reservation=absent releases a reservation; it needs state=absent')
+    if params.get('labels') is None:
+        errors.append('labels: required with reservation=absent (the labels of the reservation to release; '
+                      '{} for a reservation without labels)')
+    if params.get('keep_reservation'):
+        errors.append('keep_reservation: cannot be true with reservation=absent')
+    return errors
+
+
+def _present_errors(params):
+    """What state=present needs: a valid container_path and a size."""
+    if params['state'] != 'present':
+        return []
+    errors = []
+    for field in ('container_path', 'size'):
+        if params.get(field) in (None, ''):
+            errors.append('%s: required with state=present' % field)
+    if params.get('container_path'):
+        error = container_path_error(params['container_path'])
+        if error:
+            errors.append(error)
+    return errors
+
+
+def _number_errors(params):
+    errors = []
     if params.get('size') is not None and params['size'] <= 0:
         errors.append('size: must be a positive number of MiB, got %s' % params['size'])
     if params['wait_timeout'] < 0:
         errors.append('wait_timeout: must not be negative')
     if params['retries'] < 0:
         errors.append('retries: must not be negative')
-    labels = params.get('labels') or {}
-    for key, value in labels.items():
-        if not isinstance(value, str):
-            errors.append('labels: value of %r must be a string' % key)
     return errors
+
+
+def _label_errors(params):
+    labels = params.get('labels') or {}
+    return ['labels: value of %r must be a string' % key for key, value in labels.items() if not isinstance(value, str)]
 
 
 def plan_params(params):
