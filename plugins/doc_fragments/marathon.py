@@ -10,7 +10,7 @@ __metaclass__ = type
 
 class ModuleDocFragment(object):
 
-    # Paired one-to-one with MARATHON_ARGSPEC in plugins/module_utils/_marathon.py.
+    # Paired one-to-one with MARATHON_ARGSPEC in plugins/module_utils/_marathon/module.py.
     DOCUMENTATION = r'''
 options:
   marathon_url:

@@ -9,7 +9,7 @@ __metaclass__ = type
 
 
 class ModuleDocFragment(object):
-    # Paired one-to-one with MESOS_COMMON_ARGS in plugins/module_utils/_mesos.py.
+    # Paired one-to-one with MESOS_COMMON_ARGS in plugins/module_utils/_mesos/module.py.
     DOCUMENTATION = r'''
 options:
   mesos_url:

@@ -47,8 +47,8 @@ _value:
 from ansible.errors import AnsibleFilterError
 from ansible.utils.display import Display
 
-from ansible_collections.dcos.stateful.plugins.module_utils._rexray_catalogue import format_for_version
-from ansible_collections.dcos.stateful.plugins.module_utils._rexray_document import (
+from ansible_collections.dcos.stateful.plugins.module_utils._rexray.catalogue import format_for_version
+from ansible_collections.dcos.stateful.plugins.module_utils._rexray.document import (
     RexrayConfigError, build_document, with_defaults,
 )
 

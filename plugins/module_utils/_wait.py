@@ -8,7 +8,7 @@
 """The one bounded poll of the collection (as kubernetes.core's ``Waiter``): read until done or out of time, and
 return the partial result on timeout instead of raising.
 
-Marathon's deployments are waited for through the event stream (``_marathon_wait.DeploymentWaiter``, which uses
+Marathon's deployments are waited for through the event stream (``_marathon.wait.DeploymentWaiter``, which uses
 the same ``Backoff`` when it falls back to polling); everything that has no event is polled here: the tasks of a
 deployed app, the volumes Mesos releases after a wipe, an operator call the master shows applied (Mesos has no
 event for "the agent applied an operator call").

@@ -158,7 +158,7 @@ dest:
 
 import os
 
-from ansible_collections.dcos.stateful.plugins.module_utils._dcos_genconf import (
+from ansible_collections.dcos.stateful.plugins.module_utils._dcos_genconf.config import (
     GenconfError,
     config_secrets,
     masked,
@@ -167,9 +167,9 @@ from ansible_collections.dcos.stateful.plugins.module_utils._dcos_genconf import
     secret_keys,
     validate_config,
 )
-from ansible_collections.dcos.stateful.plugins.module_utils._rexray_document import has_secrets
-from ansible_collections.dcos.stateful.plugins.module_utils._rexray_files import ensure_file, masked_previous, parse_document
-from ansible_collections.dcos.stateful.plugins.module_utils._rexray_yaml import to_yaml
+from ansible_collections.dcos.stateful.plugins.module_utils._rexray.document import has_secrets
+from ansible_collections.dcos.stateful.plugins.module_utils._files import ensure_file, masked_previous, parse_document
+from ansible_collections.dcos.stateful.plugins.module_utils._yaml import to_yaml
 from ansible_collections.dcos.stateful.plugins.module_utils._secrets import SecretAwareModule
 
 HEADER = 'DC/OS %s installer configuration. Managed by Ansible (dcos.stateful.dcos_genconf).'

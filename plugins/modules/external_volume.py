@@ -189,10 +189,10 @@ from ansible_collections.dcos.stateful.plugins.module_utils._ext_volumes.spec im
     AWS_ARGSPEC, AWS_MUTUALLY_EXCLUSIVE, AWS_REQUIRED_TOGETHER, REXRAY_ARGSPEC, aws_params,
 )
 from ansible_collections.dcos.stateful.plugins.module_utils._http import MARATHON_API_HINT, ApiError, HttpClient
-from ansible_collections.dcos.stateful.plugins.module_utils._marathon import (
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon.module import (
     MARATHON_ARGSPEC, MARATHON_AUTH_HINT, MARATHON_MUTUALLY_EXCLUSIVE, MARATHON_REQUIRED_TOGETHER,
 )
-from ansible_collections.dcos.stateful.plugins.module_utils._marathon_api import MarathonApi
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon.api import MarathonApi
 
 
 def argument_spec():

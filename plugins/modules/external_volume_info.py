@@ -218,7 +218,7 @@ from ansible_collections.dcos.stateful.plugins.module_utils._ext_volumes.spec im
     AWS_ARGSPEC, AWS_MUTUALLY_EXCLUSIVE, AWS_REQUIRED_TOGETHER, REXRAY_ARGSPEC, aws_params,
 )
 from ansible_collections.dcos.stateful.plugins.module_utils._http import ApiError
-from ansible_collections.dcos.stateful.plugins.module_utils._marathon import MarathonModule
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon.module import MarathonModule
 
 
 def argument_spec():

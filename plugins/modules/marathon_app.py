@@ -293,8 +293,8 @@ diagnostics:
     tasks_running: 0
 '''
 
-from ansible_collections.dcos.stateful.plugins.module_utils._marathon import MarathonModule
-from ansible_collections.dcos.stateful.plugins.module_utils._marathon_app_runner import AppRunner
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon.module import MarathonModule
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon.app_runner import AppRunner
 
 
 def main():

@@ -93,9 +93,9 @@ volumes:
 '''
 
 from ansible_collections.dcos.stateful.plugins.module_utils._http import ApiError
-from ansible_collections.dcos.stateful.plugins.module_utils._marathon import MarathonModule
-from ansible_collections.dcos.stateful.plugins.module_utils._marathon_app_spec import mask_secrets
-from ansible_collections.dcos.stateful.plugins.module_utils._marathon_tasks import summarise_tasks, volumes_view
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon.module import MarathonModule
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon.spec import mask_secrets
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon.tasks import summarise_tasks, volumes_view
 
 
 def main():

@@ -183,8 +183,8 @@ duration:
   sample: 0.031
 '''
 
-from ansible_collections.dcos.stateful.plugins.module_utils._marathon import MarathonModule
-from ansible_collections.dcos.stateful.plugins.module_utils._marathon_wipe_runner import WipeRunner
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon.module import MarathonModule
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon.wipe_runner import WipeRunner
 
 
 def main():

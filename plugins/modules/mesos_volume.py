@@ -403,8 +403,8 @@ operations:
 
 from ansible.module_utils.basic import env_fallback
 
-from ansible_collections.dcos.stateful.plugins.module_utils._mesos import MesosModule
-from ansible_collections.dcos.stateful.plugins.module_utils._mesos_volume_runner import VolumeRunner
+from ansible_collections.dcos.stateful.plugins.module_utils._mesos.module import MesosModule
+from ansible_collections.dcos.stateful.plugins.module_utils._mesos.volume_runner import VolumeRunner
 
 ARGUMENT_SPEC = dict(
     agent_id=dict(type='str'),

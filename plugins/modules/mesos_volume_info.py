@@ -433,8 +433,8 @@ from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.dcos.stateful.plugins.module_utils._failure import ModuleFailure
 from ansible_collections.dcos.stateful.plugins.module_utils._http import ApiError
-from ansible_collections.dcos.stateful.plugins.module_utils._mesos import MesosModule
-from ansible_collections.dcos.stateful.plugins.module_utils._mesos_audit import ShapeError, audit_members
+from ansible_collections.dcos.stateful.plugins.module_utils._mesos.module import MesosModule
+from ansible_collections.dcos.stateful.plugins.module_utils._mesos.audit import ShapeError, audit_members
 
 ARGUMENT_SPEC = dict(
     agent_ids=dict(type='list', elements='str'),

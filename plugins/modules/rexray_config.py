@@ -198,8 +198,8 @@ backup_file:
 
 import re
 
-from ansible_collections.dcos.stateful.plugins.module_utils._rexray_catalogue import LOG_LEVELS, format_for_version
-from ansible_collections.dcos.stateful.plugins.module_utils._rexray_document import (
+from ansible_collections.dcos.stateful.plugins.module_utils._rexray.catalogue import LOG_LEVELS, format_for_version
+from ansible_collections.dcos.stateful.plugins.module_utils._rexray.document import (
     RexrayConfigError,
     build_document,
     document_secrets,
@@ -207,9 +207,9 @@ from ansible_collections.dcos.stateful.plugins.module_utils._rexray_document imp
     mask_document,
     with_defaults,
 )
-from ansible_collections.dcos.stateful.plugins.module_utils._rexray_files import ensure_file, masked_previous, parse_document
+from ansible_collections.dcos.stateful.plugins.module_utils._files import ensure_file, masked_previous, parse_document
 from ansible_collections.dcos.stateful.plugins.module_utils._secrets import SecretAwareModule
-from ansible_collections.dcos.stateful.plugins.module_utils._rexray_yaml import to_yaml
+from ansible_collections.dcos.stateful.plugins.module_utils._yaml import to_yaml
 
 HEADER = 'Managed by Ansible (dcos.stateful.rexray_config); local edits are overwritten.'
 

@@ -174,9 +174,9 @@ attached_roles:
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.dcos.stateful.plugins.module_utils._rexray_files import ensure_file
-from ansible_collections.dcos.stateful.plugins.module_utils._rexray_iam import PROFILES, build_policy, policy_json
-from ansible_collections.dcos.stateful.plugins.module_utils._rexray_iam_aws import (
+from ansible_collections.dcos.stateful.plugins.module_utils._files import ensure_file
+from ansible_collections.dcos.stateful.plugins.module_utils._rexray.iam import PROFILES, build_policy, policy_json
+from ansible_collections.dcos.stateful.plugins.module_utils._rexray.iam_aws import (
     BOTO3_IMPORT_ERROR,
     HAS_BOTO3,
     IamClient,

@@ -9,7 +9,7 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.dcos.stateful.plugins.module_utils._dcos_genconf import (
+from ansible_collections.dcos.stateful.plugins.module_utils._dcos_genconf.config import (
     GenconfError,
     bucket_for,
     known_keys,

@@ -15,8 +15,8 @@ import pytest
 from ansible_collections.dcos.stateful.plugins.module_utils._http import (
     MARATHON_API_HINT, ApiError, HttpClient, deadline_scope,
 )
-from ansible_collections.dcos.stateful.plugins.module_utils._marathon_api import MarathonApi
-from ansible_collections.dcos.stateful.plugins.module_utils._marathon_wait import DeploymentWaiter
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon.api import MarathonApi
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon.wait import DeploymentWaiter
 from ansible_collections.dcos.stateful.tests.unit.plugins.modules.hostile_http import (
     HostileServer, drip, endless, hang, redirect, reply, sse,
 )

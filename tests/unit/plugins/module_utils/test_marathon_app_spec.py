@@ -8,7 +8,7 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.dcos.stateful.plugins.module_utils._marathon_app_spec import (
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon.spec import (
     MASK, MASK_CHANGED, build_diff, canonical_app_id, differences, mask_secrets, normalise_app, predict_app,
     resident_update_violations, restore_masked, role_change_violation, safe_app_id, values_equal,
 )
@@ -307,7 +307,7 @@ def test_image_only_container_on_a_resident_app_names_the_real_cause():
 
 
 def test_resident_hint_never_suggests_destroying_data():
-    from ansible_collections.dcos.stateful.plugins.module_utils._marathon_app_spec import RESIDENT_HINT
+    from ansible_collections.dcos.stateful.plugins.module_utils._marathon.spec import RESIDENT_HINT
     assert 'remove_volumes' not in RESIDENT_HINT and 'absent' not in RESIDENT_HINT
 
 

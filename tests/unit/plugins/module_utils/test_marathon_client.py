@@ -9,11 +9,11 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.dcos.stateful.plugins.module_utils._http import ApiError, Response
-from ansible_collections.dcos.stateful.plugins.module_utils._marathon_api import (
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon.api import (
     app_path, deployment_id_of, describe_diagnostics, is_marathon_not_found, locking_deployments, render_details,
     unhealthy_tasks,
 )
-from ansible_collections.dcos.stateful.plugins.module_utils._marathon_app_runner import secret_values
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon.app_runner import secret_values
 
 
 @pytest.mark.parametrize('app_id, suffix, path', [

@@ -10,8 +10,8 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.dcos.stateful.plugins.module_utils._marathon_app_runner import secret_values
-from ansible_collections.dcos.stateful.plugins.module_utils._marathon_app_spec import (
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon.app_runner import secret_values
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon.spec import (
     MASK, is_secret_key, mask_secrets, name_parts,
 )
 

@@ -8,10 +8,10 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.dcos.stateful.plugins.module_utils._marathon_tasks import (
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon.tasks import (
     instance_id, summarise_tasks, task_status, volumes_view,
 )
-from ansible_collections.dcos.stateful.plugins.module_utils._marathon_wipe import (
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon.wipe import (
     agents_down, down_agent_warning, leftovers_in_mesos, refused_running, select_tasks,
 )
 

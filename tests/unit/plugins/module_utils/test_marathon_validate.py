@@ -10,7 +10,7 @@ import copy
 
 import pytest
 
-from ansible_collections.dcos.stateful.plugins.module_utils._marathon_validate import DVDI_DRIVER_RE, validate_app
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon.validate import DVDI_DRIVER_RE, validate_app
 
 BASE = {'id': '/pv', 'cmd': 'sleep 1000', 'cpus': 0.1, 'mem': 32,
         'container': {'type': 'MESOS', 'volumes': [{'containerPath': 'data', 'mode': 'RW', 'persistent': {'size': 10}}]}}

@@ -14,8 +14,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from ansible_collections.dcos.stateful.plugins.module_utils._http import HttpClient
-from ansible_collections.dcos.stateful.plugins.module_utils._marathon_api import MarathonApi
-from ansible_collections.dcos.stateful.plugins.module_utils._marathon_wait import DeploymentWaiter
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon.api import MarathonApi
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon.wait import DeploymentWaiter
 
 
 class World:

@@ -9,7 +9,7 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.dcos.stateful.plugins.module_utils._mesos_audit import (
+from ansible_collections.dcos.stateful.plugins.module_utils._mesos.audit import (
     ShapeError,
     audit,
     audit_members,

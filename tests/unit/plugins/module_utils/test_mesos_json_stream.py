@@ -12,7 +12,7 @@ import json
 
 import pytest
 
-from ansible_collections.dcos.stateful.plugins.module_utils._mesos_json_stream import iter_object
+from ansible_collections.dcos.stateful.plugins.module_utils._mesos.json_stream import iter_object
 
 SLAVES = {
     'slaves': [

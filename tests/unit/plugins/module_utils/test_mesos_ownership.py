@@ -9,8 +9,8 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.dcos.stateful.plugins.module_utils._mesos_audit import audit
-from ansible_collections.dcos.stateful.plugins.module_utils._mesos_ownership import (
+from ansible_collections.dcos.stateful.plugins.module_utils._mesos.audit import audit
+from ansible_collections.dcos.stateful.plugins.module_utils._mesos.ownership import (
     find_audit_entry,
     marathon_owner,
     refusal_from_audit,

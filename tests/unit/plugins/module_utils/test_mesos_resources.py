@@ -9,7 +9,7 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.dcos.stateful.plugins.module_utils._mesos_resources import (
+from ansible_collections.dcos.stateful.plugins.module_utils._mesos.resources import (
     build_reserved_disk,
     build_volume,
     canonical,

@@ -11,7 +11,7 @@ import copy
 
 import pytest
 
-from ansible_collections.dcos.stateful.plugins.module_utils._mesos_volume_plan import (
+from ansible_collections.dcos.stateful.plugins.module_utils._mesos.volume_plan import (
     PlanError,
     agent_agrees,
     confirmed,

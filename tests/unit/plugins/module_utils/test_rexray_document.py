@@ -9,8 +9,8 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.dcos.stateful.plugins.module_utils._rexray_catalogue import format_for_version
-from ansible_collections.dcos.stateful.plugins.module_utils._rexray_document import (
+from ansible_collections.dcos.stateful.plugins.module_utils._rexray.catalogue import format_for_version
+from ansible_collections.dcos.stateful.plugins.module_utils._rexray.document import (
     RexrayConfigError,
     build_document,
     classify,

@@ -13,7 +13,7 @@ import stat
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.dcos.stateful.plugins.module_utils._rexray_files import ensure_file
+from ansible_collections.dcos.stateful.plugins.module_utils._files import ensure_file
 
 
 class RecordingModule(AnsibleModule):

@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from ansible_collections.dcos.stateful.plugins.module_utils._rexray_iam import (
+from ansible_collections.dcos.stateful.plugins.module_utils._rexray.iam import (
     build_policy,
     canonical_policy,
     plan_attachments,

@@ -14,8 +14,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from ansible_collections.dcos.stateful.plugins.module_utils._rexray_iam import build_policy
-from ansible_collections.dcos.stateful.plugins.module_utils._rexray_iam_aws import (
+from ansible_collections.dcos.stateful.plugins.module_utils._rexray.iam import build_policy
+from ansible_collections.dcos.stateful.plugins.module_utils._rexray.iam_aws import (
     IamClient,
     IamError,
     ensure_absent,

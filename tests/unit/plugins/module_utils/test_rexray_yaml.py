@@ -12,7 +12,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.dcos.stateful.plugins.module_utils._rexray_yaml import to_yaml
+from ansible_collections.dcos.stateful.plugins.module_utils._yaml import to_yaml
 
 
 @pytest.mark.parametrize('value, text', [

@@ -19,7 +19,7 @@ import pytest
 
 PLUGINS = Path(__file__).resolve().parents[4] / 'plugins'
 # The API clients: Marathon, the Mesos master and agents, the DC/OS IAM login.
-CLIENT_FILES = frozenset(['module_utils/_marathon_api.py', 'module_utils/_mesos_api.py', 'module_utils/_dcos_login.py'])
+CLIENT_FILES = frozenset(['module_utils/_marathon/api.py', 'module_utils/_mesos/api.py', 'module_utils/_dcos_login.py'])
 DOC_STRINGS = frozenset(['DOCUMENTATION', 'EXAMPLES', 'RETURN'])
 # A literal that is (or starts) a path of Marathon (/v2/...), the Mesos master (/master/..., /api/v1), DC/OS IAM
 # (/acs/...) or a Mesos agent (/state).

@@ -9,7 +9,7 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.dcos.stateful.plugins.module_utils._mesos_volume_runner import plan_params, role_error, validate
+from ansible_collections.dcos.stateful.plugins.module_utils._mesos.volume_runner import plan_params, role_error, validate
 
 BASE = {'role': 'ops', 'persistence_id': 'v1', 'container_path': 'data', 'size': 512, 'labels': None,
         'principal': 'ops', 'reservation_principal': None, 'disk_source': None, 'state': 'present',

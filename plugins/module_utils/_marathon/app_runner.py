@@ -21,20 +21,20 @@ from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.dcos.stateful.plugins.module_utils._failure import ModuleFailure
 from ansible_collections.dcos.stateful.plugins.module_utils._http import ApiError
-from ansible_collections.dcos.stateful.plugins.module_utils._marathon_api import (
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon.api import (
     deployment_id_of, describe_diagnostics, locking_deployments,
 )
-from ansible_collections.dcos.stateful.plugins.module_utils._marathon_app_spec import (
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon.spec import (
     MASK, SERVER_FIELDS, RESIDENT_HINT, app_id_errors, body_for_put, build_diff, canonical_app_id, differences,
     dropped_persistent_volumes, external_volumes, has_stateful_volumes, mask_secrets, persistent_volumes, predict_app,
     resident_update_violations, restore_masked, role_change_violation,
 )
 from ansible_collections.dcos.stateful.plugins.module_utils._secrets import secret_values
-from ansible_collections.dcos.stateful.plugins.module_utils._marathon_tasks import summarise_tasks
-from ansible_collections.dcos.stateful.plugins.module_utils._marathon_validate import (
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon.tasks import summarise_tasks
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon.validate import (
     group_details, render, semantic_errors, validate_app,
 )
-from ansible_collections.dcos.stateful.plugins.module_utils._marathon_wait import (
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon.wait import (
     DeploymentWaiter, TaskFailureWatch, describe_task_failure,
 )
 from ansible_collections.dcos.stateful.plugins.module_utils._wait import wait_until

@@ -8,7 +8,7 @@
 """``MesosModule``: the module wrapper of the Mesos modules. It owns the Mesos connection options, builds
 the AnsibleModule and the clients (``self.master``, a ``MesosMasterApi``; ``marathon_api()``; ``agent_api()``),
 and reports failures. Transport is the shared ``_http.HttpClient``; the URL paths live in the clients
-(``_mesos_api``, ``_marathon_api``).
+(``_mesos.api``, ``_marathon.api``).
 
 Connection options are ``MESOS_COMMON_ARGS``, documented one-to-one by the doc fragment
 ``dcos.stateful.mesos``. Modules pass only their own options; the wrapper merges these in.
@@ -28,8 +28,8 @@ from ansible.module_utils.basic import AnsibleModule, env_fallback
 
 from ansible_collections.dcos.stateful.plugins.module_utils._failure import ModuleFailure
 from ansible_collections.dcos.stateful.plugins.module_utils._http import MARATHON_API_HINT, MESOS_API_HINT, ApiError, HttpClient
-from ansible_collections.dcos.stateful.plugins.module_utils._marathon_api import MarathonApi
-from ansible_collections.dcos.stateful.plugins.module_utils._mesos_api import MesosAgentApi, MesosMasterApi
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon.api import MarathonApi
+from ansible_collections.dcos.stateful.plugins.module_utils._mesos.api import MesosAgentApi, MesosMasterApi
 
 MESOS_COMMON_ARGS = dict(
     mesos_url=dict(type='str', required=True, fallback=(env_fallback, ['MESOS_URL'])),

@@ -8,8 +8,8 @@
 """What mesos_volume does with its options: validate, read, plan, guard, send, confirm, report.
 
 ``validate(params)`` lists input errors before anything is sent. ``VolumeRunner(mesos).run()`` reads the agent
-from ``/master/slaves`` (through ``MesosModule.master``), plans with the pure ``_mesos_volume_plan``, refuses to
-release what Marathon may still own (``_mesos_ownership``, asking Marathon through ``MarathonApi``), sends one
+from ``/master/slaves`` (through ``MesosModule.master``), plans with the pure ``_mesos.volume_plan``, refuses to
+release what Marathon may still own (``_mesos.ownership``, asking Marathon through ``MarathonApi``), sends one
 operator call at a time and waits (``_wait``) until the master (and with ``confirm_on_agent`` the agent)
 shows it applied. It returns the result or raises ``ModuleFailure``; ``MesosModule.run`` reports either.
 """
@@ -24,15 +24,15 @@ import time
 
 from ansible_collections.dcos.stateful.plugins.module_utils._failure import ModuleFailure
 from ansible_collections.dcos.stateful.plugins.module_utils._http import ApiError
-from ansible_collections.dcos.stateful.plugins.module_utils._mesos_audit import Auditor
-from ansible_collections.dcos.stateful.plugins.module_utils._mesos_ownership import (
+from ansible_collections.dcos.stateful.plugins.module_utils._mesos.audit import Auditor
+from ansible_collections.dcos.stateful.plugins.module_utils._mesos.ownership import (
     find_audit_entry,
     marathon_owner,
     refusal_without_marathon,
     refusal_from_audit,
 )
-from ansible_collections.dcos.stateful.plugins.module_utils._mesos_resources import current_reservation
-from ansible_collections.dcos.stateful.plugins.module_utils._mesos_volume_plan import (
+from ansible_collections.dcos.stateful.plugins.module_utils._mesos.resources import current_reservation
+from ansible_collections.dcos.stateful.plugins.module_utils._mesos.volume_plan import (
     agent_agrees,
     PlanError,
     confirmed,
@@ -91,44 +91,71 @@ def container_path_error(path):
 
 
 def validate(params):
-    """Input errors, each naming its field, found before anything is sent."""
+    """Input errors, each naming its field, found before anything is sent (in the order of the checks below)."""
+    errors = []
+    for check in (_identity_errors, _whole_reservation_errors, _present_errors, _number_errors, _label_errors):
+        errors.extend(check(params))
+    return errors
+
+
+def _identity_errors(params):
+    """The role and the persistence id."""
     errors = []
     if params['role'] in ('', '*'):
         errors.append("role: the role '*' (or an empty role) cannot be dynamically reserved")
-    whole = params.get('reservation') == 'absent'
     pid = params.get('persistence_id')
     if pid is None:
-        if not whole:
+        if params.get('reservation') != 'absent':
             errors.append('persistence_id: required (unless reservation=absent)')
     elif pid in ('', '.', '..') or _BAD_ID.search(pid):
         errors.append("persistence_id: %r is not a valid Mesos id (no '/', '\\', whitespace, '.' or '..')" % pid)
-    if whole:
-        if params['state'] != 'absent':
-            errors.append('reservation: reservation=absent releases a reservation; it needs state=absent')
-        if params.get('labels') is None:
-            errors.append('labels: required with reservation=absent (the labels of the reservation to release; '
-                          '{} for a reservation without labels)')
-        if params.get('keep_reservation'):
-            errors.append('keep_reservation: cannot be true with reservation=absent')
-    if params['state'] == 'present':
-        for field in ('container_path', 'size'):
-            if params.get(field) in (None, ''):
-                errors.append('%s: required with state=present' % field)
-        if params.get('container_path'):
-            error = container_path_error(params['container_path'])
-            if error:
-                errors.append(error)
+    return errors
+
+
+def _whole_reservation_errors(params):
+    """reservation=absent releases a whole reservation: what it needs and excludes."""
+    if params.get('reservation') != 'absent':
+        return []
+    errors = []
+    if params['state'] != 'absent':
+        errors.append('reservation: reservation=absent releases a reservation; it needs state=absent')
+    if params.get('labels') is None:
+        errors.append('labels: required with reservation=absent (the labels of the reservation to release; '
+                      '{} for a reservation without labels)')
+    if params.get('keep_reservation'):
+        errors.append('keep_reservation: cannot be true with reservation=absent')
+    return errors
+
+
+def _present_errors(params):
+    """What state=present needs: a valid container_path and a size."""
+    if params['state'] != 'present':
+        return []
+    errors = []
+    for field in ('container_path', 'size'):
+        if params.get(field) in (None, ''):
+            errors.append('%s: required with state=present' % field)
+    if params.get('container_path'):
+        error = container_path_error(params['container_path'])
+        if error:
+            errors.append(error)
+    return errors
+
+
+def _number_errors(params):
+    errors = []
     if params.get('size') is not None and params['size'] <= 0:
         errors.append('size: must be a positive number of MiB, got %s' % params['size'])
     if params['wait_timeout'] < 0:
         errors.append('wait_timeout: must not be negative')
     if params['retries'] < 0:
         errors.append('retries: must not be negative')
-    labels = params.get('labels') or {}
-    for key, value in labels.items():
-        if not isinstance(value, str):
-            errors.append('labels: value of %r must be a string' % key)
     return errors
+
+
+def _label_errors(params):
+    labels = params.get('labels') or {}
+    return ['labels: value of %r must be a string' % key for key, value in labels.items() if not isinstance(value, str)]
 
 
 def plan_params(params):
@@ -217,7 +244,7 @@ class VolumeRunner:
 
     # -- the ownership guard (Marathon's reservations) ------------------------------------------------
     def guard(self, observed, ops):
-        """Refuse to destroy or unreserve what a Marathon instance may still need (see _mesos_ownership)."""
+        """Refuse to destroy or unreserve what a Marathon instance may still need (see _mesos.ownership)."""
         if not any(op['action'] in ('destroy', 'unreserve') for op in ops):
             return
         volume = observed['volume']

@@ -7,7 +7,7 @@
 
 """What marathon_task_wipe does with its options: select, refuse, wipe, then watch Mesos release the volumes.
 
-The decisions are the pure functions of ``_marathon_wipe``; this runner reads and writes through ``MarathonApi``
+The decisions are the pure functions of ``_marathon.wipe``; this runner reads and writes through ``MarathonApi``
 (``mm.api``) and ``MesosMasterApi`` (``mm.mesos_api``), returns the result, or raises ``ModuleFailure``
 (``MarathonModule.run`` turns it into fail_json).
 """
@@ -20,9 +20,9 @@ import time
 
 from ansible_collections.dcos.stateful.plugins.module_utils._failure import ModuleFailure
 from ansible_collections.dcos.stateful.plugins.module_utils._http import ApiError
-from ansible_collections.dcos.stateful.plugins.module_utils._marathon_app_spec import canonical_app_id
-from ansible_collections.dcos.stateful.plugins.module_utils._marathon_tasks import summarise_tasks
-from ansible_collections.dcos.stateful.plugins.module_utils._marathon_wipe import (
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon.spec import canonical_app_id
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon.tasks import summarise_tasks
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon.wipe import (
     agents_down, down_agent_warning, leftovers_in_mesos, refused_running, select_tasks,
 )
 from ansible_collections.dcos.stateful.plugins.module_utils._wait import wait_until

@@ -21,7 +21,7 @@ import ipaddress
 import json
 import re
 
-from ansible_collections.dcos.stateful.plugins.module_utils._dcos_genconf_keys import (
+from ansible_collections.dcos.stateful.plugins.module_utils._dcos_genconf.keys import (
     ABSOLUTE_PATH_KEYS,
     COMPUTED_KEYS,
     SECRET_KEYS,
@@ -29,8 +29,8 @@ from ansible_collections.dcos.stateful.plugins.module_utils._dcos_genconf_keys i
     TRUE_FALSE_KEYS,
     VERSION_BUCKETS,
 )
-from ansible_collections.dcos.stateful.plugins.module_utils._rexray_catalogue import FORMAT_03, FORMAT_LIBSTORAGE
-from ansible_collections.dcos.stateful.plugins.module_utils._rexray_document import (
+from ansible_collections.dcos.stateful.plugins.module_utils._rexray.catalogue import FORMAT_03, FORMAT_LIBSTORAGE
+from ansible_collections.dcos.stateful.plugins.module_utils._rexray.document import (
     classify, document_secrets, flatten, mask_document,
 )
 from ansible_collections.dcos.stateful.plugins.module_utils._secrets import (
@@ -246,29 +246,9 @@ def _check_values(config, errors, warnings):
     if url and (len(url) <= 1 or url.endswith('/')):
         errors.append('bootstrap_url must not end with / (got %r)' % url)
     if 'resolvers' in config:
-        resolvers = _as_list(config['resolvers'], 'resolvers', errors)
-        for resolver in resolvers:
-            host = str(resolver)
-            if ':' in host and host.count(':') == 1:
-                host, port = host.split(':')
-                if not port.isdigit():
-                    errors.append('resolvers: bad port in %r' % resolver)
-            if not _is_ip(host):
-                errors.append('resolvers must be IP addresses with an optional :port, not %r' % resolver)
-            if host in RESERVED_RESOLVERS:
-                errors.append('resolvers must not contain %s (reserved by DC/OS)' % host)
-        if len(set(map(str, resolvers))) != len(resolvers):
-            errors.append('resolvers has duplicates')
-        if len(resolvers) > 3:
-            warnings.append('resolvers: the DC/OS documentation allows at most 3; glibc reads only the first 3')
+        _check_resolvers(config['resolvers'], errors, warnings)
     if 'dns_search' in config:
-        search = stringify(config['dns_search'])
-        if '\n' in search or ',' in search:
-            errors.append('dns_search must be space-separated domains, without commas or newlines')
-        if len(search) >= 256:
-            errors.append('dns_search must be shorter than 256 characters')
-        if len(search.split()) > 6:
-            errors.append('dns_search may hold at most 6 domains')
+        _check_dns_search(stringify(config['dns_search']), errors)
     for key in TRUE_FALSE_KEYS:
         if key in config and stringify(config[key]) not in ('true', 'false'):
             errors.append("%s must be 'true' or 'false', got %r" % (key, config[key]))
@@ -277,20 +257,36 @@ def _check_values(config, errors, warnings):
             errors.append('%s must be an absolute path, got %r' % (key, config[key]))
 
 
+def _check_resolvers(value, errors, warnings):
+    resolvers = _as_list(value, 'resolvers', errors)
+    for resolver in resolvers:
+        host = str(resolver)
+        if ':' in host and host.count(':') == 1:
+            host, port = host.split(':')
+            if not port.isdigit():
+                errors.append('resolvers: bad port in %r' % resolver)
+        if not _is_ip(host):
+            errors.append('resolvers must be IP addresses with an optional :port, not %r' % resolver)
+        if host in RESERVED_RESOLVERS:
+            errors.append('resolvers must not contain %s (reserved by DC/OS)' % host)
+    if len(set(map(str, resolvers))) != len(resolvers):
+        errors.append('resolvers has duplicates')
+    if len(resolvers) > 3:
+        warnings.append('resolvers: the DC/OS documentation allows at most 3; glibc reads only the first 3')
+
+
+def _check_dns_search(search, errors):
+    if '\n' in search or ',' in search:
+        errors.append('dns_search must be space-separated domains, without commas or newlines')
+    if len(search) >= 256:
+        errors.append('dns_search must be shorter than 256 characters')
+    if len(search.split()) > 6:
+        errors.append('dns_search may hold at most 6 domains')
+
+
 def _check_rexray(config, bucket, version, errors, warnings):
-    old_style = _index(bucket) < _index('1.8.2')
-    if old_style:
-        method = config.get('rexray_config_method', 'empty')
-        if method not in REXRAY_METHODS:
-            errors.append('rexray_config_method must be one of %s, got %r' % (', '.join(REXRAY_METHODS), method))
-        if method == 'file' and not config.get('rexray_config_filename'):
-            errors.append('rexray_config_filename is required when rexray_config_method is file')
-        if method != 'file' and config.get('rexray_config_filename'):
-            errors.append('rexray_config_filename is used only with rexray_config_method: file')
-        for key in ('rexray_config', 'rexray_config_preset'):
-            if key in config:
-                errors.append('%s is a DC/OS 1.8.2+ key; DC/OS %s would silently ignore it; use rexray_config_method '
-                              'and rexray_config_filename' % (key, version))
+    if _index(bucket) < _index('1.8.2'):
+        _check_rexray_before_182(config, version, errors)
         return
     for key in ('rexray_config_method', 'rexray_config_filename'):
         if key in config:
@@ -304,22 +300,41 @@ def _check_rexray(config, bucket, version, errors, warnings):
         errors.append('rexray_config and rexray_config_preset: aws are mutually exclusive (gen fails with '
                       '"rexray_config must be calculated, but was explicitly set")')
     if 'rexray_config' in config:
-        document = config['rexray_config']
-        if isinstance(document, str):
-            try:
-                document = json.loads(document)
-            except ValueError:
-                document = None
-        if not isinstance(document, dict):
-            errors.append('rexray_config must be a mapping (the REX-Ray configuration document)')
-            return
-        fmt = rexray_format(bucket)
-        for key, value in flatten(document):
-            status, _canonical, message = classify(fmt, key, value)
-            if status == 'error':
-                errors.append('rexray_config: %s (DC/OS %s ships REX-Ray in the %s format)' % (message, version, fmt))
-            elif status == 'warn':
-                warnings.append('rexray_config: %s' % message)
+        _check_rexray_document(config['rexray_config'], bucket, version, errors, warnings)
+
+
+def _check_rexray_before_182(config, version, errors):
+    """DC/OS before 1.8.2: rexray_config_method / rexray_config_filename, no rexray_config."""
+    method = config.get('rexray_config_method', 'empty')
+    if method not in REXRAY_METHODS:
+        errors.append('rexray_config_method must be one of %s, got %r' % (', '.join(REXRAY_METHODS), method))
+    if method == 'file' and not config.get('rexray_config_filename'):
+        errors.append('rexray_config_filename is required when rexray_config_method is file')
+    if method != 'file' and config.get('rexray_config_filename'):
+        errors.append('rexray_config_filename is used only with rexray_config_method: file')
+    for key in ('rexray_config', 'rexray_config_preset'):
+        if key in config:
+            errors.append('%s is a DC/OS 1.8.2+ key; DC/OS %s would silently ignore it; use rexray_config_method '
+                          'and rexray_config_filename' % (key, version))
+
+
+def _check_rexray_document(document, bucket, version, errors, warnings):
+    """The REX-Ray document in rexray_config (a mapping, or its JSON text), in the format of that DC/OS version."""
+    if isinstance(document, str):
+        try:
+            document = json.loads(document)
+        except ValueError:
+            document = None
+    if not isinstance(document, dict):
+        errors.append('rexray_config must be a mapping (the REX-Ray configuration document)')
+        return
+    fmt = rexray_format(bucket)
+    for key, value in flatten(document):
+        status, _canonical, message = classify(fmt, key, value)
+        if status == 'error':
+            errors.append('rexray_config: %s (DC/OS %s ships REX-Ray in the %s format)' % (message, version, fmt))
+        elif status == 'warn':
+            warnings.append('rexray_config: %s' % message)
 
 
 def validate_config(config, version, enterprise=False, extra_keys=()):

@@ -17,7 +17,7 @@ Answers are checked here: ``/master/slaves`` must be a JSON object with a ``slav
 answers but is not the Mesos master (the DC/OS UI, a login page, another service) fails with one clear
 message naming what came back, in every module.
 
-The planner (``_mesos_volume_plan``) speaks of operation kinds (``reserve``, ``unreserve``, ``create``,
+The planner (``_mesos.volume_plan``) speaks of operation kinds (``reserve``, ``unreserve``, ``create``,
 ``destroy``); ``OPERATIONS`` maps each to its operator endpoint and form field here.
 """
 
@@ -31,7 +31,7 @@ import socket
 from ansible_collections.dcos.stateful.plugins.module_utils._http import (
     MESOS_API_HINT, ApiError, describe_answer, is_html, parse_body,
 )
-from ansible_collections.dcos.stateful.plugins.module_utils._mesos_json_stream import iter_object
+from ansible_collections.dcos.stateful.plugins.module_utils._mesos.json_stream import iter_object
 
 # Master success codes: 202 since Mesos 1.0, 200 on 0.25 - 0.28.
 ACCEPTED = (200, 202)

@@ -17,7 +17,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.dcos.stateful.plugins.module_utils._mesos_resources import (
+from ansible_collections.dcos.stateful.plugins.module_utils._mesos.resources import (
     build_reserved_disk,
     build_volume,
     container_path,

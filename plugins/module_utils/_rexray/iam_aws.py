@@ -5,7 +5,7 @@
 # PRIVATE: internal to dcos.stateful; no compatibility guarantees.
 """The IAM calls behind rexray_iam_policy: one class owns the boto3 client and its errors.
 
-Decisions (create/update/attach) come from _rexray_iam.py; this file only reads
+Decisions (create/update/attach) come from _rexray/iam.py; this file only reads
 and writes. Every botocore error becomes ``IamError`` with the action that failed.
 """
 
@@ -29,7 +29,7 @@ except ImportError:
     HAS_BOTO3 = False
     BOTO3_IMPORT_ERROR = traceback.format_exc()
 
-from ansible_collections.dcos.stateful.plugins.module_utils._rexray_iam import (
+from ansible_collections.dcos.stateful.plugins.module_utils._rexray.iam import (
     plan_attachments,
     plan_policy,
     policy_json,

@@ -25,7 +25,7 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.dcos.stateful.plugins.module_utils._marathon_app_spec import (
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon.spec import (
     app_id_errors, is_resident, has_stateful_volumes,
 )
 
@@ -188,6 +188,17 @@ def schema_errors(value, schema, path='/', out=None):
         if not any(_type_ok(value, t) for t in types):
             out.append((path, TYPE_ERRORS[types[0]]))
             return out
+    _scalar_errors(value, schema, path, out)
+    if isinstance(value, dict):
+        _object_errors(value, schema, path, out)
+    if isinstance(value, list) and 'items' in schema:
+        for i, item in enumerate(value):
+            schema_errors(item, schema['items'], '%s(%d)' % (path if path != '/' else '', i), out)
+    return out
+
+
+def _scalar_errors(value, schema, path, out):
+    """enum, minimum/maximum and minLength of one value."""
     if 'enum' in schema and value not in schema['enum']:
         out.append((path, 'error.unknown.enum.literal'))
     if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -197,23 +208,22 @@ def schema_errors(value, schema, path='/', out=None):
             out.append((path, 'error.max'))
     if isinstance(value, str) and 'minLength' in schema and len(value) < schema['minLength']:
         out.append((path, 'error.minLength'))
-    if isinstance(value, dict):
-        props = schema.get('properties', {})
-        for req in schema.get('required', []):
-            if req not in value:
-                out.append((_key_path(path, req), 'error.path.missing'))
-        extra = schema.get('additionalProperties', True)
-        for key, sub in value.items():
-            if key in props:
-                schema_errors(sub, props[key], _key_path(path, key), out)
-            elif extra is False:
-                out.append((_key_path(path, key), UNKNOWN_FIELD))
-            elif isinstance(extra, dict):
-                schema_errors(sub, extra, '%s("%s")' % (path if path != '/' else '', key), out)
-    if isinstance(value, list) and 'items' in schema:
-        for i, item in enumerate(value):
-            schema_errors(item, schema['items'], '%s(%d)' % (path if path != '/' else '', i), out)
-    return out
+
+
+def _object_errors(value, schema, path, out):
+    """Required keys, then each key against its property schema or additionalProperties."""
+    props = schema.get('properties', {})
+    for req in schema.get('required', []):
+        if req not in value:
+            out.append((_key_path(path, req), 'error.path.missing'))
+    extra = schema.get('additionalProperties', True)
+    for key, sub in value.items():
+        if key in props:
+            schema_errors(sub, props[key], _key_path(path, key), out)
+        elif extra is False:
+            out.append((_key_path(path, key), UNKNOWN_FIELD))
+        elif isinstance(extra, dict):
+            schema_errors(sub, extra, '%s("%s")' % (path if path != '/' else '', key), out)
 
 
 def volume_shape_errors(app):
@@ -270,18 +280,22 @@ def _persistent_volume_rules(i, vol, add):
     if constraints and ptype == 'root':
         add(base + '/persistent', 'Constraints on root volumes are not supported')
     for j, c in enumerate(constraints if isinstance(constraints, list) else []):
-        cp = base + '/persistent/constraints(%d)' % j
-        if not isinstance(c, list) or len(c) < 2:
-            add(cp, 'Missing field and operator')
-            continue
-        if c[0] != 'path':
-            add(cp, 'Unsupported constraint path, only "path" is supported')
-        if c[1] not in ('LIKE', 'UNLIKE'):
-            add(cp, 'Operator must be one of LIKE, UNLIKE')
-        elif len(c) < 3 or not _is_regex(c[2]):
-            add(cp, 'Invalid regular expression')
+        _disk_constraint_rules(base + '/persistent/constraints(%d)' % j, c, add)
     if 'profileName' in p and not p.get('profileName'):
         add(base + '/persistent/profileName', 'must not be empty')
+
+
+def _disk_constraint_rules(cp, c, add):
+    """One constraint of a persistent volume: Marathon supports only ["path", "LIKE"|"UNLIKE", regex]."""
+    if not isinstance(c, list) or len(c) < 2:
+        add(cp, 'Missing field and operator')
+        return
+    if c[0] != 'path':
+        add(cp, 'Unsupported constraint path, only "path" is supported')
+    if c[1] not in ('LIKE', 'UNLIKE'):
+        add(cp, 'Operator must be one of LIKE, UNLIKE')
+    elif len(c) < 3 or not _is_regex(c[2]):
+        add(cp, 'Invalid regular expression')
 
 
 def _is_regex(value):
@@ -330,12 +344,19 @@ def _external_volume_rules(i, vol, app, add, names):
 
 
 def semantic_errors(app):
-    """Marathon's code-level rules relevant to stateful apps. Returns [(path, message)]."""
+    """Marathon's code-level rules relevant to stateful apps. Returns [(path, message)], in the order of the
+    sections below (the details of a failure list paths in first-seen order)."""
     out = []
 
     def add(path, msg):
         out.append((path, msg))
 
+    for rules in SEMANTIC_RULES:
+        rules(app, add)
+    return out
+
+
+def _command_rules(app, add):
     for msg in app_id_errors(app.get('id', '')):
         add('/id', msg)
     cmd = app.get('cmd')
@@ -345,7 +366,9 @@ def semantic_errors(app):
                     "empty string')")
     if not (app.get('cmd') or app.get('args') or app.get('container')) or (app.get('cmd') and app.get('args')):
         add('/', "AppDefinition must either contain one of 'cmd' or 'args', and/or a 'container'.")
-    resident = is_resident(app)
+
+
+def _volume_rules(app, add):
     names = set()
     for i, vol in enumerate((app.get('container') or {}).get('volumes') or []):
         kinds = [k for k in ('persistent', 'external', 'secret', 'hostPath') if k in vol]
@@ -357,27 +380,40 @@ def semantic_errors(app):
         elif 'external' in vol:
             _external_volume_rules(i, vol, app, add, names)
         elif 'secret' in vol:
-            # Real Marathon (AppValidation.validSecretVolume): the volume names an entry of the app's secrets.
-            # Checked when the definition carries `secrets` (a partial update may leave them to Marathon).
-            secrets = app.get('secrets')
-            if isinstance(secrets, dict) and vol.get('secret') not in secrets:
-                add('/container/volumes(%d)' % i, 'volume.secret must refer to an existing secret')
+            _secret_volume_rules(i, vol, app, add)
         elif 'hostPath' not in vol:
             # Marathon parses a volume without persistent/external/secret as a host volume.
             add('/container/volumes(%d)/hostPath' % i, 'error.path.missing')
-    stateful = has_stateful_volumes(app)
+
+
+def _secret_volume_rules(i, vol, app, add):
+    # Real Marathon (AppValidation.validSecretVolume): the volume names an entry of the app's secrets.
+    # Checked when the definition carries `secrets` (a partial update may leave them to Marathon).
+    secrets = app.get('secrets')
+    if isinstance(secrets, dict) and vol.get('secret') not in secrets:
+        add('/container/volumes(%d)' % i, 'volume.secret must refer to an existing secret')
+
+
+def _upgrade_strategy_rules(app, add):
     us = app.get('upgradeStrategy')
-    if stateful and isinstance(us, dict) and isinstance(us.get('maximumOverCapacity'), (int, float)) \
+    if has_stateful_volumes(app) and isinstance(us, dict) and isinstance(us.get('maximumOverCapacity'), (int, float)) \
             and us['maximumOverCapacity'] != 0:
         add('/upgradeStrategy/maximumOverCapacity', 'got %s, expected 0.0' % _fmt_num(us['maximumOverCapacity']))
-    if resident:
-        roles = app.get('acceptedResourceRoles')
-        if isinstance(roles, list) and set(roles) != set(['*']):
-            add('/acceptedResourceRoles', 'A resident app must have `acceptedResourceRoles = ["*"]`.')
-        if app.get('role') == '*':
-            add('/role', 'Resident apps cannot have the role *')
-        if isinstance(app.get('unreachableStrategy'), dict):
-            add('/', 'unreachableStrategy must be disabled for resident tasks')
+
+
+def _resident_rules(app, add):
+    if not is_resident(app):
+        return
+    roles = app.get('acceptedResourceRoles')
+    if isinstance(roles, list) and set(roles) != set(['*']):
+        add('/acceptedResourceRoles', 'A resident app must have `acceptedResourceRoles = ["*"]`.')
+    if app.get('role') == '*':
+        add('/role', 'Resident apps cannot have the role *')
+    if isinstance(app.get('unreachableStrategy'), dict):
+        add('/', 'unreachableStrategy must be disabled for resident tasks')
+
+
+def _unreachable_strategy_rules(app, add):
     us_unreach = app.get('unreachableStrategy')
     if isinstance(us_unreach, dict):
         inactive = us_unreach.get('inactiveAfterSeconds', 0)
@@ -387,20 +423,33 @@ def semantic_errors(app):
                 % (inactive, expunge))
     if isinstance(us_unreach, str) and us_unreach != 'disabled':
         add('/unreachableStrategy', 'error.unknown.enum.literal')
+
+
+def _instance_rules(app, add):
     if external_dvdi(app) and isinstance(app.get('instances'), int) and app['instances'] > 1:
         add('/', 'Number of instances is limited to 1 when declaring DVDI volumes in app [%s]' % app.get('id'))
+
+
+def _health_check_rules(app, add):
     checks = [h for h in app.get('healthChecks') or [] if isinstance(h, dict)]
     if len([h for h in checks if str(h.get('protocol', 'HTTP')).startswith('MESOS_')]) > 1:
         add('/', 'AppDefinition can contain at most one Mesos health check')
     ports = _port_count(app)
     if any(isinstance(h.get('portIndex'), int) and h['portIndex'] >= ports for h in checks):
         add('/', 'Health check port indices must address an element of the ports array or container port mappings.')
+
+
+def _constraint_rules(app, add):
     for j, c in enumerate(app.get('constraints') or []):
         if not isinstance(c, list) or len(c) not in (2, 3):
             add('/constraints(%d)' % j, 'Each constraint must have either 2 or 3 fields')
         elif c[1] not in CONSTRAINT_OPS:
             add('/constraints(%d)' % j, 'operator must be one of the following UNIQUE, CLUSTER, GROUP_BY, LIKE, MAX_PER, UNLIKE or IS')
-    return out
+
+
+# The sections of semantic_errors, in the order their messages are reported.
+SEMANTIC_RULES = (_command_rules, _volume_rules, _upgrade_strategy_rules, _resident_rules, _unreachable_strategy_rules,
+                  _instance_rules, _health_check_rules, _constraint_rules)
 
 
 def _port_count(app):

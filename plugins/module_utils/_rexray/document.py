@@ -17,7 +17,7 @@ __metaclass__ = type
 import copy
 import difflib
 
-from ansible_collections.dcos.stateful.plugins.module_utils._rexray_catalogue import (
+from ansible_collections.dcos.stateful.plugins.module_utils._rexray.catalogue import (
     AWS_DRIVERS,
     BACKCOMPAT_LIBSTORAGE,
     DRIVERS,

@@ -10,7 +10,7 @@
 Marathon labels every reservation it makes (``marathon_framework_id``, ``marathon_task_id``) and relaunches a
 suspended resident instance only on that same reservation and volume: releasing it loses the instance's data
 for good (Marathon then fails with ``NoCorrespondingReservationFound``). So such a reservation is released only
-when the audit of ``mesos_volume_info`` (``_mesos_audit``, the same join) calls it ``orphaned`` against the
+when the audit of ``mesos_volume_info`` (``_mesos.audit``, the same join) calls it ``orphaned`` against the
 Marathon that made it, or when the user accepts the loss explicitly.
 """
 
@@ -18,7 +18,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.dcos.stateful.plugins.module_utils._mesos_resources import (
+from ansible_collections.dcos.stateful.plugins.module_utils._mesos.resources import (
     MARATHON_FRAMEWORK_LABEL,
     MARATHON_TASK_LABEL,
 )

@@ -25,7 +25,7 @@ try:
 except ImportError:  # PyYAML is optional on the target: JSON files still parse, YAML ones are then not shown
     HAS_YAML = False
 
-from ansible_collections.dcos.stateful.plugins.module_utils._rexray_yaml import to_yaml
+from ansible_collections.dcos.stateful.plugins.module_utils._yaml import to_yaml
 
 UNSHOWN = '# (the previous content is not shown: it could not be parsed, so its credentials could not be masked)\n'
 

@@ -12,7 +12,7 @@ by the doc fragment dcos.stateful.marathon), builds the AnsibleModule, a `Marath
 HttpClient for ``marathon_url``, and on demand a `MesosMasterApi` (``mesos_api``) with the same TLS, timeout and
 retry settings. It turns every ApiError into fail_json with Marathon's message, status and details.
 
-The URL paths and answer shapes of each API live in the clients (`_marathon_api`, `_mesos_api`), never here.
+The URL paths and answer shapes of each API live in the clients (`_marathon.api`, `_mesos.api`), never here.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -26,8 +26,8 @@ from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.dcos.stateful.plugins.module_utils._failure import ModuleFailure
 from ansible_collections.dcos.stateful.plugins.module_utils._http import MARATHON_API_HINT, MESOS_API_HINT, ApiError, HttpClient
-from ansible_collections.dcos.stateful.plugins.module_utils._marathon_api import MarathonApi, render_details
-from ansible_collections.dcos.stateful.plugins.module_utils._mesos_api import MesosMasterApi
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon.api import MarathonApi, render_details
+from ansible_collections.dcos.stateful.plugins.module_utils._mesos.api import MesosMasterApi
 from ansible_collections.dcos.stateful.plugins.module_utils._secrets import SecretAwareModule
 
 # Paired one-to-one with plugins/doc_fragments/marathon.py (DOCUMENTATION).

@@ -27,7 +27,7 @@ import time
 from ansible_collections.dcos.stateful.plugins.module_utils._http import (
     ApiError, Response, deadline_scope, quote_path,
 )
-from ansible_collections.dcos.stateful.plugins.module_utils._marathon_app_spec import canonical_app_id
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon.spec import canonical_app_id
 
 # Shapes of Marathon's answers (see marathon-api.md): anything else is not Marathon.
 APP_SHAPE = {'app': dict}

@@ -8,7 +8,7 @@
 No AWS calls here: ``build_policy`` makes the document, ``canonical_policy`` turns a
 document into a value that compares equal for equivalent policies (order of
 statements and actions, scalar vs list, case of action names, default Version),
-and ``plan_*`` decide what has to change. _rexray_iam_aws.py does the calls.
+and ``plan_*`` decide what has to change. _rexray/iam_aws.py does the calls.
 """
 
 from __future__ import absolute_import, division, print_function

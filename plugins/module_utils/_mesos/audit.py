@@ -28,8 +28,8 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.dcos.stateful.plugins.module_utils._marathon_app_spec import safe_app_id
-from ansible_collections.dcos.stateful.plugins.module_utils._mesos_resources import (
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon.spec import safe_app_id
+from ansible_collections.dcos.stateful.plugins.module_utils._mesos.resources import (
     MARATHON_FRAMEWORK_LABEL,
     MARATHON_TASK_LABEL,
     container_path,
@@ -285,55 +285,65 @@ class Auditor:
         self.recovered.extend({'id': s.get('id'), 'hostname': s.get('hostname')} for s in slaves or [])
 
     def add_agent(self, agent):
-        if not isinstance(agent, dict):
-            raise ShapeError('Mesos /master/slaves lists an agent that is %s, not an object' % type(agent).__name__)
-        check_shape(agent, AGENT_SCHEMA, 'Mesos /master/slaves agent %s' % agent.get('id'))
-        if self.wanted_ids and agent.get('id') not in self.wanted_ids:
-            return
-        if self.wanted_hosts and agent.get('hostname') not in self.wanted_hosts:
+        if not self._wanted_agent(agent):
             return
         agent_id, hostname = agent.get('id'), agent.get('hostname')
         in_use = _in_use_ids(agent)
         volume_dirs = []
         groups = {}
+        for reservation, resource in self._dynamic_reservations(agent):
+            pid = persistence_id(resource) if is_volume(resource) else None
+            entry = None
+            if pid is not None:
+                entry = self._add_volume(agent_id, hostname, reservation, resource, pid, pid in in_use)
+                volume_dirs.append(entry['path'])
+            _add_to_group(groups, agent_id, hostname, reservation, resource, entry)
+        self._add_reservations(groups)
+        if agent.get('active') is False:
+            self.inactive_agents.add(agent_id)
+        self.agents.append({
+            'id': agent_id, 'hostname': hostname, 'port': agent.get('port'), 'pid': agent.get('pid'),
+            'active': agent.get('active'), 'volume_dirs': volume_dirs,
+        })
+
+    def _wanted_agent(self, agent):
+        """Check the agent's shape (every agent, wanted or not), then whether the filters select it."""
+        if not isinstance(agent, dict):
+            raise ShapeError('Mesos /master/slaves lists an agent that is %s, not an object' % type(agent).__name__)
+        check_shape(agent, AGENT_SCHEMA, 'Mesos /master/slaves agent %s' % agent.get('id'))
+        if self.wanted_ids and agent.get('id') not in self.wanted_ids:
+            return False
+        return not (self.wanted_hosts and agent.get('hostname') not in self.wanted_hosts)
+
+    def _dynamic_reservations(self, agent):
+        """(reservation, resource) of every dynamically reserved resource of the wanted roles."""
         for role, resources in (agent.get('reserved_resources_full') or {}).items():
             if self.wanted_roles and role not in self.wanted_roles:
                 continue
             for resource in resources or []:
                 reservation = current_reservation(resource)
-                if reservation is None or reservation['type'] != 'DYNAMIC':
-                    continue
-                labels = reservation['labels']
-                pid = persistence_id(resource) if is_volume(resource) else None
-                if pid is not None:
-                    entry = {
-                        'agent_id': agent_id, 'hostname': hostname,
-                        'role': reservation['role'], 'persistence_id': pid,
-                        'container_path': container_path(resource), 'size': scalar(resource),
-                        'principal': reservation['principal'], 'labels': labels,
-                        'disk_source': disk_source(resource), 'in_use': pid in in_use,
-                        'path': volume_dir(reservation['role'], pid),
-                    }
-                    if self.include_resources:
-                        entry['resource'] = resource
-                    self.volumes.append(entry)
-                    self.pending.append((entry, labels, pid))
-                    volume_dirs.append(entry['path'])
-                else:
-                    entry = None
-                key = (reservation['role'], reservation['principal'], tuple(sorted(labels.items())))
-                group = groups.get(key)
-                if group is None:
-                    group = groups[key] = {
-                        'agent_id': agent_id, 'hostname': hostname,
-                        'role': reservation['role'], 'principal': reservation['principal'],
-                        'labels': labels, 'resources': {}, 'volumes': [],
-                    }
-                if resource.get('type', 'SCALAR') == 'SCALAR':
-                    name = resource.get('name')
-                    group['resources'][name] = round_scalar(group['resources'].get(name, 0) + scalar(resource))
-                if pid is not None:
-                    group['volumes'].append(entry)
+                if reservation is not None and reservation['type'] == 'DYNAMIC':
+                    yield reservation, resource
+
+    def _add_volume(self, agent_id, hostname, reservation, resource, pid, in_use):
+        """Record one persistent volume (classified later, in finish)."""
+        labels = reservation['labels']
+        entry = {
+            'agent_id': agent_id, 'hostname': hostname,
+            'role': reservation['role'], 'persistence_id': pid,
+            'container_path': container_path(resource), 'size': scalar(resource),
+            'principal': reservation['principal'], 'labels': labels,
+            'disk_source': disk_source(resource), 'in_use': in_use,
+            'path': volume_dir(reservation['role'], pid),
+        }
+        if self.include_resources:
+            entry['resource'] = resource
+        self.volumes.append(entry)
+        self.pending.append((entry, labels, pid))
+        return entry
+
+    def _add_reservations(self, groups):
+        """Record the reservations of one agent that hold no volume; the others are reported through their volumes."""
         for group in groups.values():
             if group['volumes']:
                 # A reservation holding volumes is reported through its volumes (what it reserves in all).
@@ -343,12 +353,6 @@ class Auditor:
             del group['volumes']
             self.reservations.append(group)
             self.pending.append((group, group['labels'], None))
-        if agent.get('active') is False:
-            self.inactive_agents.add(agent_id)
-        self.agents.append({
-            'id': agent_id, 'hostname': hostname, 'port': agent.get('port'), 'pid': agent.get('pid'),
-            'active': agent.get('active'), 'volume_dirs': volume_dirs,
-        })
 
     def finish(self, load_pods=None, marathon_ids=False):
         """Classify everything (this Marathon's framework ids are only known once all agents are read).
@@ -399,7 +403,7 @@ def audit(slaves_payload, apps_payload=None, load_pods=None, **options):
 
 def audit_members(members, apps_payload=None, load_pods=None, marathon_ids=False, **options):
     """Same as :func:`audit` over ``(key, value)`` pairs streamed from ``/master/slaves``
-    (``("slaves", agent)`` once per agent, see ``_mesos_json_stream.iter_object``)."""
+    (``("slaves", agent)`` once per agent, see ``_mesos.json_stream.iter_object``)."""
     auditor = Auditor(apps_payload, **options)
     for key, value in members:
         if key == 'slaves':
@@ -407,3 +411,21 @@ def audit_members(members, apps_payload=None, load_pods=None, marathon_ids=False
         elif key == 'recovered_slaves':
             auditor.add_recovered(value)
     return auditor.finish(load_pods, marathon_ids)
+
+
+def _add_to_group(groups, agent_id, hostname, reservation, resource, entry):
+    """Add a resource to its reservation (role, principal, labels) of one agent: the scalar sums and the volumes."""
+    labels = reservation['labels']
+    key = (reservation['role'], reservation['principal'], tuple(sorted(labels.items())))
+    group = groups.get(key)
+    if group is None:
+        group = groups[key] = {
+            'agent_id': agent_id, 'hostname': hostname,
+            'role': reservation['role'], 'principal': reservation['principal'],
+            'labels': labels, 'resources': {}, 'volumes': [],
+        }
+    if resource.get('type', 'SCALAR') == 'SCALAR':
+        name = resource.get('name')
+        group['resources'][name] = round_scalar(group['resources'].get(name, 0) + scalar(resource))
+    if entry is not None:
+        group['volumes'].append(entry)

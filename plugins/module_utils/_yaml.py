@@ -11,7 +11,7 @@ a YAML 1.1 reader (go-yaml v2 in REX-Ray, PyYAML in the DC/OS installer) could
 take for anything else are written double-quoted, in JSON syntax, which is valid
 YAML.
 
-Why no library: this runs on the managed node (rexray_config, dcos_genconf, the diff of _rexray_files), where
+Why no library: this runs on the managed node (rexray_config, dcos_genconf, the diff of _files.py), where
 PyYAML may be missing; on the controller the collection uses PyYAML (the ``rexray_document`` filter returns data,
 which Ansible's ``to_nice_yaml`` renders with PyYAML), and reading YAML uses PyYAML wherever it is installed.
 """
