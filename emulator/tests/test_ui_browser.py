@@ -103,7 +103,8 @@ def test_tutorial_in_the_browser(cluster_factory, browser):
     shot(browser, "1-attached")
 
     click(browser, "Agents")
-    view = wait_text(browser, lambda t: pid in t, "the volume on its agent")
+    # wait for the Agents view itself: the Volumes tab still on screen also shows the persistence id
+    view = wait_text(browser, lambda t: pid in t and "marathon_task_id=" in t, "the volume on its agent")
     agent_section = view.split(task["host"], 1)[1]
     assert pid in agent_section and "attached" in agent_section.split(pid, 1)[1].splitlines()[0]
     assert "marathon_task_id=" in view
