@@ -92,13 +92,21 @@ options:
     description:
       - Wait for the deployment to finish and for the tasks to be running (and healthy when the app has
         health checks).
-      - The tasks must then stay running (and healthy) for 2 seconds in a row (less when O(wait_timeout) ends
-        sooner), so that a crash-looping task caught in its running instant is not taken for success.
+      - The tasks must then stay running (and healthy) for O(stable_seconds) in a row (less when O(wait_timeout)
+        ends sooner), so that a crash-looping task caught in its running instant is not taken for success.
       - The module fails at once, without waiting for O(wait_timeout), when a task of the version being deployed
         fails (C(TASK_FAILED) or C(TASK_ERROR), seen in the event stream or in the app's C(lastTaskFailure));
         Marathon's deployment is left running and keeps relaunching the task.
     type: bool
     default: true
+  stable_seconds:
+    description:
+      - With O(wait=true), how many seconds in a row the tasks must stay running (and healthy) after the
+        deployment ended before the module reports success. The app is read again during that time.
+      - V(0) reports success as soon as the deployment ended and the tasks are running, without the window
+        (the fastest return; a crash-looping task caught in its running instant then passes).
+    type: float
+    default: 2
   wait_timeout:
     description:
       - How many seconds to wait, in total, for running deployments (a lock) and for our own deployment.
@@ -307,6 +315,7 @@ def main():
             instances=dict(type='int'),
             force=dict(type='bool', default=False),
             wait=dict(type='bool', default=True),
+            stable_seconds=dict(type='float', default=2.0),
             wait_timeout=dict(type='int', default=300),
             remove_volumes=dict(type='bool', default=False),
         ),

@@ -52,7 +52,6 @@ def import_yaml():
 MAX_LOCK_ROUNDS = 5
 # After the deployment, the wanted tasks must stay running (and healthy) this long with no task of the new version
 # failing: a crash-looping task shows TASK_RUNNING for an instant between its failures.
-STABLE_SECONDS = 2.0
 
 
 class AppRunner:
@@ -125,6 +124,8 @@ class AppRunner:
             raise ModuleFailure('instances must be 0 or more, got %s' % p['instances'])
         if p['wait_timeout'] <= 0:
             raise ModuleFailure('wait_timeout must be greater than 0, got %s' % p['wait_timeout'])
+        if p['stable_seconds'] < 0:
+            raise ModuleFailure('stable_seconds must be 0 or more, got %s' % p['stable_seconds'])
         if desired is not None:
             self.validate(desired, partial=True)
         else:
@@ -401,7 +402,7 @@ class AppRunner:
 
     def wait_tasks(self, watch=None):
         """After the deployment: every wanted instance running, and healthy when health checks exist, for
-        STABLE_SECONDS in a row, and no task of the new version failed meanwhile."""
+        the option stable_seconds in a row, and no task of the new version failed meanwhile."""
         stable = {'since': None}
 
         def ready():
@@ -419,7 +420,7 @@ class AppRunner:
                 return ok, app
             now = self.clock()
             stable['since'] = stable['since'] if stable['since'] is not None else now
-            return now - stable['since'] >= STABLE_SECONDS or now >= self.deadline, app
+            return now - stable['since'] >= self.p['stable_seconds'] or now >= self.deadline, app
         done, app = wait_until(ready, lambda check: check[0], deadline=self.deadline, clock=self.clock).value
         self.describe_current(app)
         failure = watch.from_app(app) if watch is not None else None

@@ -114,6 +114,25 @@ def test_an_old_versions_failure_does_not_fail_the_new_deployment(marathon, caps
     assert 1.9 < elapsed < 5  # the stability window, then success
 
 
+def test_stable_seconds_zero_reports_success_when_the_deployment_ends(marathon, capsys):
+    # the window is an option: 0 gives back the immediate return (bench: end of deployment -> module exit)
+    srv = marathon({
+        ('GET', '/v2/apps/db'): [reply(200, app()), reply(200, app(instances=2, running=2))],
+        ('PUT', '/v2/apps/db'): reply(200, {'version': V2, 'deploymentId': 'd2'}),
+        '/v2/events': sse(events=[(0.1, 'deployment_success', {'id': 'd2'})]),
+        '/v2/deployments': reply(200, []),
+    })
+    code, result, elapsed = scale(srv, capsys, stable_seconds=0)
+    assert code == 0 and result['changed'] is True, result
+    assert elapsed < 1.5
+
+
+def test_a_negative_stable_seconds_is_refused(marathon, capsys):
+    srv = marathon({('GET', '/v2/apps/db'): reply(200, app())})
+    code, result, _elapsed = scale(srv, capsys, stable_seconds=-1)
+    assert code == 1 and result['msg'] == 'stable_seconds must be 0 or more, got -1.0', result
+
+
 # ------------------------------------------------------------------ item 16: the wait is bounded
 
 def test_a_hung_deployments_list_ends_at_wait_timeout(marathon, capsys):
