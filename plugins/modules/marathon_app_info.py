@@ -16,7 +16,8 @@ description:
   - Reads apps from Marathon with their tasks, and lists every local persistent volume with the agent
     that holds it and whether its instance is running or suspended (the Marathon UI's Volumes tab, as data).
   - External (DVDI) volumes of the apps are listed too.
-  - One request for one app (O(id)) or for a filtered list of apps.
+  - One request for one app (O(id)) or for a filtered list of apps, plus one C(GET /master/state) when O(mesos_url)
+    is given and an app has external volumes.
 author:
   - dcos.stateful maintainers (@dcos-stateful)
 extends_documentation_fragment:
@@ -41,6 +42,23 @@ options:
   label:
     description: Marathon label selector, for example V(tier==db) or V(backup in (daily,weekly)).
     type: str
+  mesos_url:
+    description:
+      - Base URL of the leading Mesos master, for example V(http://leader.mesos:5050) or, on DC/OS,
+        V(https://<cluster>/mesos). When given, one C(GET /master/state) adds the zone of the agent whose task
+        uses each external volume.
+      - If not set, the value of the E(MESOS_URL) environment variable is used; without either, Mesos is not read.
+      - Authenticates with O(mesos_principal) and O(mesos_secret), or with O(dcos_token). Marathon's O(url_username)
+        and O(url_password) are never sent to Mesos.
+    type: str
+  mesos_principal:
+    description:
+      - Principal sent as HTTP basic user to O(mesos_url) when the master authenticates HTTP reads.
+      - Requires O(mesos_secret). Mutually exclusive with O(dcos_token).
+    type: str
+  mesos_secret:
+    description: Secret of O(mesos_principal), sent to O(mesos_url) only.
+    type: str
 '''
 
 EXAMPLES = r'''
@@ -57,6 +75,16 @@ EXAMPLES = r'''
 - name: Volumes on agents that are down
   ansible.builtin.debug:
     msg: "{{ info.volumes | selectattr('status', 'equalto', 'unreachable') | map(attribute='host') | unique }}"
+
+- name: External volumes with the zone of the agent using them
+  dcos.stateful.marathon_app_info:
+    marathon_url: http://marathon.mesos:8080
+    mesos_url: http://leader.mesos:5050
+  register: info
+
+- name: Where each external volume is mounted
+  ansible.builtin.debug:
+    msg: "{{ info.volumes | selectattr('type', 'equalto', 'external') | map(attribute='zone') | list }}"
 
 - name: Every stateful app labelled tier==db
   dcos.stateful.marathon_app_info:
@@ -84,18 +112,43 @@ volumes:
       V(detached) (suspended, the volume waits on its agent) or V(unreachable) (Marathon reports the task
       C(TASK_UNREACHABLE), C(TASK_LOST) or C(TASK_UNKNOWN) - its agent is down or partitioned and the data cannot be
       reached until it returns, and M(dcos.stateful.marathon_task_wipe) moves the instance elsewhere on a new, empty
-      volume). External volumes (C(type=external)) carry C(name), C(provider), C(driver) and C(size) (GiB).
+      volume). External volumes (C(type=external)) carry C(name), C(provider), C(driver) and C(size) (GiB) from
+      the app definition, and C(task_id), C(agent_id) and C(host) of the one live task of the app (which mounts
+      it; V(null) when the app has none or, during a restart, two), and C(zone), the fault-domain zone of that
+      agent when O(mesos_url) is given (else V(null)).
   returned: always
   type: list
   elements: dict
   sample: [{"type": "persistent", "app_id": "/postgres", "container_path": "pgdata", "persistence_id": "postgres#pgdata#7a",
-            "host": "127.0.0.2", "agent_id": "a-S1", "status": "detached", "size": 512}]
+            "host": "127.0.0.2", "agent_id": "a-S1", "status": "detached", "size": 512},
+           {"type": "external", "app_id": "/db", "container_path": "data", "name": "pgdata", "provider": "dvdi",
+            "driver": "rexray", "size": 20, "task_id": "db.7f3c", "agent_id": "a-S2", "host": "10.0.1.12",
+            "zone": "aws/us-east-1a"}]
 '''
 
+from ansible.module_utils.basic import env_fallback
+
+from ansible_collections.dcos.stateful.plugins.module_utils._ext_volumes.join import ShapeError, agents_of
 from ansible_collections.dcos.stateful.plugins.module_utils._http import ApiError
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon.module import MarathonModule
-from ansible_collections.dcos.stateful.plugins.module_utils._marathon.spec import mask_secrets
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon.spec import external_volumes, mask_secrets
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon.tasks import summarise_tasks, volumes_view
+
+
+def read_agents(mm, apps):
+    """Mesos agents with their zone from one ``/master/state`` read; None without mesos_url or external volumes."""
+    url = (mm.params['mesos_url'] or '').strip()
+    if not url or not any(external_volumes(a) for a in apps):
+        return None
+    if not url.startswith(('http://', 'https://')):
+        mm.fail("mesos_url must be an http:// or https:// URL, got '%s'" % url)
+    master = mm.mesos_api(url, mm.params['mesos_principal'], mm.params['mesos_secret'])
+    try:
+        return agents_of(master.state())
+    except ApiError as e:
+        mm.fail_api(e, 'Cannot read /master/state from the Mesos master')
+    except ShapeError as e:
+        mm.fail('Not the answer of a Mesos master: %s (is mesos_url the Mesos master?)' % e)
 
 
 def main():
@@ -104,8 +157,14 @@ def main():
             id=dict(type='str'),
             id_contains=dict(type='str'),
             label=dict(type='str'),
+            mesos_url=dict(type='str', fallback=(env_fallback, ['MESOS_URL'])),
+            mesos_principal=dict(type='str'),
+            mesos_secret=dict(type='str', no_log=True),
         ),
-        mutually_exclusive=[['id', 'id_contains'], ['id', 'label']],
+        required_together=[['mesos_principal', 'mesos_secret']],
+        # one Authorization header for Mesos: the DC/OS token or Mesos basic auth
+        mutually_exclusive=[['id', 'id_contains'], ['id', 'label'], ['dcos_token', 'mesos_principal'],
+                            ['dcos_token', 'mesos_secret']],
         supports_check_mode=True,
     )
     p = mm.params
@@ -125,10 +184,11 @@ def main():
     if not isinstance(apps, list) or not all(isinstance(a, dict) for a in apps):
         mm.fail('Marathon answered something that is not a list of apps (is marathon_url the Marathon API? '
                 'On DC/OS it is https://<cluster>/service/marathon)')
+    agents = read_agents(mm, apps)
     tasks, volumes = [], []
     for app in sorted(apps, key=lambda a: str(a.get('id') or '')):
         tasks.extend(summarise_tasks(app.get('tasks')))
-        volumes.extend(volumes_view(app, app.get('tasks')))
+        volumes.extend(volumes_view(app, app.get('tasks'), agents))
     mm.exit(changed=False, apps=[mask_secrets(a) for a in apps], tasks=tasks, volumes=volumes)
 
 

@@ -25,9 +25,10 @@ from ansible_collections.dcos.stateful.plugins.module_utils._marathon.api import
     deployment_id_of, describe_diagnostics, locking_deployments,
 )
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon.spec import (
-    MASK, SERVER_FIELDS, RESIDENT_HINT, app_id_errors, body_for_put, build_diff, canonical_app_id, differences,
-    dropped_persistent_volumes, external_volumes, has_stateful_volumes, mask_secrets, persistent_volumes, predict_app,
-    resident_update_violations, restore_masked, role_change_violation,
+    EXTERNAL_HINT, MASK, SERVER_FIELDS, RESIDENT_HINT, app_id_errors, body_for_put, build_diff, canonical_app_id,
+    differences, dropped_persistent_volumes, external_volume_violations, external_volume_warnings, external_volumes,
+    has_stateful_volumes, mask_secrets, persistent_volumes, predict_app, resident_update_violations, restore_masked,
+    role_change_violation,
 )
 from ansible_collections.dcos.stateful.plugins.module_utils._secrets import secret_values
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon.tasks import summarise_tasks
@@ -215,6 +216,7 @@ class AppRunner:
                     raise ModuleFailure('App %s has local persistent volumes; Marathon rejects this change: %s%s Nothing was '
                                         'sent.' % (self.app_id, render(violations), '' if dropped else ' ' + RESIDENT_HINT),
                                         details=violations, changed_keys=changed_keys)
+                self.refuse_external_change(desired, current, changed_keys)
                 role_change = role_change_violation(desired, current)
                 if role_change and not p['force']:
                     raise ModuleFailure('App %s: %s. Set force=true to accept that.' % (self.app_id, role_change['errors'][0]),
@@ -222,6 +224,7 @@ class AppRunner:
                 predicted = predict_app(desired, current)
                 self.validate_merged(predicted)
                 body = body_for_put(desired)
+            self.warn_external_traps(predicted)
             self.result['changed'] = True
             self.result['changed_keys'] = changed_keys
             if self.mm.module._diff:
@@ -235,6 +238,22 @@ class AppRunner:
             if self.write(lambda body=body: self.api.put_app(self.app_id, body, force=p['force'])):
                 return
         raise ModuleFailure('App %s stayed locked by other deployments; gave up after %d attempts' % (self.app_id, MAX_LOCK_ROUNDS))
+
+    def refuse_external_change(self, desired, current, changed_keys):
+        violations = external_volume_violations(desired, current)
+        if not violations:
+            return
+        dropped = 'volumes' not in desired['container']
+        raise ModuleFailure(
+            'App %s: this change of its external volumes is refused: %s. Real Marathon accepts it without a check '
+            '(it guards only local persistent volumes), and the next task would mount what the new definition says. '
+            'Nothing was sent.%s' % (self.app_id, render(violations).rstrip('.'), '' if dropped else ' ' + EXTERNAL_HINT),
+            details=violations, changed_keys=changed_keys)
+
+    def warn_external_traps(self, app):
+        """Before anything is sent (and in check mode): the traps of external volumes (no request needed)."""
+        for warning in external_volume_warnings(app):
+            self.mm.module.warn(warning)
 
     def unmask(self, desired, current):
         """Masked values fed back keep Marathon's value; fail (nothing sent) where Marathon has none."""
@@ -330,6 +349,7 @@ class AppRunner:
         current = self.api.get_app(self.app_id)
         if current is None:
             raise ModuleFailure('App %s does not exist; cannot restart it' % self.app_id)
+        self.warn_external_traps(current)
         self.result['changed'] = True
         self.describe_current(current)
         if self.mm.check_mode:

@@ -493,3 +493,138 @@ def role_change_violation(desired, current):
         'It is not possible to change the role for existing reservations. If you proceed with this change, all existing '
         'instances will continue to run under the previous role, %s. Only new instances will be allocated with the new '
         'role, %s. In order to continue, retry your request with ?force=true' % (old, new)]}
+
+
+# ---------------------------------------------------------------- external (DVDI) volume rules
+
+# Real Marathon: AppDefinition.residentUpdateIsValid compares only persistent volumes, and DVDI apps are not resident
+# (RunSpec.isResident = persistentVolumes.nonEmpty): a change of an app's external volumes is accepted without a
+# word. This collection refuses it, because of what the next task then mounts (external-volumes.md §1, §4).
+EXTERNAL_FIELDS = ('provider', 'size', 'options', 'shared')
+
+EXTERNAL_HINT = ('Keep container.volumes as they are (marathon_app_info lists them). To put the app on another or an '
+                 'additional volume, deploy a new app with a new id that declares it, create that volume beforehand with '
+                 'dcos.stateful.external_volume (size, type and zone as wanted) and copy the data across; to grow or '
+                 'retype a volume, change it with the provider (amazon.aws.ec2_vol for EBS) and keep the definition as '
+                 'it is. This app and its volumes stay as they are.')
+
+DROPPED_EXTERNAL_HINT = ('The definition sets container, and Marathon replaces the whole container block with it: '
+                         'without its volumes the next task would run without the external volumes %s (they stay with '
+                         'the provider, unused). Give container.volumes as they are (marathon_app_info lists them) and '
+                         'change only what you mean to change, such as container.docker.image.')
+
+
+def _external_by_name(app):
+    """{name: normalised external volume} of an app (entries without a string name are left to validation)."""
+    out = {}
+    for v in external_volumes(normalise_app(app)):
+        name = v['external'].get('name')
+        if isinstance(name, str):
+            out[name] = v
+    return out
+
+
+def _describe_external_change(name, old, new):
+    defaults = {'options': {}, 'shared': False}  # Marathon writes both whatever the provider
+    fields = [k for k in EXTERNAL_FIELDS
+              if _canon(old['external'].get(k, defaults.get(k))) != _canon(new['external'].get(k, defaults.get(k)))]
+    if not fields:
+        return None
+    return ("external volume '%s': %s would change. dvdcli passes size and options only when it creates a volume, so "
+            "the existing volume keeps its size and type and the definition would no longer describe it (a task in "
+            "another zone, where the volume is not, would get a new empty one made to the new definition)"
+            % (name, ', '.join(fields)))
+
+
+def external_volume_violations(desired, current):
+    """Changes to the external volumes of an existing app this collection refuses (Marathon accepts them silently).
+
+    Returns a list of {"path", "errors"} like Marathon's 422 details; empty when `desired` does not set container
+    (a partial update keeps the volumes) or leaves the external volumes as they are. A changed containerPath or
+    mode of the same volume is not refused: the same volume is mounted elsewhere, no data is swapped.
+    """
+    container = desired.get('container')
+    if not isinstance(container, dict):
+        return []
+    have = _external_by_name(current)
+    if 'volumes' not in container:
+        if not have:
+            return []
+        return [{'path': '/container/volumes', 'errors': [DROPPED_EXTERNAL_HINT % ', '.join(
+            "'%s'" % n for n in sorted(have))]}]
+    want = _external_by_name(desired)
+    errors = []
+    old_by_path = dict((v.get('containerPath'), n) for n, v in have.items())
+    renamed = {}
+    for name in sorted(set(want) - set(have)):
+        old = old_by_path.get(want[name].get('containerPath'))
+        if old is not None and old not in want:
+            renamed[old] = name
+    for old, new in sorted(renamed.items()):
+        errors.append("external volume at %s would change from '%s' to '%s': the next task mounts '%s' instead of the "
+                      "data on '%s' (REX-Ray creates '%s' empty if it does not exist, in the zone of the agent that "
+                      "runs the task); '%s' stays with the provider, unused" % (
+                          have[old].get('containerPath'), old, new, new, old, new, old))
+    for name in sorted(set(have) - set(want) - set(renamed)):
+        errors.append("external volume '%s' (at %s) would be removed: the next task runs without its data; the volume "
+                      "stays with the provider, unused" % (name, have[name].get('containerPath')))
+    for name in sorted(set(want) - set(have) - set(renamed.values())):
+        errors.append("external volume '%s' (at %s) would be added: the next task mounts it, and REX-Ray creates it "
+                      "empty (16 GiB unless size is set) if it does not exist in the zone of the agent that runs the "
+                      "task" % (name, want[name].get('containerPath')))
+    for name in sorted(set(want) & set(have)):
+        change = _describe_external_change(name, have[name], want[name])
+        if change:
+            errors.append(change)
+    return [{'path': '/container/volumes', 'errors': errors}] if errors else []
+
+
+def restart_starts_first(app):
+    """Whether Marathon starts the replacement task before killing the old one when it restarts `app` (one task).
+
+    Real Marathon (TaskReplaceActor.computeRestartStrategy, 1.4-1.10): minHealthy = ceil(n * minimumHealthCapacity),
+    maxCapacity = floor(n * (1 + maximumOverCapacity)); a non-resident app with minHealthy == maxCapacity gets one
+    instance of over-capacity; nrToKillImmediately = max(0, n - minHealthy). Nothing killed first = start first.
+    """
+    n = app.get('instances', 1)
+    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+        return False
+    strategy = app.get('upgradeStrategy') if isinstance(app.get('upgradeStrategy'), dict) else {}
+    default = default_for('upgradeStrategy', app)
+    min_health = strategy.get('minimumHealthCapacity', default['minimumHealthCapacity'])
+    if not isinstance(min_health, (int, float)) or isinstance(min_health, bool):
+        return False
+    min_healthy = int(-(-n * min_health // 1))  # ceil without float surprises for whole products
+    return max(0, n - min_healthy) == 0
+
+
+def _pins_zone(constraints):
+    """A @zone constraint that pins the app to named zones (IS or LIKE; GROUP_BY/UNIQUE spread instead)."""
+    for c in constraints if isinstance(constraints, list) else []:
+        if isinstance(c, list) and len(c) >= 3 and c[0] == '@zone' and c[1] in ('IS', 'LIKE'):
+            return True
+    return False
+
+
+def external_volume_warnings(app):
+    """Traps of an app with external volumes, for warnings before anything is sent (external-volumes.md §1, §4)."""
+    names = sorted(_external_by_name(app))
+    if not names:
+        return []
+    shown = ', '.join("'%s'" % n for n in names)
+    out = []
+    if app.get('instances', 1) == 1 and restart_starts_first(app):
+        strategy = dict(default_for('upgradeStrategy', app), **(app.get('upgradeStrategy') or {}))
+        out.append('App %s has external volume(s) %s and upgradeStrategy minimumHealthCapacity=%s, '
+                   'maximumOverCapacity=%s: on every restart or configuration change Marathon starts the new task '
+                   'before it kills the old one, and both want the same volume (the new one fails to mount, or mounts '
+                   'it while the old one still writes). Set upgradeStrategy to {minimumHealthCapacity: 0, '
+                   'maximumOverCapacity: 0} so the old task is killed first.' % (
+                       app.get('id'), shown, strategy.get('minimumHealthCapacity'), strategy.get('maximumOverCapacity')))
+    if not _pins_zone(app.get('constraints')):
+        out.append('App %s has external volume(s) %s and no @zone constraint. marathon_app cannot see the zones of the '
+                   'cluster (it reads only Marathon); if there is more than one, a task launched in another zone than '
+                   "the volume's gets an empty twin volume of the same name there. Add constraints "
+                   "[['@zone', 'IS', '<zone of the volume>']] (dcos.stateful.external_volume_info shows the zone)."
+                   % (app.get('id'), shown))
+    return out

@@ -102,10 +102,15 @@ def volume_status(task):
     return 'detached'
 
 
-def volumes_view(app, tasks):
-    """One row per local persistent volume (Marathon UI's Volumes tab), plus external volumes."""
+def volumes_view(app, tasks, agents=None):
+    """One row per local persistent volume (Marathon UI's Volumes tab), plus external volumes.
+
+    ``agents`` (``{agent id: {hostname, zone, ...}}`` from Mesos' /master/state, or None when Mesos was not read)
+    gives the zone of the agent whose task mounts an external volume.
+    """
     rows = []
-    for t in summarise_tasks(tasks):
+    summaries = summarise_tasks(tasks)
+    for t in summaries:
         for v in t['local_volumes']:
             rows.append({
                 'app_id': app.get('id'), 'type': 'persistent', 'container_path': v['container_path'],
@@ -123,7 +128,23 @@ def volumes_view(app, tasks):
                 'driver': ext['options'].get('dvdi/driver') if isinstance(ext.get('options'), dict) else None,
                 'size': ext.get('size'),
             })
+            rows[-1].update(_external_user(summaries, agents))
     return rows
+
+
+def _external_user(summaries, agents):
+    """The task that mounts the app's external volumes, its agent and (with Mesos' agents) zone.
+
+    Real Marathon: an app with DVDI volumes has at most one instance, so its one live task is the one using them;
+    with none or several (a restart that started the new task first) the fields stay None.
+    """
+    live = [t for t in summaries if t['status'] in ('running', 'starting', 'killing')]
+    if len(live) != 1:
+        return {'task_id': None, 'agent_id': None, 'host': None, 'zone': None}
+    task = live[0]
+    agent = (agents or {}).get(task['agent_id']) or {}
+    return {'task_id': task['id'], 'agent_id': task['agent_id'], 'host': agent.get('hostname') or task['host'],
+            'zone': agent.get('zone')}
 
 
 def _container_volumes(app):

@@ -9,8 +9,9 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon.spec import (
-    MASK, MASK_CHANGED, build_diff, canonical_app_id, differences, mask_secrets, normalise_app, predict_app,
-    resident_update_violations, restore_masked, role_change_violation, safe_app_id, values_equal,
+    MASK, MASK_CHANGED, build_diff, canonical_app_id, differences, external_volume_violations, external_volume_warnings,
+    mask_secrets, normalise_app, predict_app, resident_update_violations, restart_starts_first, restore_masked,
+    role_change_violation, safe_app_id, values_equal,
 )
 
 PV = {'containerPath': 'data', 'mode': 'RW', 'persistent': {'size': 10}}
@@ -324,3 +325,109 @@ def test_image_upgrade_with_the_whole_container_is_allowed_and_keeps_the_service
     assert diff['after']['container']['portMappings'][0]['servicePort'] == 10001  # not 0: Marathon keeps it
     assert diff['after']['container']['docker']['image'] == 'postgres:16'
     assert predict_app(desired, RESIDENT_DOCKER)['container']['portMappings'][0]['servicePort'] == 10001
+
+
+# ---------------------------------------------------------------- external (DVDI) volumes
+
+def _ext(name='pgdata', path='data', **external):
+    ext = {'name': name, 'provider': 'dvdi', 'options': {'dvdi/driver': 'rexray'}}
+    ext.update(external)
+    return {'containerPath': path, 'mode': 'RW', 'external': ext}
+
+
+# What Marathon 1.10 returns for an app with one REX-Ray volume (options echoed, shared always written).
+EXT_SERVER = {
+    'id': '/db', 'cmd': 'sleep 1000', 'cpus': 0.1, 'mem': 32, 'instances': 1, 'constraints': [],
+    'container': {'type': 'MESOS', 'volumes': [dict(_ext(size=20), external=dict(_ext(size=20)['external'], shared=False))]},
+    'upgradeStrategy': {'minimumHealthCapacity': 0.5, 'maximumOverCapacity': 0},
+    'unreachableStrategy': {'inactiveAfterSeconds': 0, 'expungeAfterSeconds': 0},
+    'version': '2026-11-21T19:00:00.000Z', 'tasks': [{'id': 'db.1'}],
+}
+
+
+def _ext_container(*volumes):
+    return {'id': '/db', 'container': {'type': 'MESOS', 'volumes': list(volumes)}}
+
+
+@pytest.mark.parametrize('desired, fragments', [
+    ({'id': '/db', 'instances': 0}, []),
+    ({'id': '/db', 'cmd': 'sleep 2000'}, []),
+    (_ext_container(_ext(size=20)), []),
+    (_ext_container(_ext(size=20, shared=False)), []),
+    (_ext_container(_ext(path='other', size=20)), []),  # same volume mounted elsewhere: no data swapped
+    (_ext_container(_ext(name='pgdata2', size=20)), ["external volume at data would change from 'pgdata' to 'pgdata2'",
+                                                     "stays with the provider, unused"]),
+    (_ext_container(_ext(size=40)), ["external volume 'pgdata': size would change", 'keeps its size and type']),
+    (_ext_container(_ext(size=20, options={'dvdi/driver': 'rexray', 'dvdi/volumetype': 'gp3'})),
+     ["external volume 'pgdata': options would change"]),
+    (_ext_container(_ext(size=20, provider='dvdi2')), ["external volume 'pgdata': provider would change"]),
+    (_ext_container(_ext(size=20, shared=True)), ["external volume 'pgdata': shared would change"]),
+    (_ext_container(), ["external volume 'pgdata' (at data) would be removed", 'runs without its data']),
+    (_ext_container(_ext(size=20), _ext(name='logs', path='logs')),
+     ["external volume 'logs' (at logs) would be added", 'creates it empty']),
+    ({'id': '/db', 'container': {'type': 'MESOS', 'docker': {'image': 'pg:16'}}},
+     ["without the external volumes 'pgdata'", 'replaces the whole container block']),
+])
+def test_external_volume_violations(desired, fragments):
+    got = external_volume_violations(desired, EXT_SERVER)
+    if not fragments:
+        assert got == []
+        return
+    assert [d['path'] for d in got] == ['/container/volumes']
+    text = ' '.join(got[0]['errors'])
+    for fragment in fragments:
+        assert fragment in text
+    assert 'destroy' not in text and 'delete' not in text and 'absent' not in text
+
+
+def test_adding_a_first_external_volume_is_refused():
+    plain = with_(EXT_SERVER, container={'type': 'MESOS', 'volumes': []})
+    got = external_volume_violations(_ext_container(_ext()), plain)
+    assert len(got) == 1 and "external volume 'pgdata' (at data) would be added" in got[0]['errors'][0]
+
+
+def test_container_without_volumes_on_an_app_without_external_volumes_is_not_refused():
+    plain = with_(EXT_SERVER, container={'type': 'MESOS', 'volumes': []})
+    assert external_volume_violations({'id': '/db', 'container': {'type': 'MESOS'}}, plain) == []
+
+
+@pytest.mark.parametrize('instances, strategy, starts_first', [
+    (1, None, True),                                                     # DVDI default {0.5, 0}
+    (1, {'minimumHealthCapacity': 0.5, 'maximumOverCapacity': 0}, True),
+    (1, {'minimumHealthCapacity': 1, 'maximumOverCapacity': 1}, True),   # non-DVDI default
+    (1, {'minimumHealthCapacity': 1, 'maximumOverCapacity': 0}, True),
+    (1, {'minimumHealthCapacity': 0.01, 'maximumOverCapacity': 0}, True),
+    (1, {'minimumHealthCapacity': 0, 'maximumOverCapacity': 0}, False),
+    (1, {'minimumHealthCapacity': 0}, False),
+    (0, None, False),
+    (2, {'minimumHealthCapacity': 0.5, 'maximumOverCapacity': 0}, False),  # one old task is killed first
+    (2, {'minimumHealthCapacity': 0, 'maximumOverCapacity': 0}, False),
+])
+def test_restart_starts_first(instances, strategy, starts_first):
+    app = {'id': '/db', 'instances': instances, 'container': {'type': 'MESOS', 'volumes': [_ext()]}}
+    if strategy is not None:
+        app['upgradeStrategy'] = strategy
+    assert restart_starts_first(app) is starts_first
+
+
+@pytest.mark.parametrize('changes, start_first, zone', [
+    ({}, True, True),
+    ({'upgradeStrategy': {'minimumHealthCapacity': 0, 'maximumOverCapacity': 0}}, False, True),
+    ({'instances': 0}, False, True),
+    ({'constraints': [['@zone', 'IS', 'us-east-1a']]}, True, False),
+    ({'constraints': [['@zone', 'LIKE', 'us-east-1[ab]']]}, True, False),
+    ({'constraints': [['@zone', 'GROUP_BY', '2']]}, True, True),  # spreads, does not pin
+    ({'constraints': [['@zone', 'IS', 'us-east-1a']],
+      'upgradeStrategy': {'minimumHealthCapacity': 0, 'maximumOverCapacity': 0}}, False, False),
+])
+def test_external_volume_warnings(changes, start_first, zone):
+    app = with_({'id': '/db', 'container': {'type': 'MESOS', 'volumes': [_ext()]}}, **changes)
+    warnings = external_volume_warnings(app)
+    assert any('starts the new task before it kills the old one' in w for w in warnings) is start_first
+    assert any('no @zone constraint' in w for w in warnings) is zone
+    assert len(warnings) == int(start_first) + int(zone)
+
+
+def test_no_external_volume_no_warning():
+    assert external_volume_warnings(RESIDENT_USER) == []
+    assert external_volume_warnings({'id': '/web', 'cmd': 'x', 'instances': 1}) == []
