@@ -17,8 +17,7 @@ import pytest
 
 from ansible_collections.dcos.stateful.plugins.module_utils import _dcos_login
 from ansible_collections.dcos.stateful.plugins.modules import marathon_app_info, mesos_volume_info
-from ansible_collections.dcos.stateful.tests.unit.plugins.module_utils.test_dcos_login import (  # noqa: F401
-    TTL, UID, _pem, emulator, keys)
+from ansible_collections.dcos.stateful.tests.unit.dcos_login_emulator import TTL, UID, _pem
 from ansible_collections.dcos.stateful.tests.unit.plugins.modules.module_runner import run_main
 
 
