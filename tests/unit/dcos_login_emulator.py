@@ -81,5 +81,3 @@ def run_emulator(tmp_path_factory, keys):
         proc.kill()
         proc.wait()
     log.close()
-
-

@@ -23,6 +23,7 @@ from ansible_collections.dcos.stateful.plugins.module_utils._dcos_login import D
 from ansible_collections.dcos.stateful.plugins.module_utils._http import ApiError, HttpClient
 from ansible_collections.dcos.stateful.tests.unit.dcos_login_emulator import TTL, UID, _pem
 
+
 @pytest.fixture(autouse=True)
 def fresh_cache():
     _dcos_login.clear_cache()

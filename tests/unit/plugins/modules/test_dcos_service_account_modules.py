@@ -109,8 +109,8 @@ def test_expired_token_is_refreshed_once(emulator, keys, capsys, monkeypatch, lo
                             dcos_private_key=pem, retries=0, timeout=5)
     assert code == 0, result
     assert len(logins) == 2  # the first login above, one refresh after the 401
-    (token, _received), = _dcos_login._TOKENS.values()
-    assert token != first
+    tokens = [token for token, _received in _dcos_login._TOKENS.values()]
+    assert len(tokens) == 1 and tokens[0] != first
 
 
 def test_mesos_modules_log_in_at_dcos_url(emulator, keys, capsys, logins):
