@@ -17,33 +17,61 @@ options:
     description:
       - Base URL of the Marathon API, for example V(http://marathon.mesos:8080) or, on DC/OS,
         V(https://leader.mesos/service/marathon).
-      - If not set, the value of the E(MARATHON_URL) environment variable is used.
+      - If not set, the value of the E(MARATHON_URL) environment variable is used. One of the two is required.
     type: str
-    required: true
+  marathon_username:
+    description:
+      - User name for HTTP basic authentication (Marathon's C(--http_credentials)), sent with the first request.
+        Requires O(marathon_password).
+      - If not set, the value of the E(MARATHON_USERNAME) environment variable is used, unless O(dcos_token) or
+        O(dcos_service_account) is given as an option.
+    type: str
+    aliases: [url_username]
+  marathon_password:
+    description:
+      - Password for HTTP basic authentication.
+      - If not set, the value of the E(MARATHON_PASSWORD) environment variable is used.
+    type: str
+    aliases: [url_password]
   dcos_token:
     description:
       - "DC/OS authentication token, sent as the header C(Authorization: token=<token>)."
-      - If not set, the value of the E(DCOS_TOKEN) environment variable is used.
-      - Mutually exclusive with O(url_username).
+      - If not set, the value of the E(DCOS_TOKEN) environment variable is used, unless O(marathon_username) or
+        O(dcos_service_account) is given as an option.
+      - Mutually exclusive with O(marathon_username) and O(dcos_service_account) when both are given as options.
     type: str
-  url_username:
+  dcos_service_account:
     description:
-      - User name for HTTP basic authentication (Marathon's C(--http_credentials)).
-      - The credentials are sent with the first request.
+      - UID of a DC/OS service account. With O(dcos_private_key) the module logs in as the DC/OS CLI does (a
+        login token signed with the key, posted to C(/acs/api/v1/auth/login) at the cluster root) and sends the
+        token it gets; the token is kept for the run and, after an HTTP 401, renewed once.
+      - If not set, the value of the E(DCOS_SERVICE_ACCOUNT) environment variable is used, unless O(dcos_token) or
+        O(marathon_username) is given as an option.
+      - Needs the Python libraries PyJWT and cryptography on the host that runs the module.
     type: str
-  url_password:
+  dcos_private_key:
     description:
-      - Password for HTTP basic authentication. Required with O(url_username).
+      - PEM text (not a path) of the RSA private key of O(dcos_service_account), unencrypted.
+      - If not set, the value of the E(DCOS_PRIVATE_KEY) environment variable is used.
+    type: str
+  dcos_url:
+    description:
+      - Root URL of the DC/OS cluster, where O(dcos_service_account) logs in, for example
+        V(https://dcos.example.com).
+      - If not set, the value of the E(DCOS_URL) environment variable is used; without either, the scheme, host
+        and port of O(marathon_url).
     type: str
   validate_certs:
     description:
       - Verify the server's TLS certificate. Set to V(false) only for self-signed test clusters.
+      - If not set, the value of the E(DCOS_VALIDATE_CERTS) environment variable is used (V(true), V(false),
+        V(yes), V(no), V(1), V(0)); without either, certificates are verified.
     type: bool
-    default: true
   ca_path:
     description:
       - Path to a PEM file with the CA certificate(s) used to verify the server, for example the DC/OS
         cluster CA C(dcos-ca.crt).
+      - If not set, the value of the E(DCOS_CA_PATH) environment variable is used.
     type: path
   timeout:
     description:
@@ -60,6 +88,11 @@ options:
     type: int
     default: 3
 notes:
+  - An option given in the task (or in C(module_defaults)) always wins over its environment variable, and an empty
+    value, option or variable, counts as not set (AWX sets every variable of a credential, empty when the field is
+    empty). Credentials from the environment are used only when no other credential for the same service was given
+    as an option; with several in the environment, the service account wins over the token, and the token over
+    basic authentication.
   - Every HTTP failure is reported with Marathon's message in C(msg), the HTTP status in
     C(status) and Marathon's validation C(details) when it sent any.
 '''

@@ -16,35 +16,64 @@ options:
     description:
       - Base URL of the leading Mesos master, for example V(http://leader.mesos:5050).
       - On DC/OS through Admin Router use V(https://<cluster>/mesos).
-      - If not set, the value of the E(MESOS_URL) environment variable is used.
+      - If not set, the value of the E(MESOS_URL) environment variable is used. One of the two is required.
     type: str
-    required: true
-  principal:
+  mesos_principal:
     description:
       - Operator principal, sent as HTTP basic user when the master runs with C(--authenticate_http_readwrite).
       - Also the reservation and volume principal unless the module says otherwise.
-      - Requires O(secret).
+      - Requires O(mesos_secret).
+      - If not set, the value of the E(MESOS_PRINCIPAL) environment variable is used, unless O(dcos_token) or
+        O(dcos_service_account) is given as an option.
     type: str
-  secret:
+    aliases: [principal]
+  mesos_secret:
     description:
-      - Secret of O(principal), sent as HTTP basic password.
+      - Secret of O(mesos_principal), sent as HTTP basic password.
+      - If not set, the value of the E(MESOS_SECRET) environment variable is used.
     type: str
+    aliases: [secret]
   dcos_token:
     description:
       - "DC/OS authentication token, sent as the header C(Authorization: token=<token>); needed to reach the master
         through Admin Router (V(https://<cluster>/mesos))."
-      - If not set, the value of the E(DCOS_TOKEN) environment variable is used, as by the Marathon modules.
-      - Mutually exclusive with O(principal) and O(secret), also when it comes from E(DCOS_TOKEN); with a token, set
-        the reservation principal with the module's own option where it has one.
+      - If not set, the value of the E(DCOS_TOKEN) environment variable is used, as by the Marathon modules, unless
+        O(mesos_principal) or O(dcos_service_account) is given as an option.
+      - Mutually exclusive with O(mesos_principal) and O(dcos_service_account) when both are given as options; with
+        a token, set the reservation principal with the module's own option where it has one.
+    type: str
+  dcos_service_account:
+    description:
+      - UID of a DC/OS service account. With O(dcos_private_key) the module logs in as the DC/OS CLI does (a
+        login token signed with the key, posted to C(/acs/api/v1/auth/login) at the cluster root) and sends the
+        token it gets to the master, the agents and Marathon (unless they have their own credentials); the token is
+        kept for the run and, after an HTTP 401, renewed once.
+      - If not set, the value of the E(DCOS_SERVICE_ACCOUNT) environment variable is used, unless O(dcos_token) or
+        O(mesos_principal) is given as an option.
+      - Needs the Python libraries PyJWT and cryptography on the host that runs the module.
+    type: str
+  dcos_private_key:
+    description:
+      - PEM text (not a path) of the RSA private key of O(dcos_service_account), unencrypted.
+      - If not set, the value of the E(DCOS_PRIVATE_KEY) environment variable is used.
+    type: str
+  dcos_url:
+    description:
+      - Root URL of the DC/OS cluster, where O(dcos_service_account) logs in, for example
+        V(https://dcos.example.com).
+      - If not set, the value of the E(DCOS_URL) environment variable is used; without either, the scheme, host
+        and port of O(mesos_url).
     type: str
   validate_certs:
     description:
       - Whether to verify the master's TLS certificate.
+      - If not set, the value of the E(DCOS_VALIDATE_CERTS) environment variable is used; without either,
+        certificates are verified.
     type: bool
-    default: true
   ca_path:
     description:
       - PEM file of the CA that signed the master's certificate.
+      - If not set, the value of the E(DCOS_CA_PATH) environment variable is used.
     type: path
   timeout:
     description:
@@ -55,6 +84,12 @@ options:
         (see the O(dcos.stateful.mesos_volume#module:retries) option of M(dcos.stateful.mesos_volume)).
     type: float
     default: 30
+notes:
+  - An option given in the task (or in C(module_defaults)) always wins over its environment variable, and an empty
+    value, option or variable, counts as not set (AWX sets every variable of a credential, empty when the field is
+    empty). Credentials from the environment are used only when no other credential for the same service was given
+    as an option; with several in the environment, the service account wins over the token, and the token over
+    basic authentication.
 '''
 
     ACTIONGROUP_MESOS = r'''

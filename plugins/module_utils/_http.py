@@ -15,10 +15,11 @@ answer-shape checks) is written on top of them in any case.
 API
 ---
 ``HttpClient(base_url, timeout=30, validate_certs=True, ca_path=None, url_username=None,
-url_password=None, token=None, retries=3, backoff=0.5, max_backoff=5.0, headers=None, sleep=time.sleep,
-service=None, api_hint=None, auth_hint=None, error_format='json', max_body=MAX_BODY)``
+url_password=None, token=None, login=None, retries=3, backoff=0.5, max_backoff=5.0, headers=None,
+sleep=time.sleep, service=None, api_hint=None, auth_hint=None, error_format='json', max_body=MAX_BODY)``
     ``token`` adds the DC/OS header ``Authorization: token=<token>``; ``url_username``/``url_password``
-    send HTTP basic auth pre-emptively. ``retries`` is the number of *extra* attempts a call
+    send HTTP basic auth pre-emptively. ``login`` (a ``_dcos_login.DcosLogin``) authorizes every request with
+    the service account's token instead, and after a 401 logs in again and repeats the request once. ``retries`` is the number of *extra* attempts a call
     gets when it opts in with ``retry=True``. ``service`` names the server in messages ("Marathon"),
     ``api_hint`` is added when an answer is not that service's ("is marathon_url the Marathon API? ..."),
     ``auth_hint`` to a 401/403 ("set dcos_token ..."); ``error_format`` is how the service itself
@@ -413,7 +414,7 @@ class BoundedStream:
 
 class HttpClient:
     def __init__(self, base_url, timeout=30, validate_certs=True, ca_path=None, url_username=None,
-                 url_password=None, token=None, retries=3, backoff=0.5, max_backoff=5.0, headers=None,
+                 url_password=None, token=None, login=None, retries=3, backoff=0.5, max_backoff=5.0, headers=None,
                  sleep=time.sleep, service=None, api_hint=None, auth_hint=None, error_format='json',
                  max_body=MAX_BODY, clock=time.monotonic):
         self.base_url = base_url.rstrip('/')
@@ -423,6 +424,7 @@ class HttpClient:
         self.ca_path = ca_path
         self.url_username = url_username
         self.url_password = url_password
+        self.login = login
         self.retries = max(0, int(retries or 0))
         self.backoff = backoff
         self.max_backoff = max_backoff
@@ -610,21 +612,30 @@ class HttpClient:
                 retry=False, timeout=None, expect=None, deadline=None, shape=None):
         method = method.upper()
         url = self.url(path, query)
-        headers = dict(self.headers)
+        extra = {}
         payload = None
         if json is not None:
             payload = _json.dumps(json).encode('utf-8')
-            headers['Content-Type'] = 'application/json'
+            extra['Content-Type'] = 'application/json'
         elif data is not None:
             if isinstance(data, dict):
                 data = urlencode(data)
                 content_type = content_type or 'application/x-www-form-urlencoded'
             payload = data.encode('utf-8') if not isinstance(data, bytes) else data
             if content_type:
-                headers['Content-Type'] = content_type
-        return self._retrying(
+                extra['Content-Type'] = content_type
+        return self._authorized(lambda: self._retrying(
             method, retry, deadline,
-            lambda: self._attempt(method, url, payload, headers, self.end_of(timeout, deadline), expect, shape))
+            lambda: self._attempt(method, url, payload, dict(self.headers, **extra), self.end_of(timeout, deadline),
+                                  expect, shape)))
+
+    def _authorized(self, call):
+        """``call()``, with the service account's token when the client has a ``login``: a 401 (the cluster no
+        longer takes the cached token) logs in again and repeats ``call()`` once. Safe for writes too: a request
+        refused with 401 was not applied. The headers are read inside ``call()``, so the new token is sent."""
+        if self.login is None:
+            return call()
+        return self.login.with_refresh(self, call)
 
     def _retrying(self, method, retry, deadline, attempt_once):
         """The one retry policy: ``attempt_once()`` again after a retryable failure (connection error, timeout,
@@ -655,8 +666,8 @@ class HttpClient:
         """Open a GET for incremental reading. Opening is bounded like a request, and with ``retry`` retried like
         one (nothing has been read yet); reading ends at ``deadline`` (and the scopes) when given, else ``timeout``
         after opening."""
-        return self._retrying('GET', retry, deadline,
-                              lambda: self._open_stream(path, query, timeout, headers, deadline, limit))
+        return self._authorized(lambda: self._retrying(
+            'GET', retry, deadline, lambda: self._open_stream(path, query, timeout, headers, deadline, limit)))
 
     def _open_stream(self, path, query, timeout, headers, deadline, limit):
         url = self.url(path, query)

@@ -176,7 +176,7 @@ marathon_checked:
 
 import copy
 
-from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.dcos.stateful.plugins.module_utils._ext_volumes.ec2 import (
     BOTO3_IMPORT_ERROR, HAS_BOTO3, Ec2, Ec2Error,
@@ -188,17 +188,16 @@ from ansible_collections.dcos.stateful.plugins.module_utils._ext_volumes.plan im
 from ansible_collections.dcos.stateful.plugins.module_utils._ext_volumes.spec import (
     AWS_ARGSPEC, AWS_MUTUALLY_EXCLUSIVE, AWS_REQUIRED_TOGETHER, REXRAY_ARGSPEC, aws_params,
 )
-from ansible_collections.dcos.stateful.plugins.module_utils._http import MARATHON_API_HINT, ApiError, HttpClient
-from ansible_collections.dcos.stateful.plugins.module_utils._marathon.module import (
-    MARATHON_ARGSPEC, MARATHON_AUTH_HINT, MARATHON_MUTUALLY_EXCLUSIVE, MARATHON_REQUIRED_TOGETHER,
-)
+from ansible_collections.dcos.stateful.plugins.module_utils._connection import MARATHON_GROUP, resolve_environment
+from ansible_collections.dcos.stateful.plugins.module_utils._http import ApiError
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon.module import MARATHON_ARGSPEC, marathon_http_client
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon.api import MarathonApi
 
 
 def argument_spec():
     spec = copy.deepcopy(MARATHON_ARGSPEC)
-    # Optional here: the EBS side works without Marathon, the reference check needs it.
-    spec['marathon_url'] = dict(type='str', required=False, fallback=(env_fallback, ['MARATHON_URL']))
+    # marathon_url stays optional here (as in MARATHON_ARGSPEC): the EBS side works without Marathon, the
+    # reference check needs it.
     spec.update(
         name=dict(type='str', required=True),
         state=dict(type='str', choices=['present', 'absent'], default='present'),
@@ -227,10 +226,7 @@ def marathon_references(module, name):
         return [], False
     if not url.startswith(('http://', 'https://')):
         module.fail_json(msg="marathon_url must be an http:// or https:// URL, got '%s'" % url)
-    client = HttpClient(url, timeout=p['timeout'], validate_certs=p['validate_certs'], ca_path=p['ca_path'],
-                        url_username=p['url_username'], url_password=p['url_password'], token=p['dcos_token'],
-                        retries=p['retries'], service='Marathon', api_hint=MARATHON_API_HINT,
-                        auth_hint=MARATHON_AUTH_HINT, error_format='json')
+    client = marathon_http_client(p, url)
     try:
         refs = app_references(MarathonApi(client).list_apps()).get(name, [])
     except ApiError as e:
@@ -292,10 +288,12 @@ def ensure_absent(module, ec2, existing):
 def main():
     module = AnsibleModule(
         argument_spec=argument_spec(),
-        required_together=MARATHON_REQUIRED_TOGETHER + AWS_REQUIRED_TOGETHER,
-        mutually_exclusive=MARATHON_MUTUALLY_EXCLUSIVE + AWS_MUTUALLY_EXCLUSIVE,
+        required_together=AWS_REQUIRED_TOGETHER,
+        mutually_exclusive=AWS_MUTUALLY_EXCLUSIVE,
         supports_check_mode=True,
     )
+    # Marathon's connection options and their environment variables, resolved as in every Marathon module
+    resolve_environment(module, (MARATHON_GROUP,))
     p = module.params
     if not HAS_BOTO3:
         module.fail_json(msg=missing_required_lib('boto3'), exception=BOTO3_IMPORT_ERROR)

@@ -65,20 +65,27 @@ options:
         the module waits until the wiped instances' volumes and reservations are gone from C(/master/slaves).
       - It does not wait for what agents that are down hold (listed as not active, or not listed at all). It warns
         and returns them in RV(mesos_leftovers) with C(agent_active=false).
-      - Authenticates with O(mesos_principal) and O(mesos_secret), or with O(dcos_token) (on DC/OS one token
-        serves Marathon and Mesos through Admin Router). Marathon's O(url_username) and O(url_password) are never
-        sent to Mesos.
+      - Authenticates with O(mesos_principal) and O(mesos_secret), or with O(dcos_token) or the service account
+        O(dcos_service_account) (on DC/OS one token serves Marathon and Mesos through Admin Router). Marathon's
+        O(marathon_username) and O(marathon_password) are never sent to Mesos.
+      - If not set, the value of the E(MESOS_URL) environment variable is used.
     type: str
   mesos_principal:
     description:
       - Principal sent as HTTP basic user to O(mesos_url) when the master runs with C(--authenticate_http_readwrite)
         (or C(--authenticate_http_readonly)).
-      - Requires O(mesos_secret). Mutually exclusive with O(dcos_token).
+      - Requires O(mesos_secret). Mutually exclusive with O(dcos_token) and O(dcos_service_account) when both are
+        given as options; an explicit O(mesos_principal) wins over E(DCOS_TOKEN) and E(DCOS_SERVICE_ACCOUNT).
+      - If not set, the value of the E(MESOS_PRINCIPAL) environment variable is used (when no other Mesos
+        credential was given as an option).
     type: str
+    aliases: [principal]
   mesos_secret:
     description:
       - Secret of O(mesos_principal), sent as HTTP basic password to O(mesos_url) only.
+      - If not set, the value of the E(MESOS_SECRET) environment variable is used.
     type: str
+    aliases: [secret]
   wait:
     description: With O(mesos_url), wait for Mesos to release the volumes and reservations.
     type: bool
@@ -108,8 +115,8 @@ EXAMPLES = r'''
 - name: Same with HTTP authentication on both Marathon and the Mesos master (each gets only its own credentials)
   dcos.stateful.marathon_task_wipe:
     marathon_url: http://marathon.mesos:8080
-    url_username: marathon-admin
-    url_password: "{{ marathon_password }}"
+    marathon_username: marathon-admin
+    marathon_password: "{{ marathon_password }}"
     mesos_url: http://leader.mesos:5050
     mesos_principal: ops
     mesos_secret: "{{ mesos_ops_secret }}"
@@ -183,6 +190,7 @@ duration:
   sample: 0.031
 '''
 
+from ansible_collections.dcos.stateful.plugins.module_utils._connection import MESOS_GROUP
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon.module import MarathonModule
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon.wipe_runner import WipeRunner
 
@@ -196,14 +204,14 @@ def main():
             suspended=dict(type='bool', default=False),
             wipe_running=dict(type='bool', default=False),
             mesos_url=dict(type='str'),
-            mesos_principal=dict(type='str'),
-            mesos_secret=dict(type='str', no_log=True),
+            mesos_principal=dict(type='str', aliases=['principal']),
+            mesos_secret=dict(type='str', no_log=True, aliases=['secret']),
             wait=dict(type='bool', default=True),
             wait_timeout=dict(type='int', default=120),
         ),
-        required_together=[['mesos_principal', 'mesos_secret']],
-        # one Authorization header: the DC/OS token or Mesos basic auth
-        mutually_exclusive=[['dcos_token', 'mesos_principal'], ['dcos_token', 'mesos_secret']],
+        # one Authorization header for Mesos: the DC/OS token, the service account or Mesos basic auth; paired and
+        # exclusive in _connection, which knows explicit options from environment variables
+        groups=[MESOS_GROUP],
         supports_check_mode=True,
     )
     mm.run(WipeRunner(mm).run)

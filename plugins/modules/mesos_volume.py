@@ -84,7 +84,7 @@ options:
     type: dict
   reservation_principal:
     description:
-      - Principal recorded in the reservation and volume. Defaults to O(principal).
+      - Principal recorded in the reservation and volume. Defaults to O(mesos_principal).
       - When set, the existing volume must carry it.
     type: str
   disk_source:
@@ -144,16 +144,24 @@ options:
       - If not set, the value of the E(MARATHON_URL) environment variable is used.
     type: str
   marathon_username:
-    description: HTTP basic user for Marathon.
+    description:
+      - HTTP basic user for Marathon. Requires O(marathon_password).
+      - If not set, the value of the E(MARATHON_USERNAME) environment variable is used (when O(marathon_token) is
+        not given).
     type: str
   marathon_password:
-    description: HTTP basic password for Marathon.
+    description:
+      - HTTP basic password for Marathon.
+      - If not set, the value of the E(MARATHON_PASSWORD) environment variable is used.
     type: str
   marathon_token:
     description:
       - "DC/OS authentication token for Marathon, sent as the header C(Authorization: token=<token>)."
-      - If not set, the value of the E(DCOS_TOKEN) environment variable is used.
-      - Mutually exclusive with O(marathon_username), also when it comes from E(DCOS_TOKEN).
+      - If not set, the value of the E(DCOS_TOKEN) environment variable is used (when O(marathon_username) is not
+        given). Without either and without basic auth, Marathon is reached with the service account
+        O(dcos_service_account) when one is set.
+      - Mutually exclusive with O(marathon_username) when both are given as options; an explicit
+        O(marathon_username) wins over E(DCOS_TOKEN).
     type: str
   wait_timeout:
     description:
@@ -401,7 +409,6 @@ operations:
       sample: "unreserve re-sent after a lost answer: Mesos refused it because the first send had been applied"
 '''
 
-from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.dcos.stateful.plugins.module_utils._mesos.module import MesosModule
 from ansible_collections.dcos.stateful.plugins.module_utils._mesos.volume_runner import VolumeRunner
@@ -423,10 +430,10 @@ ARGUMENT_SPEC = dict(
     keep_reservation=dict(type='bool', default=False),
     reservation=dict(type='str', choices=['absent']),
     allow_marathon_data_loss=dict(type='bool', default=False),
-    marathon_url=dict(type='str', fallback=(env_fallback, ['MARATHON_URL'])),
+    marathon_url=dict(type='str'),
     marathon_username=dict(type='str'),
     marathon_password=dict(type='str', no_log=True),
-    marathon_token=dict(type='str', no_log=True, fallback=(env_fallback, ['DCOS_TOKEN'])),
+    marathon_token=dict(type='str', no_log=True),
     wait_timeout=dict(type='int', default=30),
     retries=dict(type='int', default=1),
     confirm_on_agent=dict(type='bool', default=False),
@@ -437,9 +444,9 @@ ARGUMENT_SPEC = dict(
 def main():
     mesos = MesosModule(
         ARGUMENT_SPEC,
-        mutually_exclusive=[['agent_id', 'agent_hostname'], ['marathon_username', 'marathon_token']],
+        # marathon_username/marathon_password/marathon_token: paired and exclusive in _connection (environment aware)
+        mutually_exclusive=[['agent_id', 'agent_hostname']],
         required_one_of=[['agent_id', 'agent_hostname']],
-        required_together=[['marathon_username', 'marathon_password']],
         supports_check_mode=True,
     )
     mesos.run(VolumeRunner(mesos).run)

@@ -60,17 +60,24 @@ options:
         not joined with Marathon.
     type: str
   marathon_username:
-    description: HTTP basic user for Marathon.
+    description:
+      - HTTP basic user for Marathon. Requires O(marathon_password).
+      - If not set, the value of the E(MARATHON_USERNAME) environment variable is used (when O(marathon_token) is
+        not given).
     type: str
   marathon_password:
-    description: HTTP basic password for Marathon.
+    description:
+      - HTTP basic password for Marathon.
+      - If not set, the value of the E(MARATHON_PASSWORD) environment variable is used.
     type: str
   marathon_token:
     description:
       - "DC/OS authentication token for Marathon, sent as the header C(Authorization: token=<token>)."
-      - If not set, the value of the E(DCOS_TOKEN) environment variable is used, as by the Marathon modules and
-        O(dcos_token).
-      - Mutually exclusive with O(marathon_username), also when it comes from E(DCOS_TOKEN).
+      - If not set, the value of the E(DCOS_TOKEN) environment variable is used (when O(marathon_username) is not
+        given). Without either and without basic auth, Marathon is reached with the service account
+        O(dcos_service_account) when one is set.
+      - Mutually exclusive with O(marathon_username) when both are given as options; an explicit
+        O(marathon_username) wins over E(DCOS_TOKEN).
     type: str
   marathon_framework_id:
     description:
@@ -429,7 +436,6 @@ requests:
 
 from functools import partial
 
-from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.dcos.stateful.plugins.module_utils._failure import ModuleFailure
 from ansible_collections.dcos.stateful.plugins.module_utils._http import ApiError
@@ -440,10 +446,10 @@ ARGUMENT_SPEC = dict(
     agent_ids=dict(type='list', elements='str'),
     agent_hostnames=dict(type='list', elements='str'),
     roles=dict(type='list', elements='str'),
-    marathon_url=dict(type='str', fallback=(env_fallback, ['MARATHON_URL'])),
+    marathon_url=dict(type='str'),
     marathon_username=dict(type='str'),
     marathon_password=dict(type='str', no_log=True),
-    marathon_token=dict(type='str', no_log=True, fallback=(env_fallback, ['DCOS_TOKEN'])),
+    marathon_token=dict(type='str', no_log=True),
     marathon_framework_id=dict(type='str'),
     include_resources=dict(type='bool', default=False),
     check_pods=dict(type='bool', default=True),
@@ -498,9 +504,8 @@ def audit_volumes(mesos):
 
 
 def main():
-    mesos = MesosModule(ARGUMENT_SPEC, supports_check_mode=True,
-                        required_together=[['marathon_username', 'marathon_password']],
-                        mutually_exclusive=[['marathon_username', 'marathon_token']])
+    # marathon_username/marathon_password/marathon_token: paired and exclusive in _connection (environment aware)
+    mesos = MesosModule(ARGUMENT_SPEC, supports_check_mode=True)
     mesos.run(partial(audit_volumes, mesos))
 
 

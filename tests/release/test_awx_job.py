@@ -6,7 +6,8 @@ ansible-playbook a pseudo-terminal of its own through pexpect, as in AWX), with 
 answers as extra vars in env/extravars, and with the connection settings only in the environment
 that a credential of the collection's AWX credential type injects (tests/release/conftest.py
 renders it as AWX does). The emulator demands a DC/OS token, so the job can only succeed with the
-token from that environment. Then no file the job left, and no job event, may hold the token.
+token from that environment, or with the service account whose key is there (the modules log in
+themselves). Then no file the job left, and no job event, may hold the token or the key.
 """
 
 from __future__ import annotations
@@ -20,10 +21,38 @@ import sys
 import ansible_runner
 import pytest
 from conftest import REPO
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 CREDENTIAL_VARIABLES = ("MARATHON_URL", "MARATHON_USERNAME", "MARATHON_PASSWORD", "DCOS_TOKEN", "MESOS_URL",
                         "MESOS_PRINCIPAL", "MESOS_SECRET", "DCOS_SERVICE_ACCOUNT", "DCOS_PRIVATE_KEY",
-                        "DCOS_CA_PATH", "DCOS_VALIDATE_CERTS")
+                        "DCOS_URL", "DCOS_CA_PATH", "DCOS_VALIDATE_CERTS")
+SERVICE_ACCOUNT = "awx-job-sa"
+
+
+def token_credential(tmp_path, start_emulator):
+    """(emulator, credential inputs, the secrets) for a DC/OS token."""
+    token = "awx-job-" + secrets.token_urlsafe(24)
+    emu = start_emulator("--dcos-token", token)
+    return emu, {"marathon_url": emu.marathon_url, "mesos_url": emu.mesos_url, "dcos_token": token}, \
+        {"DCOS_TOKEN": token}
+
+
+def service_account_credential(tmp_path, start_emulator):
+    """(emulator, credential inputs, the secrets) for a service account: uid and private key. The emulator's
+    IAM answers on its Marathon port, so the credential's DC/OS cluster URL names it (on DC/OS the cluster root
+    is the origin of both URLs, and the field can stay empty)."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    public = tmp_path / "sa.pub"
+    public.write_bytes(key.public_key().public_bytes(serialization.Encoding.PEM,
+                                                     serialization.PublicFormat.SubjectPublicKeyInfo))
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption()).decode()
+    # its own task port range: the token job may run at the same time (pytest-xdist), and its tasks bind the
+    # emulator's default range
+    emu = start_emulator("--dcos-service-account", f"{SERVICE_ACCOUNT}={public}", "--agent-ports", "32100-32600")
+    return emu, {"marathon_url": emu.marathon_url, "mesos_url": emu.mesos_url, "dcos_url": emu.marathon_url,
+                 "dcos_service_account": SERVICE_ACCOUNT, "dcos_private_key": pem}, {"DCOS_PRIVATE_KEY": pem}
 
 
 @pytest.fixture
@@ -66,14 +95,20 @@ def files_under(path):
             yield os.path.join(dirpath, name)
 
 
+def secret_parts(value):
+    """What of a secret must not show: the whole value, and each line of a PEM key but its armour."""
+    return [value] + [line for line in value.splitlines() if line.strip() and "PRIVATE KEY" not in line]
+
+
+@pytest.mark.parametrize("credential", [token_credential, service_account_credential], ids=["token", "service_account"])
 def test_tutorial_job_succeeds_and_leaks_no_secret(tmp_path, start_emulator, credential_type, inject,
-                                                   collections_path, clean_environment):
-    token = "awx-job-" + secrets.token_urlsafe(24)
-    emu = start_emulator("--dcos-token", token)
+                                                   collections_path, clean_environment, credential):
+    emu, inputs, injected = credential(tmp_path, start_emulator)
     survey = {"app_id": "/awx/stateful-tutorial"}
     pdd = private_data_dir(tmp_path, survey)
-    env = inject(credential_type, {"marathon_url": emu.marathon_url, "mesos_url": emu.mesos_url, "dcos_token": token}, pdd)
-    assert env["DCOS_TOKEN"] == token
+    env = inject(credential_type, inputs, pdd)
+    for name, value in injected.items():
+        assert env[name] == value
 
     result = run_job(pdd, env, collections_path)
 
@@ -87,21 +122,27 @@ def test_tutorial_job_succeeds_and_leaks_no_secret(tmp_path, start_emulator, cre
 
     # No secret anywhere: the job events, stdout, status, and every file left in the private
     # data directory. ansible-runner's artifacts/<ident>/command records the environment it ran
-    # ansible-playbook with; there, and only there, the injected variable holds the token.
+    # ansible-playbook with; there, and only there, the injected variable holds the secret. No
+    # token the job received (a JWT: "eyJ...") shows either.
     assert not (pdd / "env" / "envvars").exists()
-    assert token not in stdout
-    assert token not in json.dumps(list(result.events))
+    events = json.dumps(list(result.events))
+    parts = [part for value in injected.values() for part in secret_parts(value)]
+    for part in parts:
+        assert part not in stdout
+        assert part not in events
+    assert "eyJ" not in stdout and "eyJ" not in events
     leaks = []
     for path in files_under(pdd):
         with open(path, "rb") as handle:
             content = handle.read()
         if path == str(pdd / "artifacts" / "1" / "command"):
             command = json.loads(content)
-            assert command["env"].pop("DCOS_TOKEN") == token
+            for name, value in injected.items():
+                assert command["env"].pop(name) == value
             content = json.dumps(command).encode()
-        if token.encode() in content:
+        if any(part.encode() in content for part in parts) or b"eyJ" in content:
             leaks.append(os.path.relpath(path, pdd))
-    assert not leaks, f"the token appears in {leaks}"
+    assert not leaks, f"a secret appears in {leaks}"
 
 
 def test_tutorial_job_fails_without_the_credential(tmp_path, start_emulator, credential_type, inject,

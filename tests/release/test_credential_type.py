@@ -10,7 +10,7 @@ from jinja2 import meta
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 # The environment variables of issue 13's connection vocabulary, and the credential field each
-# one carries. The modules read the first three today (docs/awx.md).
+# one carries. The modules read all of them (plugins/module_utils/_connection.py, docs/awx.md).
 ENV_FIELDS = {
     "MARATHON_URL": "marathon_url",
     "MARATHON_USERNAME": "marathon_username",
@@ -21,6 +21,7 @@ ENV_FIELDS = {
     "MESOS_SECRET": "mesos_secret",
     "DCOS_SERVICE_ACCOUNT": "dcos_service_account",
     "DCOS_PRIVATE_KEY": "dcos_private_key",
+    "DCOS_URL": "dcos_url",
     "DCOS_CA_PATH": "ca_certificate",
     "DCOS_VALIDATE_CERTS": "skip_tls_verify",
 }

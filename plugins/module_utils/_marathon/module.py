@@ -22,41 +22,48 @@ __metaclass__ = type
 import copy
 import time
 
-from ansible.module_utils.basic import env_fallback
-
+from ansible_collections.dcos.stateful.plugins.module_utils import _connection
+from ansible_collections.dcos.stateful.plugins.module_utils._connection import resolve_environment, service_login
 from ansible_collections.dcos.stateful.plugins.module_utils._failure import ModuleFailure
 from ansible_collections.dcos.stateful.plugins.module_utils._http import MARATHON_API_HINT, MESOS_API_HINT, ApiError, HttpClient
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon.api import MarathonApi, render_details
 from ansible_collections.dcos.stateful.plugins.module_utils._mesos.api import MesosMasterApi
 from ansible_collections.dcos.stateful.plugins.module_utils._secrets import SecretAwareModule
 
-# Paired one-to-one with plugins/doc_fragments/marathon.py (DOCUMENTATION).
+# Paired one-to-one with plugins/doc_fragments/marathon.py (DOCUMENTATION). No env_fallback and no default for
+# the connection options: _connection.resolve() reads the environment after the explicit options are known.
 MARATHON_ARGSPEC = dict(
-    marathon_url=dict(type='str', required=True, fallback=(env_fallback, ['MARATHON_URL'])),
-    dcos_token=dict(type='str', no_log=True, fallback=(env_fallback, ['DCOS_TOKEN'])),
-    url_username=dict(type='str'),
-    url_password=dict(type='str', no_log=True),
-    validate_certs=dict(type='bool', default=True),
+    marathon_url=dict(type='str'),
+    marathon_username=dict(type='str', aliases=['url_username']),
+    marathon_password=dict(type='str', no_log=True, aliases=['url_password']),
+    dcos_token=dict(type='str', no_log=True),
+    dcos_url=dict(type='str'),
+    dcos_service_account=dict(type='str'),
+    dcos_private_key=dict(type='str', no_log=True),
+    validate_certs=dict(type='bool'),
     ca_path=dict(type='path'),
     timeout=dict(type='float', default=30),
     retries=dict(type='int', default=3),
 )
-MARATHON_AUTH_HINT = 'set dcos_token (DC/OS), or url_username and url_password (Marathon basic auth)'
-MARATHON_REQUIRED_TOGETHER = [['url_username', 'url_password']]
-MARATHON_MUTUALLY_EXCLUSIVE = [['dcos_token', 'url_username']]
+MARATHON_AUTH_HINT = ('set dcos_token, or dcos_service_account and dcos_private_key (DC/OS), or marathon_username '
+                      'and marathon_password (Marathon basic auth)')
+MESOS_AUTH_HINT = 'set dcos_token, or dcos_service_account and dcos_private_key (DC/OS), or mesos_principal and mesos_secret'
 
 
 class MarathonModule:
-    def __init__(self, argument_spec, required_together=None, mutually_exclusive=None, scanned=(), **kwargs):
-        """``scanned``: options whose nested secrets (env passwords, URL passwords) are hidden from the start."""
+    def __init__(self, argument_spec, required_together=None, mutually_exclusive=None, scanned=(), groups=(),
+                 **kwargs):
+        """``scanned``: options whose nested secrets (env passwords, URL passwords) are hidden from the start.
+        ``groups``: more credential alternatives (_connection) of the module's own options (another service's)."""
         spec = copy.deepcopy(MARATHON_ARGSPEC)
         spec.update(argument_spec)
         self.module = SecretAwareModule(
             scanned=scanned,
             argument_spec=spec,
-            required_together=MARATHON_REQUIRED_TOGETHER + (required_together or []),
-            mutually_exclusive=MARATHON_MUTUALLY_EXCLUSIVE + (mutually_exclusive or []),
+            required_together=required_together,
+            mutually_exclusive=mutually_exclusive,
             **kwargs)
+        resolve_environment(self.module, (_connection.MARATHON_GROUP,) + tuple(groups))
         self.params = self.module.params
         self.check_mode = self.module.check_mode
         self.started = time.monotonic()
@@ -66,28 +73,27 @@ class MarathonModule:
         if p['retries'] < 0:
             self.fail('retries must be 0 or more, got %s' % p['retries'])
         url = (p['marathon_url'] or '').strip()
+        if not url:
+            self.fail('marathon_url is required: give the option or set the environment variable MARATHON_URL')
         if not url.startswith(('http://', 'https://')):
             self.fail("marathon_url must be an http:// or https:// URL, got '%s'" % url)
         self.client = self.http_client(url)
         self.api = MarathonApi(self.client)
 
     def http_client(self, url):
-        """A client for Marathon: Marathon's basic credentials or the DC/OS token."""
-        return self._client(url, self.params['url_username'], self.params['url_password'], service='Marathon',
-                            api_hint=MARATHON_API_HINT, auth_hint=MARATHON_AUTH_HINT, error_format='json')
+        """A client for Marathon: Marathon's basic credentials, the service account's login or the DC/OS token."""
+        return marathon_http_client(self.params, url)
 
     def mesos_api(self, url, principal=None, secret=None):
-        """The Mesos master's API: its own basic credentials: its own basic credentials, never Marathon's password (another service
-        may not see it). The DC/OS token is shared: behind Admin Router one token serves Marathon and Mesos."""
+        """The Mesos master's API: its own basic credentials, never Marathon's password (another service
+        may not see it). The DC/OS token and service account are shared: behind Admin Router one token serves
+        Marathon and Mesos."""
         return MesosMasterApi(self._client(
             url, principal, secret, service='the Mesos master', api_hint=MESOS_API_HINT,
-            auth_hint='set dcos_token (DC/OS), or mesos_principal and mesos_secret', error_format='text'))
+            auth_hint=MESOS_AUTH_HINT, error_format='text'))
 
     def _client(self, url, username, password, **kwargs):
-        p = self.params
-        return HttpClient(url, timeout=p['timeout'], validate_certs=p['validate_certs'], ca_path=p['ca_path'],
-                          url_username=username, url_password=password,
-                          token=p['dcos_token'], retries=p['retries'], **kwargs)
+        return connection_client(self.params, url, username, password, **kwargs)
 
     # ------------------------------------------------------------ results
 
@@ -122,3 +128,20 @@ class MarathonModule:
 
     def exit(self, **kwargs):
         self.module.exit_json(**kwargs)
+
+
+def connection_client(params, url, username, password, **kwargs):
+    """One way to authenticate: basic auth when this service has a user (_connection chose it), else the service
+    account's login, else the token. ``params``: resolved connection options (_connection.resolve_environment)."""
+    login = None if username else service_login(params, url)
+    return HttpClient(url, timeout=params['timeout'], validate_certs=params['validate_certs'], ca_path=params['ca_path'],
+                      url_username=username, url_password=password if username else None,
+                      token=None if username or login else params['dcos_token'], login=login,
+                      retries=params['retries'], **kwargs)
+
+
+def marathon_http_client(params, url):
+    """An HttpClient for Marathon from resolved connection options (also for modules that are not MarathonModules,
+    such as external_volume, where Marathon is optional)."""
+    return connection_client(params, url, params['marathon_username'], params['marathon_password'], service='Marathon',
+                             api_hint=MARATHON_API_HINT, auth_hint=MARATHON_AUTH_HINT, error_format='json')

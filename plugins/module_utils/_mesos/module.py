@@ -14,7 +14,7 @@ Connection options are ``MESOS_COMMON_ARGS``, documented one-to-one by the doc f
 ``dcos.stateful.mesos``. Modules pass only their own options; the wrapper merges these in.
 
 Redirects: a non-leading master answers 307 to the leader. The client follows it (method and body kept), but
-sends the credentials (``principal``/``secret``, ``dcos_token``) only to the origin of ``mesos_url``: a leader
+sends the credentials (``mesos_principal``/``mesos_secret``, ``dcos_token``) only to the origin of ``mesos_url``: a leader
 on another host gets none, and a 401 there says to point ``mesos_url`` at the leader (or ``leader.mesos``).
 """
 
@@ -24,34 +24,39 @@ __metaclass__ = type
 
 import copy
 
-from ansible.module_utils.basic import AnsibleModule, env_fallback
+from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.dcos.stateful.plugins.module_utils import _connection
+from ansible_collections.dcos.stateful.plugins.module_utils._connection import resolve_environment, service_login
 from ansible_collections.dcos.stateful.plugins.module_utils._failure import ModuleFailure
 from ansible_collections.dcos.stateful.plugins.module_utils._http import MARATHON_API_HINT, MESOS_API_HINT, ApiError, HttpClient
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon.api import MarathonApi
 from ansible_collections.dcos.stateful.plugins.module_utils._mesos.api import MesosAgentApi, MesosMasterApi
 
+# No env_fallback and no default for the connection options: _connection.resolve() reads the environment after the
+# explicit options are known (an explicit option wins; conflicts only between explicit options).
 MESOS_COMMON_ARGS = dict(
-    mesos_url=dict(type='str', required=True, fallback=(env_fallback, ['MESOS_URL'])),
-    principal=dict(type='str'),
-    secret=dict(type='str', no_log=True),
-    # Same option and variable as the Marathon modules: on DC/OS one token passes Admin Router for both.
-    dcos_token=dict(type='str', no_log=True, fallback=(env_fallback, ['DCOS_TOKEN'])),
-    validate_certs=dict(type='bool', default=True),
+    mesos_url=dict(type='str'),
+    mesos_principal=dict(type='str', aliases=['principal']),
+    mesos_secret=dict(type='str', no_log=True, aliases=['secret']),
+    # Same options and variables as the Marathon modules: on DC/OS one token passes Admin Router for both.
+    dcos_token=dict(type='str', no_log=True),
+    dcos_url=dict(type='str'),
+    dcos_service_account=dict(type='str'),
+    dcos_private_key=dict(type='str', no_log=True),
+    validate_certs=dict(type='bool'),
     ca_path=dict(type='path'),
     timeout=dict(type='float', default=30),
 )
-
-MESOS_REQUIRED_TOGETHER = [['principal', 'secret']]
-# A token replaces basic auth; sending both would leave it to chance which Authorization header wins.
-MESOS_MUTUALLY_EXCLUSIVE = [['dcos_token', 'principal'], ['dcos_token', 'secret']]
 
 # HTTP retries of reads (documented in the doc fragment); operator calls are re-sent only by mesos_volume's own
 # `retries`, after a fresh read shows them not applied.
 READ_RETRIES = 2
 MESOS_SERVICE = 'the Mesos master'
-MESOS_AUTH_HINT = 'set principal and secret (Mesos HTTP authentication) or dcos_token (DC/OS)'
-MARATHON_AUTH_HINT = 'set marathon_token (DC/OS), or marathon_username and marathon_password'
+MESOS_AUTH_HINT = ('set mesos_principal and mesos_secret (Mesos HTTP authentication), or dcos_token, or '
+                   'dcos_service_account and dcos_private_key (DC/OS)')
+MARATHON_AUTH_HINT = ('set marathon_token, or dcos_service_account and dcos_private_key (DC/OS), or marathon_username '
+                      'and marathon_password')
 AGENT_API_HINT = 'is agent_url (or the agent\'s registered hostname and port) a Mesos agent?'
 
 
@@ -65,12 +70,14 @@ class MesosModule:
     """Builds the AnsibleModule (own spec + connection spec) and the clients; reports failures."""
 
     def __init__(self, argument_spec=None, required_together=None, mutually_exclusive=None, **module_kwargs):
-        together = list(MESOS_REQUIRED_TOGETHER) + list(required_together or [])
-        exclusive = list(MESOS_MUTUALLY_EXCLUSIVE) + list(mutually_exclusive or [])
         self.module = AnsibleModule(argument_spec=mesos_argument_spec(argument_spec),
-                                    required_together=together, mutually_exclusive=exclusive, **module_kwargs)
+                                    required_together=required_together, mutually_exclusive=mutually_exclusive,
+                                    **module_kwargs)
+        resolve_environment(self.module, (_connection.MESOS_GROUP, _connection.MESOS_MARATHON_GROUP))
         params = self.module.params
-        self.http = self._http_client(params['mesos_url'], params.get('principal'), params.get('secret'),
+        if not params.get('mesos_url'):
+            self.fail('mesos_url is required: give the option or set the environment variable MESOS_URL')
+        self.http = self._http_client(params['mesos_url'], params.get('mesos_principal'), params.get('mesos_secret'),
                                       params.get('dcos_token'), service=MESOS_SERVICE, api_hint=MESOS_API_HINT,
                                       auth_hint=MESOS_AUTH_HINT, error_format='text')
         self.master = MesosMasterApi(self.http)
@@ -85,11 +92,15 @@ class MesosModule:
         return self.module.check_mode
 
     def _http_client(self, url, username=None, password=None, token=None, **kwargs):
+        """One way to authenticate: basic auth (a user given), else the token given for this service, else the
+        service account's login."""
         params = self.module.params
+        login = None if username or token else service_login(params, url)
         # Retries stay opt-in per call: reads retry 5xx/connection errors, operator POSTs never do.
         return HttpClient(url, timeout=params['timeout'], validate_certs=params['validate_certs'],
-                          ca_path=params.get('ca_path'), url_username=username, url_password=password,
-                          token=token, retries=READ_RETRIES, **kwargs)
+                          ca_path=params.get('ca_path'), url_username=username,
+                          url_password=password if username else None, token=None if username else token,
+                          login=login, retries=READ_RETRIES, **kwargs)
 
     def marathon_api(self, url, username=None, password=None, token=None):
         """Marathon's API with the same TLS and timeout settings."""
@@ -109,7 +120,7 @@ class MesosModule:
         api = self._agents.get(base)
         if api is None:
             api = self._agents[base] = MesosAgentApi(self._http_client(
-                base, self.params.get('principal'), self.params.get('secret'), self.params.get('dcos_token'),
+                base, self.params.get('mesos_principal'), self.params.get('mesos_secret'), self.params.get('dcos_token'),
                 service='a Mesos agent', api_hint=AGENT_API_HINT, auth_hint=MESOS_AUTH_HINT, error_format='text'))
         return api
 

@@ -167,7 +167,7 @@ def plan_params(params):
         'size': params.get('size'),
         'labels': dict(params['labels']) if params.get('labels') is not None else None,
         'reservation_principal': params.get('reservation_principal'),
-        'principal': params.get('reservation_principal') or params.get('principal'),
+        'principal': params.get('reservation_principal') or params.get('mesos_principal'),
         'disk_source': params.get('disk_source'),
         'keep_reservation': params['keep_reservation'],
         'reservation': params.get('reservation'),

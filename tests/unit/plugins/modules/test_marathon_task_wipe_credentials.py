@@ -48,6 +48,11 @@ def basic(user, password):
     # DC/OS: one token, as option or from the environment, serves both
     ({'dcos_token': 'tok-opt'}, None, 'token=tok-opt', 'token=tok-opt'),
     ({}, 'tok-env', 'token=tok-env', 'token=tok-env'),
+    # an explicit credential wins over DCOS_TOKEN for its own service; the other service still takes the token
+    (MESOS_BASIC, 'tok-env', 'token=tok-env', basic('ops', 'mesos-pw-2')),
+    (MARATHON_BASIC, 'tok-env', basic('marathon-admin', 'marathon-pw-1'), 'token=tok-env'),
+    # the old names are aliases
+    ({'principal': 'ops', 'secret': 'mesos-pw-2'}, None, None, basic('ops', 'mesos-pw-2')),
 ])
 def test_each_service_gets_only_its_own_credentials(servers, monkeypatch, capsys, args, env, marathon_auth,
                                                     mesos_auth):
@@ -66,8 +71,7 @@ def test_each_service_gets_only_its_own_credentials(servers, monkeypatch, capsys
 @pytest.mark.parametrize('args, env, words', [
     ({'dcos_token': 'tok-opt', 'mesos_principal': 'ops', 'mesos_secret': 'mesos-pw-2'}, None,
      'mutually exclusive: dcos_token|mesos_principal'),
-    (MESOS_BASIC, 'tok-env', 'mutually exclusive: dcos_token|mesos_principal'),
-    ({'mesos_principal': 'ops'}, None, 'parameters are required together: mesos_principal, mesos_secret'),
+    ({'mesos_principal': 'ops'}, None, 'mesos_principal (MESOS_PRINCIPAL) needs mesos_secret (MESOS_SECRET) too'),
 ])
 def test_conflicting_mesos_credentials_fail_before_any_request(servers, monkeypatch, capsys, args, env, words):
     marathon, mesos = servers

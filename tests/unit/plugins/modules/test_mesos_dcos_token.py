@@ -44,6 +44,11 @@ def basic(user, password):
     # plain Mesos basic auth still works and sends no token
     ({'principal': 'ops', 'secret': 's3cret-ops'}, None, basic('ops', 's3cret-ops'), None),
     ({'marathon': True, 'marathon_username': 'mu', 'marathon_password': 'mp-123'}, None, None, basic('mu', 'mp-123')),
+    # an explicit principal wins over DCOS_TOKEN (no conflict); Marathon still takes the token
+    ({'marathon': True, 'principal': 'ops', 'secret': 's3cret-ops'}, 'tok-env', basic('ops', 's3cret-ops'),
+     'token=tok-env'),
+    ({'marathon': True, 'marathon_username': 'mu', 'marathon_password': 'mp-123'}, 'tok-env', 'token=tok-env',
+     basic('mu', 'mp-123')),
 ])
 def test_mesos_volume_info_sends_the_dcos_token(server, monkeypatch, capsys, args, env, mesos_auth, marathon_auth):
     if env:
@@ -58,9 +63,7 @@ def test_mesos_volume_info_sends_the_dcos_token(server, monkeypatch, capsys, arg
 
 
 @pytest.mark.parametrize('args, env, names', [
-    ({'dcos_token': 'tok-opt', 'principal': 'ops', 'secret': 's3cret-ops'}, None, 'dcos_token|principal'),
-    # a token in the environment conflicts too: say so rather than pick one Authorization header
-    ({'principal': 'ops', 'secret': 's3cret-ops'}, 'tok-env', 'dcos_token|principal'),
+    ({'dcos_token': 'tok-opt', 'principal': 'ops', 'secret': 's3cret-ops'}, None, 'dcos_token|mesos_principal'),
 ])
 def test_token_and_basic_auth_are_mutually_exclusive(server, monkeypatch, capsys, args, env, names):
     if env:

@@ -12,7 +12,7 @@ import pytest
 from ansible_collections.dcos.stateful.plugins.module_utils._mesos.volume_runner import plan_params, role_error, validate
 
 BASE = {'role': 'ops', 'persistence_id': 'v1', 'container_path': 'data', 'size': 512, 'labels': None,
-        'principal': 'ops', 'reservation_principal': None, 'disk_source': None, 'state': 'present',
+        'mesos_principal': 'ops', 'reservation_principal': None, 'disk_source': None, 'state': 'present',
         'keep_reservation': False, 'wait_timeout': 30, 'retries': 1}
 
 
@@ -56,7 +56,7 @@ def test_validate_accepts(change):
 @pytest.mark.parametrize('change, principal', [
     ({}, 'ops'),
     ({'reservation_principal': 'res'}, 'res'),
-    ({'principal': None}, None),
+    ({'mesos_principal': None}, None),
 ])
 def test_reservation_principal_defaults_to_the_operator_principal(change, principal):
     params = plan_params(with_(**change))
