@@ -40,15 +40,28 @@ from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.dcos.stateful.plugins.module_utils._http import ApiError, HttpClient, origin_text
 
-try:
-    import jwt
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-    HAS_JWT = True
-    JWT_IMPORT_ERROR = None
-except ImportError:
-    HAS_JWT = False
-    JWT_IMPORT_ERROR = traceback.format_exc()
+# PyJWT and cryptography are imported at their first use, not here: importing them takes about 0.1 s, which every
+# run of every module would pay while only the service-account login needs them.
+HAS_JWT = True  # until the import at first use fails (tests set it False to stand for a missing library)
+JWT_IMPORT_ERROR = None
+_LIBRARIES = {}
+
+
+def _libraries():
+    """{'jwt', 'serialization', 'rsa'}, imported once; ApiError (reason ``dependency``) when they are missing."""
+    if HAS_JWT and not _LIBRARIES:
+        try:
+            import jwt
+            from cryptography.hazmat.primitives import serialization
+            from cryptography.hazmat.primitives.asymmetric import rsa
+            _LIBRARIES.update(jwt=jwt, serialization=serialization, rsa=rsa)
+        except ImportError:
+            _LIBRARIES['error'] = traceback.format_exc()
+    if not HAS_JWT or 'error' in _LIBRARIES:
+        error = ApiError(missing_required_lib(LIBRARIES), reason='dependency')
+        error.exception = _LIBRARIES.get('error') or JWT_IMPORT_ERROR
+        raise error
+    return _LIBRARIES
 
 LOGIN_PATH = '/acs/api/v1/auth/login'
 # The DC/OS CLI signs its service login tokens for five minutes; the IAM warns about more than ten.
@@ -88,6 +101,7 @@ class _LoginClient(HttpClient):
 
 def _unverified_exp(token):
     """The ``exp`` claim of a JWT without checking its signature (it is ours, just received), or None."""
+    jwt = _libraries()['jwt']
     try:
         exp = jwt.decode(token, options={'verify_signature': False}).get('exp')
     except jwt.InvalidTokenError:
@@ -149,19 +163,16 @@ class DcosLogin:
     # ------------------------------------------------------------ logging in
 
     def _key(self):
-        if not HAS_JWT:
-            error = ApiError(missing_required_lib(LIBRARIES), reason='dependency')
-            error.exception = JWT_IMPORT_ERROR
-            raise error
+        libraries = _libraries()
         try:
-            key = serialization.load_pem_private_key(self._private_key, password=None)
+            key = libraries['serialization'].load_pem_private_key(self._private_key, password=None)
         except TypeError:
             raise ApiError('dcos_private_key is an encrypted private key; give it unencrypted (PEM, as '
                            '`dcos security org service-accounts keypair` writes it)', reason='parameters')
         except (ValueError, IndexError) as e:
             # the library's own message never quotes the key, but only its kind is said here, to be sure
             raise ApiError('dcos_private_key is not a PEM private key (%s)' % type(e).__name__, reason='parameters')
-        if not isinstance(key, rsa.RSAPrivateKey):
+        if not isinstance(key, libraries['rsa'].RSAPrivateKey):
             raise ApiError('dcos_private_key is not an RSA private key: DC/OS service accounts use RSA (RS256)',
                            reason='parameters')
         return key
@@ -169,7 +180,7 @@ class DcosLogin:
     def login_token(self):
         """A fresh service login token (RS256, claims uid and exp)."""
         claims = {'uid': self.uid, 'exp': int(self.clock() + LOGIN_TOKEN_LIFETIME)}
-        return jwt.encode(claims, self._key(), algorithm='RS256')
+        return _libraries()['jwt'].encode(claims, self._key(), algorithm='RS256')
 
     def _login(self):
         body = {'uid': self.uid, 'token': self.login_token()}
