@@ -23,8 +23,9 @@ __metaclass__ = type
 import copy
 
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon.spec import (
-    SERVER_FIELDS, app_id_errors, body_for_put, build_diff, canonical_app_id, differences, external_volume_violations,
-    has_stateful_volumes, mask_secrets, predict_app, resident_update_violations, restore_masked, role_change_violation,
+    EXTERNAL_HINT, RESIDENT_HINT, SERVER_FIELDS, app_id_errors, body_for_put, build_diff, canonical_app_id, differences,
+    external_volume_violations, has_stateful_volumes, mask_secrets, predict_app, resident_update_violations,
+    restore_masked, role_change_violation,
 )
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon.validate import (
     group_details, render, semantic_errors,
@@ -163,13 +164,13 @@ def _update_refusals(app_id, desired, current, force):
     refusals = []
     violations = resident_update_violations(desired, current)
     if violations:
-        refusals.append((app_id, 'has local persistent volumes; Marathon rejects this change: %s' % render(violations),
-                         violations))
+        refusals.append((app_id, 'has local persistent volumes; Marathon rejects this change: %s %s' % (
+            render(violations), RESIDENT_HINT), violations))
     external = external_volume_violations(desired, current)
     if external:
         refusals.append((app_id, 'this change of its external volumes is refused (Real Marathon accepts it without a '
-                                 'check and the next task would mount what the new definition says): %s' % render(external),
-                         external))
+                                 'check and the next task would mount what the new definition says): %s %s' % (
+                                     render(external), EXTERNAL_HINT), external))
     role = role_change_violation(desired, current)
     if role and not force:
         refusals.append((app_id, '%s; set force=true to accept that' % role['errors'][0], [role]))
