@@ -37,6 +37,10 @@ QUEUE_SHAPE = {'queue': list}
 DEPLOYMENTS_SHAPE = list
 PODS_STATUS_SHAPE = list
 WRITE_SHAPE = dict  # DeploymentResult {version, deploymentId}, or the killed tasks {tasks: [...]}
+GROUP_SHAPE = {'id': str}
+DRY_RUN_SHAPE = {'steps': list}
+# apps with their definitions and their sub-groups, all levels (Marathon's default embed, spelt out)
+GROUP_EMBED = ['group.apps', 'group.groups']
 APP_EMBED = ['app.tasks', 'app.counts', 'app.deployments', 'app.lastTaskFailure']
 # After a failed wait, the diagnostics get this long at most (each read also within `timeout`).
 DIAGNOSTICS_SECONDS = 2.0
@@ -44,6 +48,10 @@ DIAGNOSTICS_SECONDS = 2.0
 
 def app_path(app_id, suffix=''):
     return '/v2/apps' + quote_path(canonical_app_id(app_id)) + suffix
+
+
+def group_path(group_id):
+    return '/v2/groups' + quote_path(canonical_app_id(group_id))
 
 
 def deployment_id_of(resp):
@@ -142,6 +150,41 @@ class MarathonApi:
     def restart_app(self, app_id, force=False):
         # POST is not idempotent (each call is a new restart): never retried.
         return self.http.request('POST', app_path(app_id, '/restart'), query={'force': force}, shape=WRITE_SHAPE)
+
+    # ------------------------------------------------------------ groups
+
+    def get_group(self, group_id):
+        """The group with its apps (definitions) and sub-groups at every level, or None when absent."""
+        try:
+            resp = self.http.request('GET', group_path(group_id), query={'embed': GROUP_EMBED}, retry=True,
+                                     shape=GROUP_SHAPE)
+        except ApiError as e:
+            if is_marathon_not_found(e):
+                return None
+            raise
+        return resp.body
+
+    def put_group(self, group_id, body, force=False, dry_run=False):
+        """PUT the whole group (creates it when absent). Idempotent, so retried. With dry_run Marathon answers
+        ``{"steps": [...]}`` and changes nothing."""
+        query = {'force': force}
+        if dry_run:
+            query['dryRun'] = True
+        return self.http.request('PUT', group_path(group_id), query=query, json=body, retry=True,
+                                 shape=DRY_RUN_SHAPE if dry_run else WRITE_SHAPE)
+
+    def delete_group(self, group_id, force=False):
+        """DELETE the group and everything below it (Real Marathon: force defaults to false here). A retry
+        answered by Marathon's own 404 means an earlier attempt was applied (``Response.lost_reply``)."""
+        try:
+            return self.http.request('DELETE', group_path(group_id), query={'force': force}, retry=True,
+                                     shape=WRITE_SHAPE)
+        except ApiError as e:
+            if e.attempts > 1 and is_marathon_not_found(e):
+                gone = Response(200, {}, '', e.url)
+                gone.lost_reply = True
+                return gone
+            raise
 
     # ------------------------------------------------------------ pods, tasks, deployments, queue, info
 

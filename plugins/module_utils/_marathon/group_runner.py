@@ -1,0 +1,201 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) dcos.stateful contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# PRIVATE: internal to dcos.stateful.
+
+"""What marathon_group does with its options: validate, one GET, decide (group_plan), one PUT or DELETE, one wait."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import time
+
+from ansible_collections.dcos.stateful.plugins.module_utils._failure import ModuleFailure
+from ansible_collections.dcos.stateful.plugins.module_utils._http import ApiError
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon.api import deployment_id_of, locking_deployments
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon.group_plan import (
+    DefinitionError, apps_of, desired_tree, plan_group,
+)
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon.spec import (
+    app_id_errors, body_for_put, canonical_app_id, external_volume_warnings, has_stateful_volumes, mask_secrets,
+)
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon.validate import render, validate_app
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon.wait import DeploymentWaiter
+from ansible_collections.dcos.stateful.plugins.module_utils._secrets import secret_values
+
+MAX_LOCK_ROUNDS = 5
+
+
+class GroupRunner:
+    def __init__(self, mm, clock=time.monotonic):
+        self.mm = mm
+        self.p = mm.params
+        self.clock = clock
+        self.api = mm.api
+        self.waiter = DeploymentWaiter(mm.api)
+        self.deadline = None
+        self.wrote = False
+        self.result = {'changed': False, 'group': None, 'deployment_id': None, 'steps': None,
+                       'changed_apps': {'created': [], 'updated': {}, 'removed': []}}
+
+    # ------------------------------------------------------------ input
+
+    def resolve(self):
+        """(group id, desired tree or None); fails naming the field before any request."""
+        p = self.p
+        group_id = canonical_app_id(p['id'])
+        errors = app_id_errors(group_id)
+        if errors:
+            raise ModuleFailure('id: %s' % '; '.join(errors))
+        if p['wait_timeout'] <= 0:
+            raise ModuleFailure('wait_timeout must be greater than 0, got %s' % p['wait_timeout'])
+        if p['state'] == 'absent' or p['definition'] is None:
+            if p['state'] == 'present':
+                raise ModuleFailure('definition is required with state=present')
+            return group_id, None
+        self.mm.module.no_log_values.update(secret_values(p['definition']))
+        try:
+            tree = desired_tree(group_id, p['definition'])
+        except DefinitionError as e:
+            raise ModuleFailure('Group definition is not valid (checked before sending anything to Marathon): %s' % e)
+        for app_id, app in sorted(apps_of(tree).items()):
+            self.validate(app_id, app)
+        return group_id, tree
+
+    def validate(self, app_id, app):
+        msg, details = validate_app(app)
+        if msg:
+            # a partial update of an existing app may lack cmd/args/container; the merged app is checked in the plan
+            details = [d for d in details if not (d['path'] == '/' and any('must either contain' in e for e in d['errors']))]
+        if msg and details:
+            raise ModuleFailure('App %s of the group is not valid (checked before sending anything to Marathon): %s' % (
+                app_id, render(details)), details=details, app=app_id)
+
+    # ------------------------------------------------------------ run
+
+    def run(self):
+        group_id, desired = self.resolve()
+        self.group_id = group_id
+        self.deadline = self.clock() + self.p['wait_timeout']
+        try:
+            if self.p['state'] == 'present':
+                self.present(desired)
+            else:
+                self.absent()
+        except ApiError as e:
+            raise ModuleFailure('Marathon request failed for group %s' % group_id, error=e, **self.partial())
+        self.result['duration'] = round(time.monotonic() - self.mm.started, 3)
+        return self.result
+
+    def partial(self):
+        out = dict((k, v) for k, v in self.result.items() if k != 'changed')
+        if self.wrote:
+            out['changed'] = True
+        return out
+
+    # ------------------------------------------------------------ present
+
+    def present(self, desired):
+        p = self.p
+        for _round in range(MAX_LOCK_ROUNDS):
+            current = self.api.get_group(self.group_id)
+            plan = plan_group(desired, current, prune=p['prune'], remove_volumes=p['remove_volumes'], force=p['force'])
+            self.result['changed_apps'] = plan.changed_apps()
+            self.result['kept_apps'] = plan.kept
+            if plan.refusals:
+                self.refuse(plan)
+            if not plan.changed:
+                self.result['group'] = mask_secrets(current)
+                return
+            for app in plan.warn_about:
+                for warning in external_volume_warnings(app):
+                    self.mm.module.warn('App %s: %s' % (app.get('id'), warning))
+            self.result['changed'] = True
+            self.result['group'] = mask_secrets(plan.body)
+            if self.mm.module._diff:
+                self.result['diff'] = plan.diff
+            if self.mm.check_mode or self.mm.module._diff:
+                # Marathon's own plan of the deployment; changes nothing
+                dry = self.api.put_group(self.group_id, plan.body, force=p['force'], dry_run=True)
+                self.result['steps'] = dry.body['steps']
+            if self.mm.check_mode:
+                return
+            if self.write(lambda body=plan.body: self.api.put_group(self.group_id, body, force=p['force'])):
+                return
+        raise ModuleFailure('Group %s stayed locked by other deployments; gave up after %d attempts' % (
+            self.group_id, MAX_LOCK_ROUNDS), **self.partial())
+
+    def refuse(self, plan):
+        lines = ['app %s %s' % (app_id, msg) for app_id, msg, _details in plan.refusals]
+        raise ModuleFailure('Group %s: refused, nothing was sent: %s.' % (self.group_id, '; '.join(lines)),
+                            refusals=[{'app': a, 'msg': m, 'details': d} for a, m, d in plan.refusals],
+                            changed_apps=plan.changed_apps())
+
+    # ------------------------------------------------------------ absent
+
+    def absent(self):
+        for _round in range(MAX_LOCK_ROUNDS):
+            current = self.api.get_group(self.group_id)
+            if current is None:
+                return
+            apps = apps_of(current)
+            stateful = sorted(a for a, app in apps.items() if has_stateful_volumes(app))
+            if stateful and not self.p['remove_volumes']:
+                raise ModuleFailure(
+                    'Group %s holds apps with persistent or external volumes: %s. Deleting the group deletes them (Marathon '
+                    'destroys their local volumes and their data). Nothing was changed. Set remove_volumes=true to delete '
+                    'it anyway.' % (self.group_id, ', '.join(stateful)), group=mask_secrets(current))
+            self.result['changed'] = True
+            self.result['changed_apps'] = {'created': [], 'updated': {}, 'removed': sorted(apps)}
+            if self.mm.module._diff:
+                self.result['diff'] = {'before': dict((a, mask_secrets(body_for_put(app))) for a, app in apps.items()),
+                                       'after': {}}
+            if self.mm.check_mode:
+                return
+            if self.write(lambda: self.api.delete_group(self.group_id, force=self.p['force'])):
+                self.result['group'] = None
+                return
+        raise ModuleFailure('Group %s stayed locked by other deployments; gave up after %d attempts' % (
+            self.group_id, MAX_LOCK_ROUNDS), **self.partial())
+
+    # ------------------------------------------------------------ write + wait
+
+    def write(self, send):
+        """Send the one write and wait for its one deployment; False when a lock cleared (decide again)."""
+        p = self.p
+        stream = self.waiter.subscribe(deadline=self.deadline) if p['wait'] else None
+        try:
+            resp = send()
+        except ApiError as e:
+            if stream is not None:
+                stream.close()
+            if e.maybe_applied:
+                self.wrote = True  # the reply was lost, not necessarily the write
+            locks = locking_deployments(e)
+            if not locks or p['force']:
+                raise
+            res = self.waiter.wait(locks, self.deadline)
+            if not res.ok and res.pending:
+                raise ModuleFailure('Group %s is locked by running deployment(s) %s that did not finish within '
+                                    'wait_timeout=%ss. Wait longer, or set force=true to cancel them.' % (
+                                        self.group_id, ', '.join(res.pending), p['wait_timeout']),
+                                    status=409, locked_by=res.pending, **self.partial())
+            return False
+        self.wrote = True
+        dep_id = deployment_id_of(resp)
+        self.result['deployment_id'] = dep_id
+        if not p['wait'] or not dep_id:
+            if stream is not None:
+                stream.close()
+            return True
+        res = self.waiter.wait([dep_id], self.deadline, stream)
+        self.result['wait'] = {'via': res.via, 'seconds': round(res.elapsed, 3)}
+        if res.failed:
+            raise ModuleFailure('Deployment %s of group %s failed' % (dep_id, self.group_id), **self.partial())
+        if res.pending:
+            raise ModuleFailure('Deployment %s of group %s did not finish within wait_timeout=%ss' % (
+                dep_id, self.group_id, p['wait_timeout']), **self.partial())
+        return True
