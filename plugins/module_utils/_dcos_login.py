@@ -63,6 +63,7 @@ def _libraries():
         raise error
     return _LIBRARIES
 
+
 LOGIN_PATH = '/acs/api/v1/auth/login'
 # The DC/OS CLI signs its service login tokens for five minutes; the IAM warns about more than ten.
 LOGIN_TOKEN_LIFETIME = 5 * 60
