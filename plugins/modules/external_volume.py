@@ -132,6 +132,23 @@ EXAMPLES = r'''
 - name: The snapshot to keep
   ansible.builtin.debug:
     msg: "{{ gone.snapshot_id }}"
+
+- name: A second volume of the same name in another zone, on purpose (REX-Ray finds a volume by name per zone)
+  dcos.stateful.external_volume:
+    name: hellovol
+    availability_zone: us-east-1b
+    size: 100
+    allow_twin: true
+    region: us-east-1
+
+- name: Delete a volume an app still names (the app's next task gets a new, empty volume)
+  dcos.stateful.external_volume:
+    name: hellovol
+    state: absent
+    force: true
+    snapshot: true
+    marathon_url: http://marathon.mesos:8080
+    region: us-east-1
 '''
 
 RETURN = r'''

@@ -189,6 +189,12 @@ EXAMPLES = r'''
         id: /postgres
         state: absent
         remove_volumes: true
+
+- name: Scale in a hurry (report success as soon as the deployment ended, without the stability window)
+  dcos.stateful.marathon_app:
+    id: /postgres
+    instances: 2
+    stable_seconds: 0
 '''
 
 RETURN = r'''

@@ -117,6 +117,12 @@ EXAMPLES = r'''
     id: /stack
     state: absent
     remove_volumes: true
+
+- name: Make the group hold exactly these apps (apps left out are deleted; apps with volumes need remove_volumes)
+  dcos.stateful.marathon_group:
+    id: /stack
+    definition: "{{ stack }}"
+    prune: true
 '''
 
 RETURN = r'''

@@ -249,6 +249,14 @@ EXAMPLES = r'''
   loop: "{{ audit.reservations | selectattr('status', 'equalto', 'orphaned') }}"
   loop_control:
     label: "{{ item.agent_id }} {{ item.reservation_id }}"
+
+- name: Destroy the volume of a Marathon instance whatever Marathon says (its app can never start again there)
+  dcos.stateful.mesos_volume:
+    agent_id: 7f5b2c3e-1d4a-4b8e-9c6f-2a1e3d4c5b6a-S0
+    role: slave_public
+    persistence_id: postgres#data#5d6e7f80-0000-11ee-8000-000000000000
+    state: absent
+    allow_marathon_data_loss: true
 '''
 
 RETURN = r'''

@@ -132,6 +132,13 @@ EXAMPLES = r'''
   loop: "{{ audit.volumes | selectattr('status', 'equalto', 'orphaned') }}"
   loop_control:
     label: "{{ item.persistence_id }}"
+
+- name: Persistence ids Marathon's instances still use (what volume_data_cleanup must never remove)
+  dcos.stateful.mesos_volume_info:
+    mesos_url: http://leader.mesos:5050
+    marathon_url: http://marathon.mesos:8080
+    marathon_volume_ids: true
+  register: in_use
 '''
 
 RETURN = r'''
