@@ -249,7 +249,14 @@ class SecretAwareModule(AnsibleModule):
     def __init__(self, scanned=(), whole=False, **kwargs):
         self._scanned = tuple(scanned)
         self._scan_whole = whole
-        super(SecretAwareModule, self).__init__(**kwargs)
+        try:
+            super(SecretAwareModule, self).__init__(**kwargs)
+        except OverflowError:
+            # ansible-core's int check turns "INF" into Decimal('Infinity') and lets int()'s OverflowError escape
+            # its argument validation: a traceback instead of a message. The options' no_log values are not
+            # collected yet at that point, so none of the options is echoed (invocation) with the failure.
+            self.params = {}
+            self.fail_json(msg='an integer option was given an infinite number (such as "INF"); give a whole number')
 
     def _load_params(self):
         super(SecretAwareModule, self)._load_params()

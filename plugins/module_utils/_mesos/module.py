@@ -24,14 +24,13 @@ __metaclass__ = type
 
 import copy
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.dcos.stateful.plugins.module_utils import _connection
 from ansible_collections.dcos.stateful.plugins.module_utils._connection import resolve_environment, service_login
 from ansible_collections.dcos.stateful.plugins.module_utils._failure import ModuleFailure
 from ansible_collections.dcos.stateful.plugins.module_utils._http import MARATHON_API_HINT, MESOS_API_HINT, ApiError, HttpClient
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon.api import MarathonApi
 from ansible_collections.dcos.stateful.plugins.module_utils._mesos.api import MesosAgentApi, MesosMasterApi
+from ansible_collections.dcos.stateful.plugins.module_utils._secrets import SecretAwareModule
 
 # No env_fallback and no default for the connection options: _connection.resolve() reads the environment after the
 # explicit options are known (an explicit option wins; conflicts only between explicit options).
@@ -70,9 +69,9 @@ class MesosModule:
     """Builds the AnsibleModule (own spec + connection spec) and the clients; reports failures."""
 
     def __init__(self, argument_spec=None, required_together=None, mutually_exclusive=None, **module_kwargs):
-        self.module = AnsibleModule(argument_spec=mesos_argument_spec(argument_spec),
-                                    required_together=required_together, mutually_exclusive=mutually_exclusive,
-                                    **module_kwargs)
+        self.module = SecretAwareModule(argument_spec=mesos_argument_spec(argument_spec),
+                                        required_together=required_together, mutually_exclusive=mutually_exclusive,
+                                        **module_kwargs)
         resolve_environment(self.module, (_connection.MESOS_GROUP, _connection.MESOS_MARATHON_GROUP))
         params = self.module.params
         if not params.get('mesos_url'):
