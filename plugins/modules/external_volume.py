@@ -193,7 +193,7 @@ marathon_checked:
 
 import copy
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.dcos.stateful.plugins.module_utils._ext_volumes.ec2 import (
     BOTO3_IMPORT_ERROR, HAS_BOTO3, Ec2, Ec2Error,
@@ -209,6 +209,7 @@ from ansible_collections.dcos.stateful.plugins.module_utils._connection import M
 from ansible_collections.dcos.stateful.plugins.module_utils._http import ApiError
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon.module import MARATHON_ARGSPEC, marathon_http_client
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon.api import MarathonApi
+from ansible_collections.dcos.stateful.plugins.module_utils._secrets import SecretAwareModule
 
 
 def argument_spec():
@@ -303,7 +304,7 @@ def ensure_absent(module, ec2, existing):
 
 
 def main():
-    module = AnsibleModule(
+    module = SecretAwareModule(
         argument_spec=argument_spec(),
         required_together=AWS_REQUIRED_TOGETHER,
         mutually_exclusive=AWS_MUTUALLY_EXCLUSIVE,

@@ -172,7 +172,7 @@ attached_roles:
   sample: [dcos-agent-role]
 '''
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.dcos.stateful.plugins.module_utils._files import ensure_file
 from ansible_collections.dcos.stateful.plugins.module_utils._rexray.iam import PROFILES, build_policy, policy_json
@@ -184,6 +184,7 @@ from ansible_collections.dcos.stateful.plugins.module_utils._rexray.iam_aws impo
     ensure_absent,
     ensure_present,
 )
+from ansible_collections.dcos.stateful.plugins.module_utils._secrets import SecretAwareModule
 
 
 def argument_spec():
@@ -206,7 +207,7 @@ def argument_spec():
 
 
 def main():
-    module = AnsibleModule(
+    module = SecretAwareModule(
         argument_spec=argument_spec(),
         required_together=[('aws_access_key', 'aws_secret_key')],
         required_by={'role_names': 'policy_name'},

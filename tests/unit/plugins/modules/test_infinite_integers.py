@@ -11,7 +11,7 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.dcos.stateful.plugins.modules import marathon_app, mesos_volume
+from ansible_collections.dcos.stateful.plugins.modules import external_volume, marathon_app, mesos_volume
 from ansible_collections.dcos.stateful.tests.unit.plugins.modules.module_runner import run_main
 
 
@@ -20,6 +20,7 @@ from ansible_collections.dcos.stateful.tests.unit.plugins.modules.module_runner 
                         marathon_password='s3cret-pw')),
     (mesos_volume, dict(mesos_url='http://127.0.0.1:9', agent_id='a-S0', role='r', persistence_id='p',
                         container_path='data', size=1, wait_timeout='-inf')),
+    (external_volume, dict(name='v', size='INF', region='us-east-1')),
 ])
 def test_an_infinite_integer_fails_with_a_message(module, args, capsys, monkeypatch):
     for var in ('MARATHON_URL', 'MESOS_URL', 'DCOS_TOKEN'):
