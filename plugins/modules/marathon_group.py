@@ -75,11 +75,21 @@ options:
     default: false
   wait:
     description:
-      - Wait for the deployment to finish (through the event stream, polling as fallback).
+      - Wait for the deployment to finish (through the event stream, polling as fallback), then for the tasks of
+        the apps it created or changed to run (and be healthy where the app has health checks) for
+        O(stable_seconds) in a row.
+      - The module fails at once, without waiting for O(wait_timeout), when a task of a version being deployed
+        fails (C(TASK_FAILED) or C(TASK_ERROR)); Marathon's deployment is left running and keeps relaunching it.
     type: bool
     default: true
+  stable_seconds:
+    description:
+      - With O(wait=true), how many seconds in a row the tasks of the created or changed apps must stay running
+        (and healthy) after the deployment ended. V(0) returns as soon as they run.
+    type: float
+    default: 2
   wait_timeout:
-    description: Seconds to wait for the deployment (and for a locking deployment).
+    description: Seconds to wait, in total, for a locking deployment, our deployment and the tasks.
     type: int
     default: 300
 '''
@@ -175,6 +185,7 @@ def main():
             remove_volumes=dict(type='bool', default=False),
             force=dict(type='bool', default=False),
             wait=dict(type='bool', default=True),
+            stable_seconds=dict(type='float', default=2.0),
             wait_timeout=dict(type='int', default=300),
         ),
         required_if=[['state', 'present', ['definition']]],

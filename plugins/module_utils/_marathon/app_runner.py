@@ -37,9 +37,8 @@ from ansible_collections.dcos.stateful.plugins.module_utils._marathon.validate i
     group_details, render, semantic_errors, validate_app,
 )
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon.wait import (
-    DeploymentWaiter, TaskFailureWatch, describe_task_failure, tasks_ready,
+    DeploymentWaiter, TaskFailureWatch, describe_task_failure, wait_stable,
 )
-from ansible_collections.dcos.stateful.plugins.module_utils._wait import wait_until
 
 
 def import_yaml():
@@ -421,26 +420,12 @@ class AppRunner:
     def wait_tasks(self, watch=None):
         """After the deployment: every wanted instance running, and healthy when health checks exist, for
         the option stable_seconds in a row, and no task of the new version failed meanwhile."""
-        stable = {'since': None}
-
-        def ready():
-            app = self.api.get_app(self.app_id)
-            if app is None:
-                return True, None
-            if watch is not None and watch.from_app(app):
-                return True, app
-            ok = tasks_ready(app)
-            if not ok or not app.get('instances'):
-                stable['since'] = None
-                return ok, app
-            now = self.clock()
-            stable['since'] = stable['since'] if stable['since'] is not None else now
-            return now - stable['since'] >= self.p['stable_seconds'] or now >= self.deadline, app
-        done, app = wait_until(ready, lambda check: check[0], deadline=self.deadline, clock=self.clock).value
+        seen = wait_stable(lambda ids: {self.app_id: self.api.get_app(self.app_id)}, [self.app_id], watch,
+                           self.p['stable_seconds'], self.deadline, clock=self.clock)
+        done, app = seen.done, seen.apps[self.app_id]
         self.describe_current(app)
-        failure = watch.from_app(app) if watch is not None else None
-        if failure:
-            self.fail_task_failure(self.result.get('deployment_id'), failure)
+        if seen.failure:
+            self.fail_task_failure(self.result.get('deployment_id'), seen.failure)
         if not done:
             diag = self.api.diagnostics(self.app_id, self.p['timeout'])
             raise ModuleFailure('App %s: deployment finished but only %s of %s instance(s) are running%s within wait_timeout=%ss: %s' % (

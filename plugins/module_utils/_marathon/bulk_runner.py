@@ -26,10 +26,9 @@ from ansible_collections.dcos.stateful.plugins.module_utils._marathon.spec impor
     SERVER_FIELDS, app_id_errors, canonical_app_id, external_volume_warnings, mask_secrets,
 )
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon.wait import (
-    DeploymentWaiter, TaskFailureWatch, describe_task_failure, tasks_ready,
+    DeploymentWaiter, TaskFailureWatch, describe_task_failure, tasks_ready, wait_stable,
 )
 from ansible_collections.dcos.stateful.plugins.module_utils._secrets import secret_values
-from ansible_collections.dcos.stateful.plugins.module_utils._wait import wait_until
 
 MAX_LOCK_ROUNDS = 5
 # how many apps a message names before it says "and N more"
@@ -242,32 +241,15 @@ class BulkRunner:
     def wait_tasks(self, ids, watch):
         """After the deployment: every written app's wanted instances running (and healthy when it has health
         checks) for stable_seconds in a row, and no task of the new versions failed meanwhile. One GET per look."""
-        stable = {'since': None}
-
-        def look():
-            apps = self.read(ids)
-            if watch.from_apps(apps.values()):
-                return True, apps
-            waiting = [app_id for app_id in ids if not tasks_ready(apps[app_id])]
-            wanted = any((app or {}).get('instances') for app in apps.values())
-            if waiting or not wanted:
-                stable['since'] = None
-                return not waiting, apps
-            now = self.clock()
-            stable['since'] = stable['since'] if stable['since'] is not None else now
-            return now - stable['since'] >= self.p['stable_seconds'] or now >= self.deadline, apps
-        done, apps = wait_until(look, lambda answer: answer[0], deadline=self.deadline, clock=self.clock).value
-        shown = dict((app_id, mask_secrets(app)) for app_id, app in apps.items() if app is not None)
+        seen = wait_stable(self.read, ids, watch, self.p['stable_seconds'], self.deadline, clock=self.clock)
+        shown = dict((app_id, mask_secrets(app)) for app_id, app in seen.apps.items() if app is not None)
         self.result['apps'] = [shown.get(app.get('id'), app) for app in self.result['apps']]
-        failure = watch.from_apps(apps.values())
-        if failure:
-            self.fail_task_failure(failure)
-        if not done:
-            waiting = [app_id for app_id in ids if not tasks_ready(apps[app_id])]
-            diag = self.diagnose(waiting[0])
-            raise ModuleFailure('Deployment %s finished but %d of %d app(s) do not run all their instances%s within '
-                                'wait_timeout=%ss: %s; %s: %s' % (
-                                    self.result['deployment_id'], len(waiting), len(ids),
-                                    ' (healthy, where they have health checks)', self.p['wait_timeout'],
-                                    name_some(waiting), waiting[0], describe_diagnostics(diag)),
-                                diagnostics=diag, waiting=waiting, **self.partial())
+        if seen.failure:
+            self.fail_task_failure(seen.failure)
+        if not seen.done:
+            diag = self.diagnose(seen.waiting[0])
+            raise ModuleFailure('Deployment %s finished but %d of %d app(s) do not run all their instances (healthy, '
+                                'where they have health checks) within wait_timeout=%ss: %s; %s: %s' % (
+                                    self.result['deployment_id'], len(seen.waiting), len(ids), self.p['wait_timeout'],
+                                    name_some(seen.waiting), seen.waiting[0], describe_diagnostics(diag)),
+                                diagnostics=diag, waiting=seen.waiting, **self.partial())

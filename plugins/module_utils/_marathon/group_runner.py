@@ -24,7 +24,9 @@ from ansible_collections.dcos.stateful.plugins.module_utils._marathon.spec impor
     app_id_errors, body_for_put, canonical_app_id, external_volume_warnings, has_stateful_volumes, mask_secrets,
 )
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon.validate import render
-from ansible_collections.dcos.stateful.plugins.module_utils._marathon.wait import DeploymentWaiter
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon.wait import (
+    DeploymentWaiter, TaskFailureWatch, describe_task_failure, wait_stable,
+)
 from ansible_collections.dcos.stateful.plugins.module_utils._secrets import secret_values
 
 MAX_LOCK_ROUNDS = 5
@@ -53,6 +55,8 @@ class GroupRunner:
             raise ModuleFailure('id: %s' % '; '.join(errors))
         if p['wait_timeout'] <= 0:
             raise ModuleFailure('wait_timeout must be greater than 0, got %s' % p['wait_timeout'])
+        if p['stable_seconds'] < 0:
+            raise ModuleFailure('stable_seconds must be 0 or more, got %s' % p['stable_seconds'])
         if p['state'] == 'absent' or p['definition'] is None:
             if p['state'] == 'present':
                 raise ModuleFailure('definition is required with state=present')
@@ -122,7 +126,8 @@ class GroupRunner:
                 self.result['steps'] = dry.body['steps']
             if self.mm.check_mode:
                 return
-            if self.write(lambda body=plan.body: self.api.put_group(self.group_id, body, force=p['force'])):
+            written = plan.created + sorted(plan.updated)
+            if self.write(lambda body=plan.body: self.api.put_group(self.group_id, body, force=p['force']), written):
                 return
         raise ModuleFailure('Group %s stayed locked by other deployments; gave up after %d attempts' % (
             self.group_id, MAX_LOCK_ROUNDS), **self.partial())
@@ -163,8 +168,14 @@ class GroupRunner:
 
     # ------------------------------------------------------------ write + wait
 
-    def write(self, send):
-        """Send the one write and wait for its one deployment; False when a lock cleared (decide again)."""
+    def read(self, ids):
+        """{app id: app or None} for ``ids``, from one GET /v2/apps of the group's apps."""
+        apps = self.api.apps_by_id(self.group_id.rstrip('/') + '/')
+        return dict((app_id, apps.get(app_id)) for app_id in ids)
+
+    def write(self, send, written=()):
+        """Send the one write and wait for its one deployment, then for the tasks of the ``written`` apps; False
+        when a lock cleared (decide again)."""
         p = self.p
         stream = self.waiter.subscribe(deadline=self.deadline) if p['wait'] else None
         try:
@@ -191,11 +202,34 @@ class GroupRunner:
             if stream is not None:
                 stream.close()
             return True
-        res = self.waiter.wait([dep_id], self.deadline, stream)
+        # Real Marathon: the apps a group update creates or changes take the version of the write
+        version = resp.body.get('version') if isinstance(resp.body, dict) else None
+        watch = TaskFailureWatch(dict((app_id, version) for app_id in written), lambda: self.read(written).values())
+        res = self.waiter.wait([dep_id], self.deadline, stream, watch)
         self.result['wait'] = {'via': res.via, 'seconds': round(res.elapsed, 3)}
+        if res.task_failure:
+            self.fail_task_failure(dep_id, res.task_failure)
         if res.failed:
             raise ModuleFailure('Deployment %s of group %s failed' % (dep_id, self.group_id), **self.partial())
         if res.pending:
             raise ModuleFailure('Deployment %s of group %s did not finish within wait_timeout=%ss' % (
                 dep_id, self.group_id, p['wait_timeout']), **self.partial())
+        if written:
+            self.wait_tasks(dep_id, list(written), watch)
         return True
+
+    def fail_task_failure(self, dep_id, failure):
+        raise ModuleFailure('Deployment %s of group %s: a task of the new version of app %s failed: %s. Marathon keeps '
+                            'relaunching it (the deployment is left running); fix the app and run again, or roll '
+                            'back.' % (dep_id, self.group_id, failure.get('appId'), describe_task_failure(failure)),
+                            task_failure=failure, **self.partial())
+
+    def wait_tasks(self, dep_id, ids, watch):
+        seen = wait_stable(self.read, ids, watch, self.p['stable_seconds'], self.deadline, clock=self.clock)
+        if seen.failure:
+            self.fail_task_failure(dep_id, seen.failure)
+        if not seen.done:
+            raise ModuleFailure('Deployment %s of group %s finished but %d app(s) do not run all their instances '
+                                '(healthy, where they have health checks) within wait_timeout=%ss: %s' % (
+                                    dep_id, self.group_id, len(seen.waiting), self.p['wait_timeout'],
+                                    ', '.join(seen.waiting)), waiting=seen.waiting, **self.partial())

@@ -20,7 +20,9 @@ deadline too: a hung or dripping server ends the wait at the deadline, not at th
 `TaskFailureWatch({app_id: version}, read_apps)` ends the wait early when a task of a version being deployed
 fails (a `status_update_event` with TASK_FAILED/TASK_ERROR, or the app's `lastTaskFailure` of that version):
 Marathon keeps relaunching such a task and the deployment would otherwise run until `wait_timeout`.
-`tasks_ready(app)` says whether an app's wanted instances run (and are healthy when it has health checks).
+`tasks_ready(app)` says whether an app's wanted instances run (and are healthy when it has health checks);
+`wait_stable(read, ids, ...)` waits, after the deployment, until every one of the apps written does so for a
+stability window, or a task of the new version failed.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -32,7 +34,7 @@ import socket
 import time
 
 from ansible_collections.dcos.stateful.plugins.module_utils._http import ApiError, deadline_scope
-from ansible_collections.dcos.stateful.plugins.module_utils._wait import Backoff
+from ansible_collections.dcos.stateful.plugins.module_utils._wait import Backoff, wait_until
 
 DEPLOYMENT_EVENTS = ['deployment_success', 'deployment_failed']
 STATUS_EVENT = 'status_update_event'
@@ -175,6 +177,41 @@ def tasks_ready(app):
     if app.get('healthChecks'):
         ok = ok and (app.get('tasksHealthy') or 0) >= want
     return ok
+
+
+class Stability:
+    """What wait_stable() saw last: ``done``, the apps (``{id: app or None}``), the ids still ``waiting``, and the
+    task ``failure`` of a watched version (or None)."""
+
+    def __init__(self, done, apps, waiting, failure):
+        self.done = done
+        self.apps = apps
+        self.waiting = waiting
+        self.failure = failure
+
+
+def wait_stable(read, ids, watch, stable_seconds, deadline, clock=time.monotonic):
+    """After a deployment: every app of ``ids`` runs its wanted instances (healthy where it has health checks) for
+    ``stable_seconds`` in a row (less when ``deadline`` comes first), and no task of a watched version failed.
+
+    ``read(ids)`` returns ``{id: app or None}`` in one request. Returns the partial result (a Stability), never
+    raises on timeout. Apps that want no instance are done at once (nothing to be stable)."""
+    since = {'at': None}
+
+    def look():
+        apps = read(ids)
+        failure = watch.from_apps(apps.values()) if watch is not None else None
+        waiting = [app_id for app_id in ids if not tasks_ready(apps.get(app_id))]
+        if failure is not None:
+            return Stability(True, apps, waiting, failure)
+        if waiting or not any((app or {}).get('instances') for app in apps.values()):
+            since['at'] = None
+            return Stability(not waiting, apps, waiting, None)
+        now = clock()
+        since['at'] = since['at'] if since['at'] is not None else now
+        return Stability(now - since['at'] >= stable_seconds or now >= deadline, apps, waiting, None)
+
+    return wait_until(look, lambda seen: seen.done, deadline=deadline, clock=clock).value
 
 
 class DeploymentWaiter:
