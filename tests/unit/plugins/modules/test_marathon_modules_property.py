@@ -82,6 +82,20 @@ def test_marathon_app_random_definitions_fail_clearly(definition, state, capsys)
 
 
 @SETTINGS
+@given(apps=st.lists(st.one_of(definitions, json_values), min_size=1, max_size=3),
+       state=st.sampled_from(['present', 'absent', 'restarted']),
+       extra=st.dictionaries(st.sampled_from(['stable_seconds', 'wait_timeout', 'force', 'id', 'instances']),
+                             option_values, max_size=2))
+def test_marathon_app_random_app_lists_fail_clearly(apps, state, extra, capsys):
+    """The many-apps form (apps): any list of random items fails with a message; a list that passes the checks
+    reaches the closed port and fails with the connection message."""
+    args = dict(CONN, apps=apps, state=state)
+    args.update(extra)
+    code, result = run(marathon_app, args, capsys)
+    assert_clear_failure(code, result)
+
+
+@SETTINGS
 @given(extra=st.dictionaries(st.sampled_from(['id', 'instances', 'wait_timeout', 'state', 'force', 'wait', 'src',
                                               'remove_volumes', 'timeout', 'retries', 'marathon_url']),
                              option_values, min_size=1, max_size=4))
