@@ -92,6 +92,40 @@ notes:
     basic authentication.
 '''
 
+    # Paired one-to-one with MESOS_MARATHON_ARGS in plugins/module_utils/_mesos/module.py: the Marathon that made the
+    # reservations, for the modules built with MesosModule(marathon=True).
+    MARATHON_OPTIONS = r'''
+options:
+  marathon_url:
+    description:
+      - Base URL of the Marathon that made the reservations (the labels C(marathon_framework_id) and
+        C(marathon_task_id)), for example V(http://marathon.mesos:8080) or, on DC/OS,
+        V(https://<cluster>/service/marathon). The module's description says what it asks Marathon, and what it does
+        when no Marathon is given.
+      - If not set, the value of the E(MARATHON_URL) environment variable is used.
+    type: str
+  marathon_username:
+    description:
+      - HTTP basic user for Marathon. Requires O(marathon_password).
+      - If not set, the value of the E(MARATHON_USERNAME) environment variable is used (when O(marathon_token) is
+        not given).
+    type: str
+  marathon_password:
+    description:
+      - HTTP basic password for Marathon.
+      - If not set, the value of the E(MARATHON_PASSWORD) environment variable is used.
+    type: str
+  marathon_token:
+    description:
+      - "DC/OS authentication token for Marathon, sent as the header C(Authorization: token=<token>)."
+      - If not set, the value of the E(DCOS_TOKEN) environment variable is used (when O(marathon_username) is not
+        given). Without either and without basic auth, Marathon is reached with the service account
+        O(dcos_service_account) when one is set.
+      - Mutually exclusive with O(marathon_username) when both are given as options; an explicit
+        O(marathon_username) wins over E(DCOS_TOKEN).
+    type: str
+'''
+
     ACTIONGROUP_MESOS = r'''
 attributes:
   action_group:

@@ -30,12 +30,14 @@ description:
   - Nothing is destroyed unless O(state=absent) and the volume is named by O(persistence_id); when other
     options are given with O(state=absent) the existing volume must match them.
   - Reservations labelled by Marathon (C(marathon_framework_id), C(marathon_task_id)) are released only when
-    Marathon, asked through O(marathon_url), no longer owns them (M(dcos.stateful.mesos_volume_info) would call
-    them C(orphaned)), or with O(allow_marathon_data_loss=true).
+    Marathon, asked through O(marathon_url) (C(GET /v2/info), C(GET /v2/apps?embed=apps.tasks)) before anything
+    is released, no longer owns them (M(dcos.stateful.mesos_volume_info) would call them C(orphaned)), or with
+    O(allow_marathon_data_loss=true). Without O(marathon_url) (or E(MARATHON_URL)) such a release is refused.
 author:
   - dcos.stateful maintainers (@dcos-stateful)
 extends_documentation_fragment:
   - dcos.stateful.mesos
+  - dcos.stateful.mesos.marathon_options
   - dcos.stateful.mesos.actiongroup_mesos
 attributes:
   check_mode:
@@ -136,33 +138,6 @@ options:
         without O(marathon_url) it refuses.
     type: bool
     default: false
-  marathon_url:
-    description:
-      - Base URL of the Marathon that made the reservation, for example V(http://marathon.mesos:8080), asked
-        (C(GET /v2/info), C(GET /v2/apps?embed=apps.tasks)) before a Marathon-labelled volume or reservation is
-        released.
-      - If not set, the value of the E(MARATHON_URL) environment variable is used.
-    type: str
-  marathon_username:
-    description:
-      - HTTP basic user for Marathon. Requires O(marathon_password).
-      - If not set, the value of the E(MARATHON_USERNAME) environment variable is used (when O(marathon_token) is
-        not given).
-    type: str
-  marathon_password:
-    description:
-      - HTTP basic password for Marathon.
-      - If not set, the value of the E(MARATHON_PASSWORD) environment variable is used.
-    type: str
-  marathon_token:
-    description:
-      - "DC/OS authentication token for Marathon, sent as the header C(Authorization: token=<token>)."
-      - If not set, the value of the E(DCOS_TOKEN) environment variable is used (when O(marathon_username) is not
-        given). Without either and without basic auth, Marathon is reached with the service account
-        O(dcos_service_account) when one is set.
-      - Mutually exclusive with O(marathon_username) when both are given as options; an explicit
-        O(marathon_username) wins over E(DCOS_TOKEN).
-    type: str
   wait_timeout:
     description:
       - Seconds to wait, after each accepted operation, for C(/master/slaves) to show its result.
@@ -438,10 +413,6 @@ ARGUMENT_SPEC = dict(
     keep_reservation=dict(type='bool', default=False),
     reservation=dict(type='str', choices=['absent']),
     allow_marathon_data_loss=dict(type='bool', default=False),
-    marathon_url=dict(type='str'),
-    marathon_username=dict(type='str'),
-    marathon_password=dict(type='str', no_log=True),
-    marathon_token=dict(type='str', no_log=True),
     wait_timeout=dict(type='int', default=30),
     retries=dict(type='int', default=1),
     confirm_on_agent=dict(type='bool', default=False),
@@ -452,7 +423,7 @@ ARGUMENT_SPEC = dict(
 def main():
     mesos = MesosModule(
         ARGUMENT_SPEC,
-        # marathon_username/marathon_password/marathon_token: paired and exclusive in _connection (environment aware)
+        marathon=True,  # marathon_*: paired and exclusive in _connection (environment aware)
         mutually_exclusive=[['agent_id', 'agent_hostname']],
         required_one_of=[['agent_id', 'agent_hostname']],
         supports_check_mode=True,

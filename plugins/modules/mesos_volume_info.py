@@ -14,9 +14,10 @@ short_description: Audit Mesos dynamic reservations and persistent volumes, join
 version_added: 0.1.0
 description:
   - Lists every persistent volume and every dynamic reservation per agent from one C(GET /master/slaves).
-  - When O(marathon_url) is given, one C(GET /v2/apps?embed=apps.tasks) joins each volume and reservation to its
-    Marathon app and instance, through the persistence id (listed in the tasks' C(localVolumes)) and the
-    reservation labels C(marathon_framework_id) and C(marathon_task_id), and gives it a status.
+  - When O(marathon_url) (or E(MARATHON_URL)) is given, one C(GET /v2/apps?embed=apps.tasks) joins each volume
+    and reservation to its Marathon app and instance, through the persistence id (listed in the tasks'
+    C(localVolumes)) and the reservation labels C(marathon_framework_id) and C(marathon_task_id), and gives it a
+    status. Without either, volumes are not joined with Marathon.
   - C(attached) - a task of the owning instance is launched.
   - C(suspended) - the instance is kept (scaled down or stopped) and no task is launched; the data is kept.
   - C(unreachable) - the owning instance's agent is down - the master lists it as not active, or Marathon reports
@@ -32,6 +33,7 @@ author:
   - dcos.stateful maintainers (@dcos-stateful)
 extends_documentation_fragment:
   - dcos.stateful.mesos
+  - dcos.stateful.mesos.marathon_options
   - dcos.stateful.mesos.actiongroup_mesos
 attributes:
   check_mode:
@@ -53,32 +55,6 @@ options:
     description: Only reservations and volumes of these roles.
     type: list
     elements: str
-  marathon_url:
-    description:
-      - Base URL of Marathon, for example V(http://marathon.mesos:8080) or V(https://<cluster>/service/marathon).
-      - If not set, the value of the E(MARATHON_URL) environment variable is used; without either, volumes are
-        not joined with Marathon.
-    type: str
-  marathon_username:
-    description:
-      - HTTP basic user for Marathon. Requires O(marathon_password).
-      - If not set, the value of the E(MARATHON_USERNAME) environment variable is used (when O(marathon_token) is
-        not given).
-    type: str
-  marathon_password:
-    description:
-      - HTTP basic password for Marathon.
-      - If not set, the value of the E(MARATHON_PASSWORD) environment variable is used.
-    type: str
-  marathon_token:
-    description:
-      - "DC/OS authentication token for Marathon, sent as the header C(Authorization: token=<token>)."
-      - If not set, the value of the E(DCOS_TOKEN) environment variable is used (when O(marathon_username) is not
-        given). Without either and without basic auth, Marathon is reached with the service account
-        O(dcos_service_account) when one is set.
-      - Mutually exclusive with O(marathon_username) when both are given as options; an explicit
-        O(marathon_username) wins over E(DCOS_TOKEN).
-    type: str
   marathon_framework_id:
     description:
       - Framework id of the Marathon at O(marathon_url). Volumes labelled by another framework are C(not_marathon).
@@ -453,10 +429,6 @@ ARGUMENT_SPEC = dict(
     agent_ids=dict(type='list', elements='str'),
     agent_hostnames=dict(type='list', elements='str'),
     roles=dict(type='list', elements='str'),
-    marathon_url=dict(type='str'),
-    marathon_username=dict(type='str'),
-    marathon_password=dict(type='str', no_log=True),
-    marathon_token=dict(type='str', no_log=True),
     marathon_framework_id=dict(type='str'),
     include_resources=dict(type='bool', default=False),
     check_pods=dict(type='bool', default=True),
@@ -511,8 +483,8 @@ def audit_volumes(mesos):
 
 
 def main():
-    # marathon_username/marathon_password/marathon_token: paired and exclusive in _connection (environment aware)
-    mesos = MesosModule(ARGUMENT_SPEC, supports_check_mode=True)
+    # marathon_*: paired and exclusive in _connection (environment aware)
+    mesos = MesosModule(ARGUMENT_SPEC, marathon=True, supports_check_mode=True)
     mesos.run(partial(audit_volumes, mesos))
 
 

@@ -93,6 +93,13 @@ class GroupRunner:
         self.result['duration'] = round(time.monotonic() - self.mm.started, 3)
         return self.result
 
+    def new_round(self):
+        """Forget what an earlier round planned: a lock made it send nothing, and the group is read and decided
+        again (the deployment that held the lock may have left nothing to do)."""
+        self.result.update(changed=self.wrote, deployment_id=None, steps=None,
+                           changed_apps={'created': [], 'updated': {}, 'removed': []})
+        self.result.pop('diff', None)
+
     def partial(self):
         out = dict((k, v) for k, v in self.result.items() if k != 'changed')
         if self.wrote:
@@ -104,6 +111,7 @@ class GroupRunner:
     def present(self, desired):
         p = self.p
         for _round in range(MAX_LOCK_ROUNDS):
+            self.new_round()
             current = self.api.get_group(self.group_id)
             plan = plan_group(desired, current, prune=p['prune'], remove_volumes=p['remove_volumes'], force=p['force'])
             self.result['changed_apps'] = plan.changed_apps()
@@ -143,6 +151,7 @@ class GroupRunner:
 
     def absent(self):
         for _round in range(MAX_LOCK_ROUNDS):
+            self.new_round()
             current = self.api.get_group(self.group_id)
             if current is None:
                 return

@@ -11,7 +11,9 @@ and reports failures. Transport is the shared ``_http.HttpClient``; the URL path
 (``_mesos.api``, ``_marathon.api``).
 
 Connection options are ``MESOS_COMMON_ARGS``, documented one-to-one by the doc fragment
-``dcos.stateful.mesos``. Modules pass only their own options; the wrapper merges these in.
+``dcos.stateful.mesos``. Modules pass only their own options; the wrapper merges these in. A module that asks
+Marathon about the volumes it made passes ``marathon=True`` and gets ``MESOS_MARATHON_ARGS`` too, documented
+one-to-one by ``dcos.stateful.mesos.marathon_options``.
 
 Redirects: a non-leading master answers 307 to the leader. The client follows it (method and body kept), but
 sends the credentials (``mesos_principal``/``mesos_secret``, ``dcos_token``) only to the origin of ``mesos_url``: a leader
@@ -48,6 +50,17 @@ MESOS_COMMON_ARGS = dict(
     timeout=dict(type='float', default=30),
 )
 
+# The Marathon that made the reservations, asked by mesos_volume (does an instance still own them?) and joined by
+# mesos_volume_info. Paired one-to-one with the MARATHON_OPTIONS attribute of plugins/doc_fragments/mesos.py
+# (dcos.stateful.mesos.marathon_options). As above, no env_fallback: _connection resolves the environment
+# (MESOS_MARATHON_GROUP: marathon_token, or marathon_username with marathon_password, else the service account).
+MESOS_MARATHON_ARGS = dict(
+    marathon_url=dict(type='str'),
+    marathon_username=dict(type='str'),
+    marathon_password=dict(type='str', no_log=True),
+    marathon_token=dict(type='str', no_log=True),
+)
+
 # HTTP retries of reads (documented in the doc fragment); operator calls are re-sent only by mesos_volume's own
 # `retries`, after a fresh read shows them not applied.
 READ_RETRIES = 2
@@ -59,8 +72,11 @@ MARATHON_AUTH_HINT = ('set marathon_token, or dcos_service_account and dcos_priv
 AGENT_API_HINT = 'is agent_url (or the agent\'s registered hostname and port) a Mesos agent?'
 
 
-def mesos_argument_spec(spec=None):
+def mesos_argument_spec(spec=None, marathon=False):
+    """The module's own options with the connection options (and with ``marathon``, those of Marathon)."""
     merged = copy.deepcopy(MESOS_COMMON_ARGS)
+    if marathon:
+        merged.update(copy.deepcopy(MESOS_MARATHON_ARGS))
     merged.update(copy.deepcopy(spec or {}))
     return merged
 
@@ -68,8 +84,9 @@ def mesos_argument_spec(spec=None):
 class MesosModule:
     """Builds the AnsibleModule (own spec + connection spec) and the clients; reports failures."""
 
-    def __init__(self, argument_spec=None, required_together=None, mutually_exclusive=None, **module_kwargs):
-        self.module = SecretAwareModule(argument_spec=mesos_argument_spec(argument_spec),
+    def __init__(self, argument_spec=None, required_together=None, mutually_exclusive=None, marathon=False,
+                 **module_kwargs):
+        self.module = SecretAwareModule(argument_spec=mesos_argument_spec(argument_spec, marathon=marathon),
                                         required_together=required_together, mutually_exclusive=mutually_exclusive,
                                         **module_kwargs)
         resolve_environment(self.module, (_connection.MESOS_GROUP, _connection.MESOS_MARATHON_GROUP))
