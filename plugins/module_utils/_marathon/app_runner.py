@@ -185,9 +185,17 @@ class AppRunner:
 
     # present ----------------------------------------------------
 
+    def new_round(self):
+        """Forget what an earlier round planned: a lock made it send nothing, and the app is read and decided again
+        (the deployment that held the lock may have left nothing to do)."""
+        self.result.update(changed=self.wrote, deployment_id=None)
+        for key in ('diff', 'changed_keys'):
+            self.result.pop(key, None)
+
     def present(self, desired):
         p = self.p
         for _round in range(MAX_LOCK_ROUNDS):
+            self.new_round()
             current = self.api.get_app(self.app_id)
             if desired is not None:
                 desired = self.unmask(desired, current)
@@ -271,6 +279,8 @@ class AppRunner:
 
     def absent(self):
         for _round in range(MAX_LOCK_ROUNDS):
+            self.new_round()
+            self.result.pop('removed_volumes', None)
             current = self.api.get_app(self.app_id)
             if current is None:
                 self.result['app'] = None

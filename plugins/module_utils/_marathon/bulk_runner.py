@@ -134,6 +134,9 @@ class BulkRunner:
         p = self.p
         ids = [app['id'] for app in desired]
         for _round in range(MAX_LOCK_ROUNDS):
+            # a round after a lock starts clean: the deployment that held it may have left nothing to do
+            self.result.update(changed=self.wrote, deployment_id=None)
+            self.result.pop('diff', None)
             plan = plan_bulk(desired, self.read(ids), force=p['force'])
             self.result['changed_apps'] = plan.changed_apps()
             if plan.refusals:

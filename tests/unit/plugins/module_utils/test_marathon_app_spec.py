@@ -225,7 +225,8 @@ def test_after_the_update_nothing_is_left_to_change(desired, current):
 
 
 @settings(max_examples=300, deadline=None)
-@given(app=_apps, secret=st.text(min_size=6, max_size=12).filter(lambda s: s.strip() and s.isprintable()))
+# a secret made of mask characters ('******') is found inside the mask itself: not a leak
+@given(app=_apps, secret=st.text(min_size=6, max_size=12).filter(lambda s: s.strip() and s.isprintable() and s not in MASK))
 def test_masking_hides_secret_values_everywhere(app, secret):
     app = dict(app, env={'DB_PASSWORD': secret}, labels={'api_token': secret})
     masked = mask_secrets(app)

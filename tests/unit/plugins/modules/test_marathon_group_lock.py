@@ -84,10 +84,11 @@ def test_a_lock_that_clears_is_followed_by_a_new_plan_and_one_write(marathon, ca
     srv = marathon({
         ('GET', GROUP): [reply(200, held(V2, cpus=100)), reply(200, held(V2, cpus=100, mem=64))],
         ('PUT', GROUP): [LOCKED, reply(200, {'version': V3, 'deploymentId': 'ours'})],
+        ('GET', '/v2/apps'): reply(200, {'apps': [held(V3)['apps'][0]]}),  # the written app's tasks run
         '/v2/deployments': reply(200, []),
         '/v2/events': [sse(), sse(events=[(0.2, 'deployment_success', {'id': 'ours'})])],
     })
-    code, result = run(srv, capsys)
+    code, result = run(srv, capsys, stable_seconds=0)
     assert code == 0, result
     assert result['changed'] is True and result['deployment_id'] == 'ours'
     # planned again on what the lock left: mem changed by the other deployment, cpus still to put back

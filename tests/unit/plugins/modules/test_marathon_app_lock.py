@@ -1,0 +1,95 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) dcos.stateful contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""marathon_app, one app and many (apps), against a real local server that answers the write with Marathon's 409
+lock: after the lock cleared, the result says what the next round did, not what the refused write would have done."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import pytest
+
+from ansible_collections.dcos.stateful.plugins.modules import marathon_app
+from ansible_collections.dcos.stateful.tests.unit.plugins.modules.hostile_http import HostileServer, reply, sse
+from ansible_collections.dcos.stateful.tests.unit.plugins.modules.module_runner import run_main
+
+V1, V2, V3 = '2024-01-01T00:00:00.000Z', '2024-01-02T00:00:00.000Z', '2024-01-03T00:00:00.000Z'
+APP = '/v2/apps/db'
+# Real Marathon (MarathonExceptionMapper, AppLockedException): the message is a constant, the ids come in `deployments`
+LOCKED = reply(409, {'message': "App is locked by one or more deployments. Override with the option '?force=true'. "
+                                "View details at '/v2/deployments/<DEPLOYMENT_ID>'.",
+                     'deployments': [{'id': 'blocker'}]})
+WANTED = {'id': '/db', 'cmd': 'sleep 1000', 'cpus': 0.1, 'mem': 32}
+
+
+def held(version, **fields):
+    """The app as Marathon answers for it, tasks and counts embedded."""
+    return dict({'id': '/db', 'cmd': 'sleep 1000', 'cpus': 0.1, 'mem': 32, 'instances': 1, 'disk': 0, 'gpus': 0,
+                 'env': {}, 'labels': {}, 'constraints': [], 'dependencies': [], 'version': version,
+                 'tasksRunning': 1, 'tasksHealthy': 0, 'tasks': [], 'deployments': []}, **fields)
+
+
+@pytest.fixture
+def marathon():
+    made = []
+
+    def make(routes):
+        srv = HostileServer(routes)
+        made.append(srv)
+        return srv
+    yield make
+    for srv in made:
+        srv.close()
+
+
+def test_one_app_lock_that_clears_into_the_wanted_state_is_no_change(marathon, capsys):
+    # Someone's deployment set db to 100 cpus and never finished; it was rolled back while we waited.
+    srv = marathon({
+        ('GET', APP): [reply(200, {'app': held(V2, cpus=100)}), reply(200, {'app': held(V3)})],
+        ('PUT', APP): LOCKED,
+        '/v2/deployments': reply(200, []),
+        '/v2/events': sse(),
+    })
+    code, result = run_main(marathon_app, capsys, marathon_url=srv.url, definition=WANTED, wait_timeout=8, timeout=5,
+                            diff=True)
+    assert code == 0, result
+    assert result['changed'] is False, result
+    assert result['deployment_id'] is None
+    assert 'diff' not in result and 'changed_keys' not in result
+    assert result['app']['version'] == V3
+    assert len(srv.requests('PUT')) == 1
+
+
+def test_many_apps_lock_that_clears_into_the_wanted_state_is_no_change(marathon, capsys):
+    srv = marathon({
+        ('GET', '/v2/apps'): [reply(200, {'apps': [held(V2, cpus=100)]}), reply(200, {'apps': [held(V3)]})],
+        ('PUT', '/v2/apps'): LOCKED,
+        '/v2/deployments': reply(200, []),
+        '/v2/events': sse(),
+    })
+    code, result = run_main(marathon_app, capsys, marathon_url=srv.url, apps=[WANTED], wait_timeout=8, timeout=5,
+                            diff=True)
+    assert code == 0, result
+    assert result['changed'] is False, result
+    assert result['deployment_id'] is None and 'diff' not in result
+    assert result['changed_apps'] == {'created': [], 'updated': {}}
+    assert result['apps'][0]['version'] == V3
+    assert len(srv.requests('PUT')) == 1
+
+
+def test_many_apps_lock_that_clears_is_followed_by_a_new_plan_and_one_write(marathon, capsys):
+    srv = marathon({
+        ('GET', '/v2/apps'): [reply(200, {'apps': [held(V2, cpus=100)]}), reply(200, {'apps': [held(V2, cpus=100, mem=64)]}),
+                              reply(200, {'apps': [held(V3)]})],
+        ('PUT', '/v2/apps'): [LOCKED, reply(200, {'version': V3, 'deploymentId': 'ours'})],
+        '/v2/deployments': reply(200, []),
+        '/v2/events': [sse(), sse(events=[(0.2, 'deployment_success', {'id': 'ours'})])],
+    })
+    code, result = run_main(marathon_app, capsys, marathon_url=srv.url, apps=[WANTED], wait_timeout=8, timeout=5,
+                            stable_seconds=0)
+    assert code == 0, result
+    assert result['changed'] is True and result['deployment_id'] == 'ours'
+    assert result['changed_apps']['updated'] == {'/db': ['cpus', 'mem']}
+    assert len(srv.requests('PUT')) == 2
