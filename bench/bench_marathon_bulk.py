@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -79,6 +80,15 @@ def deployed(marathon_url: str) -> dict:
     apps = get_json(marathon_url + "/v2/apps?id=/bench/&embed=apps.tasks")["apps"]
     return {a["id"]: (a["version"], frozenset(t["id"] for t in a.get("tasks", [])), a["tasksRunning"],
                       len(a["deployments"])) for a in apps}
+
+
+def by_kind(counters: dict) -> str:
+    """The requests of /emulator/counters, every bench app's own path counted as /v2/apps/{id}."""
+    kinds: dict = {}
+    for key, n in counters["requests"].items():
+        key = re.sub(r" /v2/apps/bench/app-\d+", " /v2/apps/{id}", key)
+        kinds[key] = kinds.get(key, 0) + n
+    return json.dumps(kinds)
 
 
 def writes(counters: dict) -> dict:
@@ -181,6 +191,22 @@ class Runner:
         with open(self.variables["bench_out"]) as fh:
             return json.load(fh), seconds
 
+    def module_alone(self, apps: list) -> tuple[float, dict, int]:
+        """Run marathon_app with `apps` as a plain process, as Ansible runs it on the node but without Ansible around
+        it: (seconds the process took, its result, the size of its result in bytes)."""
+        path = os.path.join(self.workdir, "module-args.json")
+        with open(path, "w") as fh:
+            json.dump({"ANSIBLE_MODULE_ARGS": {"marathon_url": self.variables["bench_url"], "apps": apps}}, fh)
+        env = dict(os.environ, PYTHONPATH=COLLECTIONS.split(os.pathsep)[0])
+        started = time.perf_counter()
+        out = subprocess.run([PYTHON, "-m", "ansible_collections.dcos.stateful.plugins.modules.marathon_app", path],
+                             capture_output=True, env=env)
+        seconds = time.perf_counter() - started
+        try:
+            return seconds, json.loads(out.stdout), len(out.stdout)
+        except ValueError:
+            raise SystemExit(f"marathon_app run alone printed no result:\n{out.stdout[-2000:]!r}\n{out.stderr[-2000:]!r}")
+
 
 # --- the phases --------------------------------------------------------------------------------------------------
 
@@ -205,8 +231,8 @@ def create(runner: Runner, emu: Emulator, apps: list, goals: Goals) -> None:
     print(f"1. create {len(apps)} resident apps in one marathon_app task and wait until all run "
           f"(goal < {CREATE_GOAL_S:.0f} s):")
     print(f"   task {task_s:6.1f} s  {goals.check(task_s < CREATE_GOAL_S, f'create task {task_s:.1f} s')}   "
-          f"(module duration {result['duration']:.1f} s; waited {json.dumps(result['wait'])}; "
-          f"ansible-playbook process {process_s:.1f} s)")
+          f"(module duration {result['duration']:.1f} s, the default stable_seconds=2 window included; waited "
+          f"{json.dumps(result['wait'])}; ansible-playbook process {process_s:.1f} s)")
     print(f"   emulator CPU {emulator_cpu:6.1f} s = {100 * emulator_cpu / task_s:3.0f} % of the task's wall time "
           f"(over the whole ansible-playbook run)")
     made = result["created"]
@@ -232,11 +258,16 @@ def noop(runner: Runner, apps: list, loop_apps: int, goals: Goals) -> None:
               f"requests {counts['total']} {json.dumps(counts['requests'])} "
               f"{goals.check(counts['total'] == NOOP_REQUESTS_GOAL, 'no-op requests %d' % counts['total'])}, "
               f"changed {result['changed']} {goals.check(not result['changed'], 'no-op reported changed')}")
+    alone_s, alone, size = runner.module_alone(apps)
+    print(f"   where the time goes: the module alone (run as a plain process with the same arguments, no Ansible "
+          f"around it) {alone_s:.2f} s, its duration {alone['duration']:.2f} s, its result {size / 1e6:.1f} MB; the rest "
+          f"of the task is Ansible's (templating the arguments, building and starting the module, reading and "
+          f"post-processing the result)")
     slowest = max(task_s for task_s, _r, _c in bulk)
     ratio = loop_all / slowest
     print(f"   per-app loop of marathon_app over {saved['loop_items']} apps: {loop_s:.1f} s, {per_app * 1000:.0f} ms per "
           f"app, {saved['loop_changed']} changed, {saved['loop_counts']['total']} requests "
-          f"{json.dumps(saved['loop_counts']['requests'])}")
+          f"{by_kind(saved['loop_counts'])}")
     print(f"   loop over all {len(apps)} apps: {loop_all:.1f} s" + (
         f" (SCALED from the {saved['loop_items']}-app sample; BENCH_LOOP_APPS={len(apps)} runs the whole loop)"
         if scaled else " (measured, not scaled)"))
