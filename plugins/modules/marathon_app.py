@@ -61,6 +61,19 @@ options:
       - YAML files need PyYAML on the managed node.
       - Mutually exclusive with O(definition).
     type: path
+  apps:
+    description:
+      - Many apps in one task, each an app definition with its C(id) (as O(definition), relative ids resolved
+        against V(/)). The module reads them all with one C(GET /v2/apps), sends the ones that differ in one
+        bulk C(PUT /v2/apps) (partial updates, as for one app; Marathon plans one deployment for all of them)
+        and waits once. When nothing differs it makes that one GET and no write.
+      - Every rule of the single-app form applies to each app (validation, the resident and external-volume
+        rules, O(force) for a role change, masked values fed back); one app that breaks a rule refuses the
+        whole task before anything is sent, and the message names every such app.
+      - Apps of Marathon that are not in the list are left alone.
+      - Only with O(state=present). Mutually exclusive with O(id), O(definition), O(src) and O(instances).
+    type: list
+    elements: dict
   state:
     description:
       - V(present) creates or updates the app. With only O(id) and O(instances) it scales an existing app.
@@ -190,6 +203,36 @@ EXAMPLES = r'''
         state: absent
         remove_volumes: true
 
+- name: Converge many resident apps in one task (one GET, one bulk PUT for those that differ, one wait)
+  dcos.stateful.marathon_app:
+    apps:
+      - id: /shards/shard-1
+        cmd: "echo up >> data/log; sleep 100000"
+        cpus: 0.1
+        mem: 32
+        container:
+          type: MESOS
+          volumes:
+            - containerPath: data
+              mode: RW
+              persistent:
+                size: 100
+        upgradeStrategy:
+          minimumHealthCapacity: 0.5
+          maximumOverCapacity: 0
+      - id: /shards/shard-2
+        instances: 0  # a partial update of an existing app: stop it, keep its volume
+  register: shards
+
+- name: Show what changed
+  ansible.builtin.debug:
+    msg: "created {{ shards.changed_apps.created | length }}, updated {{ shards.changed_apps.updated | list }}"
+
+- name: Hundreds of apps from a file (a JSON list of app definitions)
+  dcos.stateful.marathon_app:
+    apps: "{{ lookup('ansible.builtin.file', 'shards.json') | from_json }}"
+    wait_timeout: 900
+
 - name: Scale in a hurry (report success as soon as the deployment ended, without the stability window)
   dcos.stateful.marathon_app:
     id: /postgres
@@ -205,6 +248,21 @@ app:
   returned: success
   type: dict
   sample: {"id": "/test-persistent-volume", "instances": 1, "cpus": 0.1, "mem": 32, "tasksRunning": 1}
+apps:
+  description:
+    - With O(apps), every app of the list in its order, as Marathon holds it after the change (in check mode, as
+      it is predicted to be), with the values of secret-looking keys masked.
+  returned: success, with O(apps)
+  type: list
+  elements: dict
+  sample: [{"id": "/shards/shard-1", "instances": 1, "cpus": 0.1, "mem": 32, "tasksRunning": 1}]
+changed_apps:
+  description:
+    - With O(apps), the apps the one bulk write creates (C(created), their ids) and updates (C(updated), each id
+      with the top-level fields that differ). Also returned when the task is refused.
+  returned: with O(apps)
+  type: dict
+  sample: {"created": ["/shards/shard-3"], "updated": {"/shards/shard-1": ["env"]}}
 deployment_id:
   description: Id of the deployment Marathon started, V(null) when nothing was written.
   returned: always
@@ -309,6 +367,7 @@ diagnostics:
 
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon.module import MarathonModule
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon.app_runner import AppRunner
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon.bulk_runner import BulkRunner
 
 
 def main():
@@ -316,6 +375,7 @@ def main():
         argument_spec=dict(
             id=dict(type='str'),
             definition=dict(type='dict'),
+            apps=dict(type='list', elements='dict'),
             src=dict(type='path'),
             state=dict(type='str', default='present', choices=['present', 'absent', 'restarted']),
             instances=dict(type='int'),
@@ -325,12 +385,13 @@ def main():
             wait_timeout=dict(type='int', default=300),
             remove_volumes=dict(type='bool', default=False),
         ),
-        mutually_exclusive=[['definition', 'src']],
-        required_one_of=[['id', 'definition', 'src']],
+        mutually_exclusive=[['definition', 'src'], ['apps', 'id'], ['apps', 'definition'], ['apps', 'src'],
+                            ['apps', 'instances']],
+        required_one_of=[['id', 'definition', 'src', 'apps']],
         supports_check_mode=True,
-        scanned=['definition'],
+        scanned=['definition', 'apps'],
     )
-    mm.run(AppRunner(mm).run)
+    mm.run((BulkRunner(mm) if mm.params['apps'] is not None else AppRunner(mm)).run)
 
 
 if __name__ == '__main__':

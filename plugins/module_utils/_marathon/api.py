@@ -42,6 +42,8 @@ DRY_RUN_SHAPE = {'steps': list}
 # apps with their definitions and their sub-groups, all levels (Marathon's default embed, spelt out)
 GROUP_EMBED = ['group.apps', 'group.groups']
 APP_EMBED = ['app.tasks', 'app.counts', 'app.deployments', 'app.lastTaskFailure']
+# GET /v2/apps with what GET /v2/apps/{id} embeds, for many apps in one request
+APPS_EMBED = ['apps.tasks', 'apps.counts', 'apps.deployments', 'apps.lastTaskFailure']
 # After a failed wait, the diagnostics get this long at most (each read also within `timeout`).
 DIAGNOSTICS_SECONDS = 2.0
 
@@ -122,6 +124,17 @@ class MarathonApi:
         """GET /v2/apps: the list of apps (not Marathon's answer: ApiError ``not_api``)."""
         return self.http.get_json('/v2/apps', query=query, shape=APPS_SHAPE)['apps']
 
+    def apps_by_id(self, id_filter=None):
+        """{app id: app} from one GET /v2/apps, each app as get_app() gives it (tasks, counts, deployments and
+        the last task failure embedded). ``id_filter`` is Marathon's ``id`` filter: a case-insensitive substring of
+        the id, so the answer is a superset of the apps wanted."""
+        query = {'embed': APPS_EMBED}
+        if id_filter:
+            query['id'] = id_filter
+        resp = self.http.request('GET', '/v2/apps', query=query, retry=True, shape=APPS_SHAPE)
+        return dict((canonical_app_id(app['id']), app) for app in resp.body['apps']
+                    if isinstance(app, dict) and isinstance(app.get('id'), str))
+
     def apps_answer(self, query=None):
         """GET /v2/apps as it came, unchecked, for callers that judge its shape themselves."""
         return self.http.get_json('/v2/apps', query=query)
@@ -132,6 +145,12 @@ class MarathonApi:
     def put_app(self, app_id, body, force=False):
         """Create or partially update; PUT is idempotent, so a retry can never duplicate the app."""
         return self.http.request('PUT', app_path(app_id), query={'force': force}, json=body, retry=True,
+                                 shape=WRITE_SHAPE)
+
+    def put_apps(self, bodies, force=False):
+        """Create or partially update many apps in one request and one deployment (PUT /v2/apps). Re-sending the
+        same list leaves Marathon as the first one did, so it is retried like the single-app PUT."""
+        return self.http.request('PUT', '/v2/apps', query={'force': force}, json=list(bodies), retry=True,
                                  shape=WRITE_SHAPE)
 
     def delete_app(self, app_id, force=False):

@@ -21,6 +21,7 @@ from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.dcos.stateful.plugins.module_utils._failure import ModuleFailure
 from ansible_collections.dcos.stateful.plugins.module_utils._http import ApiError
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon.app_rules import partial_update_errors
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon.api import (
     deployment_id_of, describe_diagnostics, locking_deployments,
 )
@@ -36,7 +37,7 @@ from ansible_collections.dcos.stateful.plugins.module_utils._marathon.validate i
     group_details, render, semantic_errors, validate_app,
 )
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon.wait import (
-    DeploymentWaiter, TaskFailureWatch, describe_task_failure,
+    DeploymentWaiter, TaskFailureWatch, describe_task_failure, tasks_ready,
 )
 from ansible_collections.dcos.stateful.plugins.module_utils._wait import wait_until
 
@@ -137,11 +138,8 @@ class AppRunner:
         return canonical_app_id(app_id), desired
 
     def validate(self, app, partial=False):
-        msg, details = validate_app(app)
-        if msg and partial:
-            # a partial update may lack cmd/args/container; the merged app is checked after the GET
-            details = [d for d in details if not (d['path'] == '/' and any('must either contain' in e for e in d['errors']))]
-            msg = ('%s: %s' % (msg.split(':', 1)[0], render(details))) if details else None
+        # a partial update may lack cmd/args/container; the merged app is checked after the GET
+        msg, details = partial_update_errors(app) if partial else validate_app(app)
         if msg:
             raise ModuleFailure('App definition is not valid (checked before sending anything to Marathon). ' + msg,
                                 details=details)
@@ -390,7 +388,7 @@ class AppRunner:
                 stream.close()
             return True
         version = resp.body.get('version') if isinstance(resp.body, dict) else None
-        watch = TaskFailureWatch(self.app_id, version, lambda: self.api.get_app(self.app_id)) if final_get else None
+        watch = TaskFailureWatch({self.app_id: version}, lambda: [self.api.get_app(self.app_id)]) if final_get else None
         if dep_id:
             res = self.waiter.wait([dep_id], self.deadline, stream, watch)
             self.result['wait'] = {'via': res.via, 'seconds': round(res.elapsed, 3)}
@@ -431,11 +429,8 @@ class AppRunner:
                 return True, None
             if watch is not None and watch.from_app(app):
                 return True, app
-            want = app.get('instances') or 0
-            ok = (app.get('tasksRunning') or 0) >= want
-            if app.get('healthChecks'):
-                ok = ok and (app.get('tasksHealthy') or 0) >= want
-            if not ok or not want:
+            ok = tasks_ready(app)
+            if not ok or not app.get('instances'):
                 stable['since'] = None
                 return ok, app
             now = self.clock()

@@ -22,13 +22,12 @@ __metaclass__ = type
 
 import copy
 
-from ansible_collections.dcos.stateful.plugins.module_utils._marathon.spec import (
-    EXTERNAL_HINT, RESIDENT_HINT, SERVER_FIELDS, app_id_errors, body_for_put, build_diff, canonical_app_id, differences,
-    external_volume_violations, has_stateful_volumes, mask_secrets, predict_app, resident_update_violations,
-    restore_masked, role_change_violation,
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon.app_rules import (
+    masked_refusals, merged_errors, update_refusals,
 )
-from ansible_collections.dcos.stateful.plugins.module_utils._marathon.validate import (
-    group_details, render, semantic_errors,
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon.spec import (
+    SERVER_FIELDS, app_id_errors, body_for_put, build_diff, canonical_app_id, differences, has_stateful_volumes,
+    mask_secrets, predict_app, restore_masked,
 )
 
 GROUP_KEYS = frozenset(['id', 'apps', 'groups', 'dependencies'])
@@ -159,32 +158,6 @@ class Plan:
         return {'created': list(self.created), 'updated': dict(self.updated), 'removed': list(self.removed)}
 
 
-def _update_refusals(app_id, desired, current, force):
-    """marathon_app's rules for one changed app, with its path in the message."""
-    refusals = []
-    violations = resident_update_violations(desired, current)
-    if violations:
-        refusals.append((app_id, 'has local persistent volumes; Marathon rejects this change: %s %s' % (
-            render(violations), RESIDENT_HINT), violations))
-    external = external_volume_violations(desired, current)
-    if external:
-        refusals.append((app_id, 'this change of its external volumes is refused (Real Marathon accepts it without a '
-                                 'check and the next task would mount what the new definition says): %s %s' % (
-                                     render(external), EXTERNAL_HINT), external))
-    role = role_change_violation(desired, current)
-    if role and not force:
-        refusals.append((app_id, '%s; set force=true to accept that' % role['errors'][0], [role]))
-    return refusals
-
-
-def _merged_errors(app_id, merged):
-    pairs = semantic_errors(merged)
-    if not pairs:
-        return []
-    details = group_details(pairs)
-    return [(app_id, 'is not valid: %s' % render(details), details)]
-
-
 def plan_group(desired, current, prune=False, remove_volumes=False, force=False):
     """The Plan for making ``current`` (Marathon's group, None when absent) match ``desired`` (desired_tree())."""
     plan = Plan()
@@ -197,23 +170,20 @@ def plan_group(desired, current, prune=False, remove_volumes=False, force=False)
         if have is None:
             plan.created.append(app_id)
             sent[app_id] = body_for_put(want)
-            plan.refusals.extend(_merged_errors(app_id, sent[app_id]))
+            plan.refusals.extend(merged_errors(app_id, sent[app_id]))
             plan.diff['after'][app_id] = mask_secrets(sent[app_id])
             plan.warn_about.append(sent[app_id])
             continue
         want, missing = restore_masked(want, have)
-        if missing:
-            plan.refusals.append((app_id, '%s hold the mask that this collection prints instead of secret values, and '
-                                          'Marathon has no value there to keep; give the real value' % ', '.join(missing),
-                                  [{'path': m, 'errors': ['masked value without a current value']} for m in missing]))
+        plan.refusals.extend(masked_refusals(app_id, missing))
         keys = differences(want, have)
         if not keys:
             sent[app_id] = body_for_put(have)
             continue
         plan.updated[app_id] = keys
-        plan.refusals.extend(_update_refusals(app_id, want, have, force))
+        plan.refusals.extend(update_refusals(app_id, want, have, force))
         sent[app_id] = predict_app(want, have)
-        plan.refusals.extend(_merged_errors(app_id, sent[app_id]))
+        plan.refusals.extend(merged_errors(app_id, sent[app_id]))
         diff = build_diff(want, have, keys)
         plan.diff['before'][app_id] = diff['before']
         plan.diff['after'][app_id] = diff['after']

@@ -16,13 +16,14 @@ import time
 from ansible_collections.dcos.stateful.plugins.module_utils._failure import ModuleFailure
 from ansible_collections.dcos.stateful.plugins.module_utils._http import ApiError
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon.api import deployment_id_of, locking_deployments
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon.app_rules import partial_update_errors
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon.group_plan import (
     DefinitionError, apps_of, desired_tree, plan_group,
 )
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon.spec import (
     app_id_errors, body_for_put, canonical_app_id, external_volume_warnings, has_stateful_volumes, mask_secrets,
 )
-from ansible_collections.dcos.stateful.plugins.module_utils._marathon.validate import render, validate_app
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon.validate import render
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon.wait import DeploymentWaiter
 from ansible_collections.dcos.stateful.plugins.module_utils._secrets import secret_values
 
@@ -66,11 +67,9 @@ class GroupRunner:
         return group_id, tree
 
     def validate(self, app_id, app):
-        msg, details = validate_app(app)
+        # a partial update of an existing app may lack cmd/args/container; the merged app is checked in the plan
+        msg, details = partial_update_errors(app)
         if msg:
-            # a partial update of an existing app may lack cmd/args/container; the merged app is checked in the plan
-            details = [d for d in details if not (d['path'] == '/' and any('must either contain' in e for e in d['errors']))]
-        if msg and details:
             raise ModuleFailure('App %s of the group is not valid (checked before sending anything to Marathon): %s' % (
                 app_id, render(details)), details=details, app=app_id)
 
@@ -130,7 +129,8 @@ class GroupRunner:
 
     def refuse(self, plan):
         lines = ['app %s %s' % (app_id, msg) for app_id, msg, _details in plan.refusals]
-        raise ModuleFailure('Group %s: refused, nothing was sent: %s.' % (self.group_id, '; '.join(lines)),
+        raise ModuleFailure('Group %s: refused, nothing was sent: %s.' % (
+            self.group_id, '; '.join(line.rstrip('.') for line in lines)),
                             refusals=[{'app': a, 'msg': m, 'details': d} for a, m, d in plan.refusals],
                             changed_apps=plan.changed_apps())
 

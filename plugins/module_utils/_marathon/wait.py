@@ -17,9 +17,10 @@ deadline. Never raises on timeout: the result says what is still pending.
 Every read inside the wait is capped by the deadline (`deadline_scope`), and the stream is read with the
 deadline too: a hung or dripping server ends the wait at the deadline, not at the next full line.
 
-`TaskFailureWatch(app_id, version, read_app)` ends the wait early when a task of the version being deployed
+`TaskFailureWatch({app_id: version}, read_apps)` ends the wait early when a task of a version being deployed
 fails (a `status_update_event` with TASK_FAILED/TASK_ERROR, or the app's `lastTaskFailure` of that version):
 Marathon keeps relaunching such a task and the deployment would otherwise run until `wait_timeout`.
+`tasks_ready(app)` says whether an app's wanted instances run (and are healthy when it has health checks).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -123,34 +124,57 @@ def describe_task_failure(failure):
 
 
 class TaskFailureWatch:
-    """Failures of tasks of one app version: the version a write returned (tasks launched for it carry it)."""
+    """Failures of tasks of the app versions that a write returned (tasks launched for a version carry it).
 
-    def __init__(self, app_id, version, read_app):
-        self.app_id = app_id
-        self.version = version
-        self.read_app = read_app
+    ``versions``: {app id: version}, one app for marathon_app, every app of a bulk write for its many-apps form.
+    ``read_apps()``: the watched apps as Marathon holds them now (one request; None for an app that is gone)."""
+
+    def __init__(self, versions, read_apps):
+        self.versions = dict((app_id, version) for app_id, version in versions.items() if version)
+        self.read_apps = read_apps
 
     def _ours(self, app_id, version, state):
-        return bool(self.version) and app_id == self.app_id and version == self.version and state in FAILED_TASK_STATES
+        return app_id in self.versions and version == self.versions[app_id] and state in FAILED_TASK_STATES
 
     def from_event(self, event, data):
         if event != STATUS_EVENT or not isinstance(data, dict):
             return None
         if self._ours(data.get('appId'), data.get('version'), data.get('taskStatus')):
-            return {'taskId': data.get('taskId'), 'state': data.get('taskStatus'), 'host': data.get('host'),
-                    'message': data.get('message'), 'version': data.get('version'), 'source': 'event'}
+            return {'appId': data.get('appId'), 'taskId': data.get('taskId'), 'state': data.get('taskStatus'),
+                    'host': data.get('host'), 'message': data.get('message'), 'version': data.get('version'),
+                    'source': 'event'}
         return None
 
     def from_app(self, app):
         failure = app.get('lastTaskFailure') if isinstance(app, dict) else None
-        if isinstance(failure, dict) and self._ours(self.app_id, failure.get('version'), failure.get('state')):
+        if isinstance(failure, dict) and self._ours(app.get('id'), failure.get('version'), failure.get('state')):
             return dict(failure, source='lastTaskFailure')
         return None
 
+    def from_apps(self, apps):
+        """The first failure of a watched version among ``apps`` (an iterable; None entries are skipped)."""
+        for app in apps:
+            failure = self.from_app(app)
+            if failure:
+                return failure
+        return None
+
     def poll(self):
-        if not self.version:
+        if not self.versions:
             return None
-        return self.from_app(self.read_app())
+        return self.from_apps(self.read_apps())
+
+
+def tasks_ready(app):
+    """Whether the app's wanted instances are running, and healthy when it has health checks. An app that wants no
+    instance, or is gone (None), is ready: nothing is left to wait for."""
+    if app is None:
+        return True
+    want = app.get('instances') or 0
+    ok = (app.get('tasksRunning') or 0) >= want
+    if app.get('healthChecks'):
+        ok = ok and (app.get('tasksHealthy') or 0) >= want
+    return ok
 
 
 class DeploymentWaiter:
