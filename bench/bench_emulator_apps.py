@@ -10,22 +10,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from _emulator import Emulator
 
 
 def call(base, method, path, body=None):
@@ -35,14 +25,6 @@ def call(base, method, path, body=None):
         return resp.status, resp.read()
 
 
-def rss_mb(pid: int) -> float:
-    with open(f"/proc/{pid}/status") as fh:
-        for line in fh:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024.0
-    return float("nan")
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--apps", type=int, default=1000)
@@ -50,23 +32,8 @@ def main() -> int:
     ap.add_argument("--requests", type=int, default=50)
     args = ap.parse_args()
     per_app = max(1, args.tasks // args.apps)
-    state = tempfile.mkdtemp(prefix="bench-emulator-")
-    mport, sport = free_port(), free_port()
-    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "emulator") + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    proc = subprocess.Popen([sys.executable, "-m", "dcos_emulator", "--state-dir", state, "--agents", "10",
-                             "--agent-cpus", "1000", "--agent-mem", "100000", "--marathon-port", str(mport),
-                             "--mesos-port", str(sport), "--log-level", "WARNING"], env=env)
-    base = f"http://127.0.0.1:{mport}"
-    try:
-        deadline = time.time() + 30
-        while True:
-            try:
-                call(base, "GET", "/ping")
-                break
-            except OSError:
-                if time.time() > deadline:
-                    raise
-                time.sleep(0.1)
+    with Emulator("--agents", "10", "--agent-cpus", "1000", "--agent-mem", "100000", "--log-level", "WARNING") as emu:
+        base = emu.marathon_url
         t0 = time.time()
         for start in range(0, args.apps, 100):
             batch = [{"id": f"/bench/g{i // 100}/app-{i}", "instances": per_app, "cpus": 0.01, "mem": 4,
@@ -95,14 +62,8 @@ def main() -> int:
         t = time.perf_counter()
         call(base, "GET", "/v2/apps?embed=apps.tasks")
         print(f"GET /v2/apps?embed=apps.tasks: {(time.perf_counter() - t) * 1000:.1f} ms")
-        print(f"emulator RSS: {rss_mb(proc.pid):.0f} MB")
+        print(f"emulator RSS: {emu.rss_mib():.0f} MB")
         return 0
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 if __name__ == "__main__":

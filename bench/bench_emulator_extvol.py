@@ -14,26 +14,19 @@ import http.client
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from _emulator import Emulator, free_port
 APP = {"id": "/hello", "instances": 1, "cpus": 0.1, "mem": 32,
        "cmd": "echo \"$MESOS_TASK_ID\" >> data/hello; exec sleep 100000",
        "constraints": [["@zone", "IS", "us-east-1a"]],
        "container": {"type": "MESOS", "volumes": [{"containerPath": "data", "mode": "RW", "external": {
            "name": "benchvol", "provider": "dvdi", "options": {"dvdi/driver": "rexray"}}}]},
        "upgradeStrategy": {"minimumHealthCapacity": 0, "maximumOverCapacity": 0}}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def call(port: int, method: str, path: str, body=None):
@@ -80,14 +73,11 @@ def measure(runs: int, extra_args: list, env: dict) -> list:
     config = os.path.join(state_dir, "rexray.json")
     with open(config, "w") as handle:
         json.dump({"libstorage": {"integration": {"volume": {"operations": {"mount": {"preempt": True}}}}}}, handle)
-    port, mesos_port = free_port(), free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "dcos_emulator", "--state-dir", os.path.join(state_dir, "s"),
-                             "--agents", "4", "--zones", "us-east-1a,us-east-1b", "--rexray-config", config,
-                             "--marathon-port", str(port), "--mesos-port", str(mesos_port), *extra_args],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    emu = Emulator("--agents", "4", "--zones", "us-east-1a,us-east-1b", "--rexray-config", config, *extra_args,
+                   env=env, state_dir=os.path.join(state_dir, "s"), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    port = emu.start().marathon_port
     samples = []
     try:
-        wait(lambda: call(port, "GET", "/ping")[0] == 200)
         call(port, "POST", "/v2/apps", APP)
         task = wait(lambda: running(port))
         wait(lambda: task["id"] in lines(port))
@@ -100,8 +90,7 @@ def measure(runs: int, extra_args: list, env: dict) -> list:
             call(port, "POST", f"/emulator/agents/{task['slaveId']}/start")
             task = new
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        emu.stop()
         shutil.rmtree(state_dir, ignore_errors=True)
     return samples
 
@@ -116,7 +105,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--no-moto", action="store_true")
     args = parser.parse_args()
-    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "emulator") + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    env = dict(os.environ)
     report("local store", measure(args.runs, [], env))
     moto = shutil.which("moto_server") or os.path.join(os.path.dirname(sys.executable), "moto_server")
     if args.no_moto or not os.path.exists(moto):

@@ -16,23 +16,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
-import socket
-import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from _emulator import Emulator
+
 CREATE_GOAL_S = 60.0
 NOOP_GOAL_S = 5.0
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def call(base: str, method: str, path: str, data: bytes | None = None):
@@ -44,13 +35,6 @@ def call(base: str, method: str, path: str, data: bytes | None = None):
 
 def get_json(base: str, path: str):
     return json.loads(call(base, "GET", path)[2])
-
-
-def cpu_seconds(pid: int) -> float:
-    """utime + stime of a process (not its children: the tasks' `sleep`s are not the emulator's work)."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def resident_app(i: int) -> dict:
@@ -70,27 +54,15 @@ def timed_request(base: str, method: str, path: str, body: bytes) -> tuple[float
     return time.perf_counter() - start, status, json.loads(raw)
 
 
-def start_emulator(state: str, mport: int, sport: int, agents: int, apps: int) -> subprocess.Popen:
-    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "emulator") + os.pathsep + os.environ.get("PYTHONPATH", ""))
+def sized_emulator(agents: int, apps: int) -> Emulator:
     # Agents sized for the apps (0.01 cpus, 8 MiB, a 1 MiB volume each) plus a little room, so no agent carries
     # much more than apps/agents of them: every reservation rewrites its agent's checkpoint (fsynced), which costs
     # in proportion to what the agent already holds. A real cluster with 1,000 stateful apps has many agents too.
     per_agent = -(-apps // agents) + 5
-    proc = subprocess.Popen([sys.executable, "-m", "dcos_emulator", "--state-dir", state, "--agents", str(agents),
-                             "--agent-cpus", f"{0.01 * per_agent:.2f}", "--agent-mem", str(8 * per_agent + 64),
-                             "--agent-disk", str(per_agent + 64),
-                             "--marathon-port", str(mport), "--mesos-port", str(sport), "--log-level", "WARNING"],
-                            env=env)
-    base = f"http://127.0.0.1:{mport}"
-    deadline = time.time() + 60
-    while True:
-        try:
-            call(base, "GET", "/ping")
-            return proc
-        except OSError:
-            if time.time() > deadline or proc.poll() is not None:
-                raise
-            time.sleep(0.1)
+    # Saving the state of 1,000 resident apps on SIGTERM takes a while: up to 120 s before it is killed.
+    return Emulator("--agents", str(agents), "--agent-cpus", f"{0.01 * per_agent:.2f}", "--agent-mem",
+                    str(8 * per_agent + 64), "--agent-disk", str(per_agent + 64), "--log-level", "WARNING",
+                    stop_timeout=120)
 
 
 def main() -> int:
@@ -98,16 +70,14 @@ def main() -> int:
     ap.add_argument("--apps", type=int, default=1000)
     ap.add_argument("--agents", type=int, default=50)
     args = ap.parse_args()
-    state = tempfile.mkdtemp(prefix="bench-groups-")
-    mport, sport = free_port(), free_port()
-    proc = start_emulator(state, mport, sport, args.agents, args.apps)
-    base = f"http://127.0.0.1:{mport}"
+    emu = sized_emulator(args.agents, args.apps).start()
+    base = emu.marathon_url
     apps = [resident_app(i) for i in range(args.apps)]
     as_list = json.dumps(apps).encode()
     as_group = json.dumps({"id": "/bench", "apps": apps}).encode()
     try:
         call(base, "DELETE", "/emulator/counters")
-        cpu0, load0 = cpu_seconds(proc.pid), os.getloadavg()[0]
+        cpu0, load0 = emu.cpu_seconds(), os.getloadavg()[0]
         wall0 = time.perf_counter()
         answer_s, status, body = timed_request(base, "PUT", "/v2/apps", as_list)
         assert status == 200, (status, body)
@@ -116,7 +86,7 @@ def main() -> int:
             polls += 1
             time.sleep(0.5)
         create_s = time.perf_counter() - wall0
-        emulator_cpu = cpu_seconds(proc.pid) - cpu0
+        emulator_cpu = emu.cpu_seconds() - cpu0
         counts = get_json(base, "/emulator/counters")
         print(f"create {args.apps} resident apps in one bulk PUT /v2/apps and wait until all run "
               f"(goal < {CREATE_GOAL_S:.0f} s):")
@@ -139,12 +109,7 @@ def main() -> int:
         print(f"  app versions unchanged by the no-op writes: {unchanged}; "
               f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=120)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        shutil.rmtree(state, ignore_errors=True)
+        emu.stop()
     return 0
 
 

@@ -12,28 +12,19 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from _emulator import ROOT, Emulator
+
 sys.path.insert(0, os.path.join(ROOT, "emulator", "tests"))
 
 from chromium import Browser, unavailable  # noqa: E402
 
 GOAL_MS = 1000.0
 RENDERED = "return (performance.getEntriesByName('rendered:services')[0] || {}).startTime || null;"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def call(base, method, path, body=None):
@@ -77,24 +68,10 @@ def main() -> int:
     if reason:
         print(f"bench_emulator_ui: cannot measure: {reason}")
         return 1
-    state = tempfile.mkdtemp(prefix="bench-emulator-ui-")
-    mport, sport = free_port(), free_port()
-    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "emulator") + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    proc = subprocess.Popen([sys.executable, "-m", "dcos_emulator", "--state-dir", state, "--agents", "10",
-                             "--agent-cpus", "1000", "--agent-mem", "100000", "--marathon-port", str(mport),
-                             "--mesos-port", str(sport), "--log-level", "WARNING"], env=env)
-    base = f"http://127.0.0.1:{mport}"
+    emu = Emulator("--agents", "10", "--agent-cpus", "1000", "--agent-mem", "100000", "--log-level", "WARNING").start()
+    base = emu.marathon_url
     browser = None
     try:
-        deadline = time.time() + 30
-        while True:
-            try:
-                call(base, "GET", "/ping")
-                break
-            except OSError:
-                if time.time() > deadline:
-                    raise
-                time.sleep(0.1)
         t0 = time.time()
         seed(base, args.apps, args.tasks)
         apps = json.loads(call(base, "GET", "/v2/apps")[1])["apps"]
@@ -111,12 +88,7 @@ def main() -> int:
     finally:
         if browser is not None:
             browser.close()
-        proc.terminate()
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        shutil.rmtree(state, ignore_errors=True)
+        emu.stop()
 
 
 if __name__ == "__main__":

@@ -10,21 +10,11 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import os
-import socket
 import statistics
 import subprocess
-import sys
-import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from _emulator import Emulator
 
 
 def request(port: int, method: str, path: str, body: bytes | None = None, headers=None, timeout=600.0):
@@ -35,14 +25,6 @@ def request(port: int, method: str, path: str, body: bytes | None = None, header
         return response.status, response.read()
     finally:
         conn.close()
-
-
-def rss_mib(pid: int) -> float:
-    with open(f"/proc/{pid}/status") as handle:
-        for line in handle:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024.0
-    return float("nan")
 
 
 def timed(port: int, method: str, path: str, runs: int, body=None, headers=None):
@@ -65,43 +47,26 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=15)
     args = parser.parse_args()
     per_agent = max(1, args.volumes // args.agents)
-    mesos_port, marathon_port = free_port(), free_port()
-    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "emulator") + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    with tempfile.TemporaryDirectory(prefix="bench-volumes-") as state_dir:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "dcos_emulator", "--state-dir", state_dir, "--agents", str(args.agents),
-             "--mesos-port", str(mesos_port), "--marathon-port", str(marathon_port), "--log-level", "WARNING"],
-            env=env, stdout=subprocess.DEVNULL)
-        try:
-            deadline = time.monotonic() + 120
-            while True:
-                try:
-                    if request(mesos_port, "GET", "/master/health", timeout=5)[0] == 200:
-                        break
-                except OSError:
-                    pass
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise SystemExit("emulator did not start")
-                time.sleep(0.1)
-            idle_rss = rss_mib(proc.pid)
-            started = time.perf_counter()
-            status, payload = request(mesos_port, "POST", "/emulator/seed",
-                                      json.dumps({"volumes_per_agent": per_agent, "size": 10}).encode(),
-                                      {"Content-Type": "application/json"})
-            seed_seconds = time.perf_counter() - started
-            if status != 200:
-                raise SystemExit(f"seed failed: {status} {payload[:300]!r}")
-            seeded = json.loads(payload)
-            cold = timed(mesos_port, "GET", "/master/slaves", 1)[0]  # first render after seeding: nothing cached
-            slaves = timed(mesos_port, "GET", "/master/slaves", args.runs)
-            one = timed(mesos_port, "GET", "/master/slaves?slave_id=" + _first_agent(mesos_port), args.runs)
-            state = timed(mesos_port, "GET", "/master/state", args.runs)
-            agents_v1 = timed(mesos_port, "POST", "/api/v1", args.runs, b'{"type":"GET_AGENTS"}',
-                              {"Content-Type": "application/json", "Accept": "application/json"})
-            rss = rss_mib(proc.pid)
-        finally:
-            proc.terminate()
-            proc.wait(timeout=60)
+    # stdout (the start-up banner) dropped, stderr (warnings) kept; 1,000 agents take a while to start and to save
+    with Emulator("--agents", str(args.agents), "--log-level", "WARNING", stdout=subprocess.DEVNULL,
+                  start_timeout=120, stop_timeout=60) as emu:
+        mesos_port = emu.mesos_port
+        idle_rss = emu.rss_mib()
+        started = time.perf_counter()
+        status, payload = request(mesos_port, "POST", "/emulator/seed",
+                                  json.dumps({"volumes_per_agent": per_agent, "size": 10}).encode(),
+                                  {"Content-Type": "application/json"})
+        seed_seconds = time.perf_counter() - started
+        if status != 200:
+            raise SystemExit(f"seed failed: {status} {payload[:300]!r}")
+        seeded = json.loads(payload)
+        cold = timed(mesos_port, "GET", "/master/slaves", 1)[0]  # first render after seeding: nothing cached
+        slaves = timed(mesos_port, "GET", "/master/slaves", args.runs)
+        one = timed(mesos_port, "GET", "/master/slaves?slave_id=" + _first_agent(mesos_port), args.runs)
+        state = timed(mesos_port, "GET", "/master/state", args.runs)
+        agents_v1 = timed(mesos_port, "POST", "/api/v1", args.runs, b'{"type":"GET_AGENTS"}',
+                          {"Content-Type": "application/json", "Accept": "application/json"})
+        rss = emu.rss_mib()
     print(f"agents {seeded['agents']}, volumes {seeded['volumes']} (each with a labelled cpus/mem/disk reservation)")
     print(f"seed: {seed_seconds:.2f} s (real volume directories and agent checkpoints)")
     print(f"GET /master/slaves, first (cold) {cold:8.1f} ms; then per-agent JSON is cached until the agent changes")

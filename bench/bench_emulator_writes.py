@@ -14,23 +14,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 import urllib.parse
 import urllib.request
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from _emulator import Emulator
+
 GOAL_MS = 100.0
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def call(base, method, path, body=None, form=None):
@@ -95,23 +87,8 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=30)
     args = ap.parse_args()
     per_app = max(1, args.tasks // max(1, args.apps))
-    state = tempfile.mkdtemp(prefix="bench-writes-")
-    mport, sport = free_port(), free_port()
-    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "emulator") + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    proc = subprocess.Popen([sys.executable, "-m", "dcos_emulator", "--state-dir", state, "--agents", "10",
-                             "--agent-cpus", "1000", "--agent-mem", "100000", "--marathon-port", str(mport),
-                             "--mesos-port", str(sport), "--log-level", "WARNING"], env=env)
-    base, mesos = f"http://127.0.0.1:{mport}", f"http://127.0.0.1:{sport}"
-    try:
-        deadline = time.time() + 30
-        while True:
-            try:
-                call(base, "GET", "/ping")
-                break
-            except OSError:
-                if time.time() > deadline:
-                    raise
-                time.sleep(0.1)
+    with Emulator("--agents", "10", "--agent-cpus", "1000", "--agent-mem", "100000", "--log-level", "WARNING") as emu:
+        base, mesos = emu.marathon_url, emu.mesos_url
         agent_id = json.loads(call(mesos, "GET", "/master/slaves")[1])["slaves"][0]["id"]
         print(f"write latency, goal: median < {GOAL_MS:.0f} ms at {args.apps} apps")
         print("empty Marathon:")
@@ -124,17 +101,11 @@ def main() -> int:
                      for i in range(start, min(start + 100, args.apps))]
             call(base, "PUT", "/v2/apps", batch)
         wait_idle(base)
-        size = os.path.getsize(os.path.join(state, "emulator.json"))
+        size = os.path.getsize(os.path.join(emu.state_dir, "emulator.json"))
         print(f"{args.apps} apps, {args.apps * per_app} tasks (emulator.json {size / 1024:.0f} KiB):")
         for name, times in measure(base, mesos, agent_id, args.rounds, "full").items():
             print(summary(name, times))
         return 0
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 if __name__ == "__main__":

@@ -29,9 +29,9 @@ import tempfile
 import time
 import urllib.request
 
-from bench_volume_audit import BASELINE, free_port, post_json, run_child, wait_http
+from _emulator import PYTHON, Emulator, free_port, wait_answers
+from bench_volume_audit import BASELINE, post_json, run_child
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 GOAL_SECONDS = 2.0
 GOAL_MB = 150.0
 ZONES = ('us-east-1a', 'us-east-1b')
@@ -98,10 +98,6 @@ def running_tasks(marathon_url):
         return sum(1 for t in json.loads(response.read())['tasks'] if t.get('state') == 'TASK_RUNNING')
 
 
-def start(cmd, log, env):
-    return subprocess.Popen(cmd, stdout=log, stderr=log, env=env)
-
-
 def stop(proc):
     proc.send_signal(signal.SIGTERM)
     try:
@@ -116,21 +112,18 @@ def main():
     parser.add_argument('--running', type=int, default=10)
     parser.add_argument('--runs', type=int, default=3)
     args = parser.parse_args()
-    python = os.path.join(ROOT, '.venv', 'bin', 'python')
-    python = python if os.path.exists(python) else sys.executable
     work = tempfile.mkdtemp(prefix='bench-extvol-audit-')
     env = dict(os.environ, **AWS_ENV)
-    marathon_port, mesos_port, moto_port = free_port(), free_port(), free_port()
+    moto_port = free_port()
     aws_url = 'http://127.0.0.1:%d' % moto_port
-    marathon_url, mesos_url = 'http://127.0.0.1:%d' % marathon_port, 'http://127.0.0.1:%d' % mesos_port
     log = open(os.path.join(work, 'log'), 'w')
-    procs = [start([python, '-m', 'moto.server', '-H', '127.0.0.1', '-p', str(moto_port)], log, env)]
+    moto = subprocess.Popen([PYTHON, '-m', 'moto.server', '-H', '127.0.0.1', '-p', str(moto_port)], stdout=log,
+                            stderr=log, env=env)
+    emulator = Emulator('--agents', '4', '--zones', ','.join(ZONES), '--aws-endpoint-url', aws_url, env=env,
+                        state_dir=os.path.join(work, 'state'), stdout=log, stderr=log)
     try:
-        wait_http(aws_url + '/moto-api/', 60)
-        procs.append(start([python, '-m', 'dcos_emulator', '--state-dir', os.path.join(work, 'state'), '--agents', '4',
-                            '--zones', ','.join(ZONES), '--aws-endpoint-url', aws_url, '--marathon-port',
-                            str(marathon_port), '--mesos-port', str(mesos_port)], log, env))
-        wait_http(marathon_url + '/ping', 60)
+        wait_answers(aws_url + '/moto-api/', 60, moto)
+        marathon_url, mesos_url = emulator.start().marathon_url, emulator.mesos_url
         began = time.monotonic()
         volumes = seed(marathon_url, aws_url, args.apps, args.running)
         deadline = time.monotonic() + 120
@@ -141,8 +134,8 @@ def main():
         timed = [run_child(CHILD, marathon_url, mesos_url, aws_url) for _ in range(max(1, args.runs))]
         baseline = run_child(BASELINE)
     finally:
-        for proc in reversed(procs):
-            stop(proc)
+        emulator.stop()
+        stop(moto)
         log.close()
         shutil.rmtree(work, ignore_errors=True)
     best = min(timed, key=lambda r: r['cpu'])

@@ -14,7 +14,6 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -23,7 +22,8 @@ import threading
 import time
 import urllib.request
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from _emulator import ROOT, Emulator
+
 VENV_BIN = os.path.join(ROOT, '.venv', 'bin')
 PYTHON = os.path.join(VENV_BIN, 'python')
 COLLECTIONS = os.path.join(ROOT, '.build', 'collections')
@@ -35,42 +35,12 @@ DEFINITION = {
 }
 
 
-def free_ports(n):
-    socks = [socket.socket() for _ in range(n)]
-    for s in socks:
-        s.bind(('127.0.0.1', 0))
-    ports = [s.getsockname()[1] for s in socks]
-    for s in socks:
-        s.close()
-    return ports
-
-
 def http(method, url, body=None):
     data = json.dumps(body).encode() if body is not None else None
     req = urllib.request.Request(url, data=data, method=method, headers={'Content-Type': 'application/json'})
     with urllib.request.urlopen(req, timeout=10) as resp:
         text = resp.read().decode()
     return json.loads(text) if text.strip() else None
-
-
-def start_emulator():
-    mport, sport = free_ports(2)
-    state = tempfile.mkdtemp(prefix='bench-emulator.')
-    exe = os.path.join(VENV_BIN, 'dcos-emulator')
-    cmd = [exe] if os.path.exists(exe) else [PYTHON, '-m', 'dcos_emulator']
-    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, 'emulator'))
-    proc = subprocess.Popen(cmd + ['--state-dir', state, '--agents', '3', '--marathon-port', str(mport),
-                                   '--mesos-port', str(sport), '--log-level', 'WARNING'],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-    url = 'http://127.0.0.1:%d' % mport
-    for _ in range(300):
-        try:
-            urllib.request.urlopen(url + '/ping', timeout=1).read()
-            return proc, url, state
-        except OSError:
-            time.sleep(0.1)
-    proc.terminate()
-    raise SystemExit('emulator did not start')
 
 
 def ensure_collection():
@@ -157,7 +127,9 @@ def main():
     ap.add_argument('--deploys', type=int, default=6)
     opts = ap.parse_args()
     ensure_collection()
-    proc, url, state = start_emulator()
+    emu = Emulator('--agents', '3', '--log-level', 'WARNING', stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL).start()
+    url = emu.marathon_url
     workdir = tempfile.mkdtemp(prefix='bench-marathon-app.')
     try:
         created, _ = run_module({'marathon_url': url, 'definition': DEFINITION}, workdir)
@@ -183,13 +155,8 @@ def main():
         for stable in (0, None):
             end_of_deployment(url, workdir, listener, opts.deploys, stable)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        emu.stop()
         shutil.rmtree(workdir, ignore_errors=True)
-        shutil.rmtree(state, ignore_errors=True)
 
 
 def end_of_deployment(url, workdir, listener, deploys, stable):

@@ -22,16 +22,14 @@ Usage: .venv/bin/python bench/bench_volume_audit.py [--agents 1000] [--volumes-p
 import argparse
 import json
 import os
-import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from _emulator import ROOT, Emulator
+
 GOAL_SECONDS = 2.0
 GOAL_MB = 150.0
 
@@ -85,25 +83,6 @@ print(json.dumps({"seconds": time.perf_counter() - start, "mb": size / 1048576.0
 '''
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
-
-
-def wait_http(url, timeout):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except urllib.error.HTTPError:
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise SystemExit('emulator did not answer %s' % url)
-
-
 def post_json(url, body, timeout=600):
     request = urllib.request.Request(url, data=json.dumps(body).encode(), method='POST',
                                      headers={'Content-Type': 'application/json'})
@@ -136,18 +115,9 @@ def main():
     parser.add_argument('--runs', type=int, default=3)
     args = parser.parse_args()
 
-    emulator = os.path.join(ROOT, '.venv', 'bin', 'dcos-emulator')
-    if not os.path.exists(emulator):
-        emulator = shutil.which('dcos-emulator') or sys.exit('dcos-emulator not found (make venv)')
-    state_dir = tempfile.mkdtemp(prefix='bench-audit-')
-    marathon_port, mesos_port = free_port(), free_port()
-    log = open(state_dir + '.log', 'w')
-    proc = subprocess.Popen([emulator, '--state-dir', state_dir, '--agents', '1', '--marathon-port',
-                             str(marathon_port), '--mesos-port', str(mesos_port)], stdout=log, stderr=log)
-    mesos_url = 'http://127.0.0.1:%d' % mesos_port
-    marathon_url = 'http://127.0.0.1:%d' % marathon_port
+    emulator = Emulator('--agents', '1', stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).start()
+    mesos_url, marathon_url = emulator.mesos_url, emulator.marathon_url
     try:
-        wait_http(marathon_url + '/ping', 30)
         started = time.monotonic()
         seeded = post_json(mesos_url + '/emulator/seed', {
             'agents': args.agents, 'volumes_per_agent': args.volumes_per_agent, 'size': 10})
@@ -161,14 +131,7 @@ def main():
         traced = run_child(CHILD, mesos_url, marathon_url, 'trace')
         baseline = run_child(BASELINE)
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
-        shutil.rmtree(state_dir, ignore_errors=True)
-        os.unlink(state_dir + '.log')
+        emulator.stop()
 
     print('audit of %d agents / %d volumes / %d reservations, requests %s, result %.1f MB JSON'
           % (best['agents'], best['volumes'], best['reservations'], json.dumps(best['requests'], sort_keys=True),
