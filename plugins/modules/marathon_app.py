@@ -250,12 +250,59 @@ app:
   sample: {"id": "/test-persistent-volume", "instances": 1, "cpus": 0.1, "mem": 32, "tasksRunning": 1}
 apps:
   description:
-    - With O(apps), every app of the list in its order, as Marathon holds it after the change (in check mode, as
-      it is predicted to be), with the values of secret-looking keys masked.
+    - With O(apps), every app of the list in its order, in short, after the change (in check mode, as it is
+      predicted to be): its version and counts, its running deployments, and its tasks as in RV(tasks) (where
+      each instance runs and keeps its local volumes). The definitions are not repeated (the diff shows what
+      changes; M(dcos.stateful.marathon_app_info) reads whole apps), so the result stays small for many apps.
   returned: success, with O(apps)
   type: list
   elements: dict
-  sample: [{"id": "/shards/shard-1", "instances": 1, "cpus": 0.1, "mem": 32, "tasksRunning": 1}]
+  contains:
+    id:
+      description: The app id.
+      type: str
+      returned: always
+      sample: /shards/shard-1
+    version:
+      description: Marathon's version of the app; V(null) for an app only predicted (check mode).
+      type: str
+      returned: always
+      sample: "2026-12-06T10:03:38.560Z"
+    instances:
+      description: Wanted instances.
+      type: int
+      returned: always
+      sample: 1
+    tasks_running:
+      description: Running tasks (V(null) for an app only predicted).
+      type: int
+      returned: always
+      sample: 1
+    tasks_healthy:
+      description: Healthy tasks (V(null) for an app only predicted).
+      type: int
+      returned: always
+      sample: 0
+    tasks_staged:
+      description: Staged tasks (V(null) for an app only predicted).
+      type: int
+      returned: always
+      sample: 0
+    deployments:
+      description: Ids of the deployments running for the app.
+      type: list
+      elements: str
+      returned: always
+      sample: []
+    tasks:
+      description: The app's tasks, summarised as RV(tasks) is.
+      type: list
+      elements: dict
+      returned: always
+      sample: [{"id": "shards_shard-1.instance-3f9a.._app.1", "host": "127.0.0.1", "agent_id": "a1-S0",
+                "status": "running", "local_volumes": [{"container_path": "data", "persistence_id": "shards_shard-1#data#3f9b"}]}]
+  sample: [{"id": "/shards/shard-1", "version": "2026-12-06T10:03:38.560Z", "instances": 1, "tasks_running": 1,
+            "tasks_healthy": 0, "tasks_staged": 0, "deployments": [], "tasks": []}]
 changed_apps:
   description:
     - With O(apps), the apps the one bulk write creates (C(created), their ids) and updates (C(updated), each id

@@ -23,8 +23,9 @@ from ansible_collections.dcos.stateful.plugins.module_utils._marathon.api import
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon.app_rules import partial_update_errors
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon.bulk_plan import common_id_filter, plan_bulk
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon.spec import (
-    SERVER_FIELDS, app_id_errors, canonical_app_id, external_volume_warnings, mask_secrets,
+    SERVER_FIELDS, app_id_errors, canonical_app_id, external_volume_warnings,
 )
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon.tasks import app_status
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon.wait import (
     DeploymentWaiter, TaskFailureWatch, describe_task_failure, tasks_ready, wait_stable,
 )
@@ -142,7 +143,7 @@ class BulkRunner:
             if plan.refusals:
                 self.refuse(plan)
             self.hide(secret_values(plan.body))  # values restored from Marathon where the mask was fed back
-            self.result['apps'] = [mask_secrets(app) for app in plan.predicted]
+            self.result['apps'] = [app_status(app) for app in plan.predicted]
             if not plan.changed:
                 return
             for app in plan.warn_about:
@@ -245,8 +246,8 @@ class BulkRunner:
         """After the deployment: every written app's wanted instances running (and healthy when it has health
         checks) for stable_seconds in a row, and no task of the new versions failed meanwhile. One GET per look."""
         seen = wait_stable(self.read, ids, watch, self.p['stable_seconds'], self.deadline, clock=self.clock)
-        shown = dict((app_id, mask_secrets(app)) for app_id, app in seen.apps.items() if app is not None)
-        self.result['apps'] = [shown.get(app.get('id'), app) for app in self.result['apps']]
+        shown = dict((app_id, app_status(app)) for app_id, app in seen.apps.items() if app is not None)
+        self.result['apps'] = [shown.get(app['id'], app) for app in self.result['apps']]
         if seen.failure:
             self.fail_task_failure(seen.failure)
         if not seen.done:
