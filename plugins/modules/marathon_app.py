@@ -251,8 +251,8 @@ app:
 apps:
   description:
     - With O(apps), every app of the list in its order, in short, after the change (in check mode, as it is
-      predicted to be): its version and counts, its running deployments, and its tasks as in RV(tasks) (where
-      each instance runs and keeps its local volumes). The definitions are not repeated (the diff shows what
+      predicted to be), each with its version and counts, its running deployments, and its tasks as in RV(tasks)
+      (where each instance runs and keeps its local volumes). The definitions are not repeated (the diff shows what
       changes; M(dcos.stateful.marathon_app_info) reads whole apps), so the result stays small for many apps.
   returned: success, with O(apps)
   type: list

@@ -44,11 +44,21 @@ options:
   definition:
     description:
       - The group as a dict with C(apps) (app definitions in Marathon's JSON format), C(groups) (sub-groups of the
-        same shape, each with its C(id)) and C(dependencies). Ids and dependencies may be relative to their group.
+        same shape, each with its C(id)), C(dependencies) and C(enforceRole) (Marathon 1.9+, top-level groups; left
+        out, the group keeps its value). Ids and dependencies may be relative to their group.
+      - A group as Marathon returns it (its C(version), an empty C(pods) list, apps with server-set fields) is
+        accepted as it is.
       - An C(id) in the definition must be the group's path.
       - For an existing app only the fields you set are compared and changed; the others keep Marathon's value.
-      - Required with O(state=present).
+      - O(definition) or O(src) is required with O(state=present).
     type: dict
+  src:
+    description:
+      - Path of a JSON or YAML file with the group definition (the shape of O(definition)), read on the managed
+        node; for example the output of C(dcos marathon group show). Server-set fields of its apps are ignored.
+      - YAML files need PyYAML on the managed node.
+      - Mutually exclusive with O(definition).
+    type: path
   state:
     description:
       - V(present) makes the group match O(definition); V(absent) deletes the group and everything below it.
@@ -133,6 +143,11 @@ EXAMPLES = r'''
     id: /stack
     definition: "{{ stack }}"
     prune: true
+
+- name: The group from a file (JSON as `dcos marathon group show` prints it, or YAML)
+  dcos.stateful.marathon_group:
+    id: /stack
+    src: files/stack.json
 '''
 
 RETURN = r'''
@@ -180,6 +195,7 @@ def main():
         argument_spec=dict(
             id=dict(type='str', required=True),
             definition=dict(type='dict'),
+            src=dict(type='path'),
             state=dict(type='str', default='present', choices=['present', 'absent']),
             prune=dict(type='bool', default=False),
             remove_volumes=dict(type='bool', default=False),
@@ -188,7 +204,8 @@ def main():
             stable_seconds=dict(type='float', default=2.0),
             wait_timeout=dict(type='int', default=300),
         ),
-        required_if=[['state', 'present', ['definition']]],
+        required_if=[['state', 'present', ['definition', 'src'], True]],
+        mutually_exclusive=[['definition', 'src']],
         supports_check_mode=True,
         scanned=['definition'],
     )

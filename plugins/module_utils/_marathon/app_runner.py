@@ -12,12 +12,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import copy
-import json
-import os
 import time
-import traceback
-
-from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.dcos.stateful.plugins.module_utils._failure import ModuleFailure
 from ansible_collections.dcos.stateful.plugins.module_utils._http import ApiError
@@ -25,6 +20,7 @@ from ansible_collections.dcos.stateful.plugins.module_utils._marathon.app_rules 
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon.api import (
     deployment_id_of, describe_diagnostics, locking_deployments,
 )
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon.source import read_definition_file
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon.spec import (
     EXTERNAL_HINT, MASK, SERVER_FIELDS, RESIDENT_HINT, app_id_errors, body_for_put, build_diff, canonical_app_id,
     differences, dropped_persistent_volumes, external_volume_violations, external_volume_warnings, external_volumes,
@@ -39,15 +35,6 @@ from ansible_collections.dcos.stateful.plugins.module_utils._marathon.validate i
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon.wait import (
     DeploymentWaiter, TaskFailureWatch, describe_task_failure, wait_stable,
 )
-
-
-def import_yaml():
-    """PyYAML, imported only for a YAML src (it is slow to load and unload); (module or None, traceback)."""
-    try:
-        import yaml
-    except ImportError:  # only needed for YAML files given in src
-        return None, traceback.format_exc()
-    return yaml, None
 
 
 MAX_LOCK_ROUNDS = 5
@@ -72,33 +59,12 @@ class AppRunner:
         p = self.p
         definition = p['definition']
         if p['src'] is not None:
-            definition = self.read_src(p['src'])
+            definition = read_definition_file(p['src'])
         if definition is None:
             return None
         if not isinstance(definition, dict):
             raise ModuleFailure('The app definition must be a dict (JSON object), got %s' % type(definition).__name__)
         return copy.deepcopy(definition)
-
-    def read_src(self, path):
-        if not os.path.isfile(path):
-            raise ModuleFailure("src '%s' does not exist or is not a file" % path)
-        try:
-            with open(path, 'rb') as f:
-                text = f.read().decode('utf-8')
-        except (IOError, OSError, UnicodeDecodeError) as e:
-            raise ModuleFailure("Cannot read src '%s': %s" % (path, e))
-        try:
-            return json.loads(text)
-        except ValueError as json_error:
-            if path.endswith('.json'):
-                raise ModuleFailure("src '%s' is not valid JSON: %s" % (path, json_error))
-        yaml, import_error = import_yaml()
-        if yaml is None:
-            raise ModuleFailure(missing_required_lib('PyYAML (for YAML files in src)'), exception=import_error)
-        try:
-            return yaml.safe_load(text)
-        except yaml.YAMLError as e:
-            raise ModuleFailure("src '%s' is neither valid JSON nor valid YAML: %s" % (path, e))
 
     def resolve(self):
         """(app_id, desired definition or None) after validation; fails before any request."""

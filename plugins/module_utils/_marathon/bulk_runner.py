@@ -16,9 +16,9 @@ import copy
 import time
 
 from ansible_collections.dcos.stateful.plugins.module_utils._failure import ModuleFailure
-from ansible_collections.dcos.stateful.plugins.module_utils._http import ApiError
+from ansible_collections.dcos.stateful.plugins.module_utils._http import ApiError, deadline_scope
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon.api import (
-    deployment_id_of, describe_diagnostics, locking_deployments,
+    DIAGNOSTICS_SECONDS, deployment_id_of, describe_diagnostics, locking_deployments,
 )
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon.app_rules import partial_update_errors
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon.bulk_plan import common_id_filter, plan_bulk
@@ -217,8 +217,10 @@ class BulkRunner:
 
     def fail_deployment(self, ids, what):
         dep_id = self.result['deployment_id']
-        waiting = self.waiting(ids)
-        diag = self.diagnose(waiting[0] if waiting else None)
+        # after a wait that used the time allowed: which apps wait, and why, within the diagnostics' own bound
+        with deadline_scope(time.monotonic() + DIAGNOSTICS_SECONDS):
+            waiting = self.waiting(ids)
+            diag = self.diagnose(waiting[0] if waiting else None)
         raise ModuleFailure('Deployment %s of %d app(s) %s%s' % (
             dep_id, len(ids), what, '; not running yet: %s; %s: %s' % (
                 name_some(waiting), waiting[0], describe_diagnostics(diag)) if waiting else ''),

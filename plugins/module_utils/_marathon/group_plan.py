@@ -30,7 +30,10 @@ from ansible_collections.dcos.stateful.plugins.module_utils._marathon.spec impor
     mask_secrets, predict_app, restore_masked,
 )
 
-GROUP_KEYS = frozenset(['id', 'apps', 'groups', 'dependencies'])
+GROUP_KEYS = frozenset(['id', 'apps', 'groups', 'dependencies', 'enforceRole'])
+# what Marathon sets in the groups it returns: a group read back (GET /v2/groups/<id>, the module's own ``group``
+# result, ``dcos marathon group show``) may be given as the definition
+GROUP_SERVER_FIELDS = frozenset(['version'])
 
 
 class DefinitionError(Exception):
@@ -68,32 +71,23 @@ def desired_tree(group_id, definition, where='definition'):
     Raises DefinitionError naming the field. ``dependencies`` is None when not given (Marathon's value is kept)."""
     if not isinstance(definition, dict):
         raise DefinitionError('%s must be an object (dict)' % where)
+    # pods are not managed here; an empty list is what Marathon shows for a group without pods
+    definition = dict((k, v) for k, v in definition.items() if k not in GROUP_SERVER_FIELDS and not (k == 'pods' and v == []))
     unknown = sorted(set(definition) - GROUP_KEYS)
     if unknown:
-        raise DefinitionError('%s: unknown field(s) %s (a group has id, apps, groups, dependencies)' % (where, ', '.join(unknown)))
+        raise DefinitionError('%s: unknown field(s) %s (a group has id, apps, groups, dependencies, enforceRole)' % (
+            where, ', '.join(unknown)))
     own = definition.get('id')
     if own is not None:
         if not isinstance(own, str) or canonical_app_id(resolve(own, parent_of(group_id))) != group_id:
             raise DefinitionError("%s.id '%s' is not the group's path %s" % (where, own, group_id))
-    tree = {'id': group_id, 'apps': [], 'groups': [],
+    enforce_role = definition.get('enforceRole')
+    if enforce_role is not None and not isinstance(enforce_role, bool):
+        raise DefinitionError('%s.enforceRole must be true or false' % where)
+    tree = {'id': group_id, 'apps': [], 'groups': [], 'enforceRole': enforce_role,
             'dependencies': _dependencies(definition.get('dependencies'), group_id, where + '.dependencies')}
     for i, app in enumerate(_list_of_dicts(definition.get('apps'), where + '.apps')):
-        app = copy.deepcopy(app)
-        app_where = '%s.apps[%d]' % (where, i)
-        if not isinstance(app.get('id'), str) or not app['id']:
-            raise DefinitionError('%s.id is missing' % app_where)
-        for key in SERVER_FIELDS:
-            app.pop(key, None)
-        app['id'] = resolve(app['id'], group_id)
-        errors = app_id_errors(app['id'])
-        if errors:
-            raise DefinitionError('%s.id: %s' % (app_where, '; '.join(errors)))
-        if parent_of(app['id']) != group_id:
-            raise DefinitionError("%s.id: %s is not a child of the group %s" % (app_where, app['id'], group_id))
-        deps = _dependencies(app.get('dependencies'), group_id, app_where + '.dependencies')
-        if deps is not None:
-            app['dependencies'] = deps
-        tree['apps'].append(app)
+        tree['apps'].append(_desired_app(group_id, app, '%s.apps[%d]' % (where, i)))
     for i, sub in enumerate(_list_of_dicts(definition.get('groups'), where + '.groups')):
         sub_where = '%s.groups[%d]' % (where, i)
         if not isinstance(sub.get('id'), str) or not sub['id']:
@@ -108,6 +102,25 @@ def desired_tree(group_id, definition, where='definition'):
         raise DefinitionError('%s: the path(s) %s are given more than once (an app and a group may not share an id)' % (
             where, ', '.join(twice)))
     return tree
+
+
+def _desired_app(group_id, app, where):
+    """One app of a group definition: absolute id and dependencies, no server-set fields."""
+    app = copy.deepcopy(app)
+    if not isinstance(app.get('id'), str) or not app['id']:
+        raise DefinitionError('%s.id is missing' % where)
+    for key in SERVER_FIELDS:
+        app.pop(key, None)
+    app['id'] = resolve(app['id'], group_id)
+    errors = app_id_errors(app['id'])
+    if errors:
+        raise DefinitionError('%s.id: %s' % (where, '; '.join(errors)))
+    if parent_of(app['id']) != group_id:
+        raise DefinitionError("%s.id: %s is not a child of the group %s" % (where, app['id'], group_id))
+    deps = _dependencies(app.get('dependencies'), group_id, where + '.dependencies')
+    if deps is not None:
+        app['dependencies'] = deps
+    return app
 
 
 def apps_of(tree):
@@ -230,6 +243,13 @@ def _body(desired, current, sent, prune, plan):
                     plan.group_changes.append('remove group %s' % gid)
         subs = [build(gid) for gid in sorted(set(children))]
         apps = [sent[a] for a in sorted(sent) if parent_of(a) == group_id]
-        return {'id': group_id, 'apps': apps, 'groups': subs, 'dependencies': deps}
+        node = {'id': group_id, 'apps': apps, 'groups': subs, 'dependencies': deps}
+        # Real Marathon 1.9+: enforceRole (top-level groups); left out, the group keeps its value
+        enforce_role = want.get('enforceRole') if want else None
+        if enforce_role is not None:
+            node['enforceRole'] = enforce_role
+            if have is not None and bool(have.get('enforceRole')) != enforce_role:
+                plan.group_changes.append('enforceRole of %s' % group_id)
+        return node
 
     return build(desired['id'])

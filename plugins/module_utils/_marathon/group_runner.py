@@ -20,6 +20,7 @@ from ansible_collections.dcos.stateful.plugins.module_utils._marathon.app_rules 
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon.group_plan import (
     DefinitionError, apps_of, desired_tree, plan_group,
 )
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon.source import read_definition_file
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon.spec import (
     app_id_errors, body_for_put, canonical_app_id, external_volume_warnings, has_stateful_volumes, mask_secrets,
 )
@@ -57,13 +58,13 @@ class GroupRunner:
             raise ModuleFailure('wait_timeout must be greater than 0, got %s' % p['wait_timeout'])
         if p['stable_seconds'] < 0:
             raise ModuleFailure('stable_seconds must be 0 or more, got %s' % p['stable_seconds'])
-        if p['state'] == 'absent' or p['definition'] is None:
-            if p['state'] == 'present':
-                raise ModuleFailure('definition is required with state=present')
+        if p['state'] == 'absent':
             return group_id, None
-        self.mm.module.no_log_values.update(secret_values(p['definition']))
+        definition = p['definition'] if p['src'] is None else read_definition_file(p['src'])
+        where = 'definition' if p['src'] is None else "src '%s'" % p['src']
+        self.mm.module.no_log_values.update(secret_values(definition))  # before any check can fail
         try:
-            tree = desired_tree(group_id, p['definition'])
+            tree = desired_tree(group_id, definition, where)
         except DefinitionError as e:
             raise ModuleFailure('Group definition is not valid (checked before sending anything to Marathon): %s' % e)
         for app_id, app in sorted(apps_of(tree).items()):
@@ -142,9 +143,8 @@ class GroupRunner:
 
     def refuse(self, plan):
         lines = ['app %s %s' % (app_id, msg) for app_id, msg, _details in plan.refusals]
-        raise ModuleFailure('Group %s: refused, nothing was sent: %s.' % (
-            self.group_id, '; '.join(line.rstrip('.') for line in lines)),
-                            refusals=[{'app': a, 'msg': m, 'details': d} for a, m, d in plan.refusals],
+        msg = 'Group %s: refused, nothing was sent: %s.' % (self.group_id, '; '.join(line.rstrip('.') for line in lines))
+        raise ModuleFailure(msg, refusals=[{'app': a, 'msg': m, 'details': d} for a, m, d in plan.refusals],
                             changed_apps=plan.changed_apps())
 
     # ------------------------------------------------------------ absent

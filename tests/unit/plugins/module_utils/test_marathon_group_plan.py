@@ -129,6 +129,8 @@ def test_a_new_app_is_checked_whole():
     ({'apps': [app('a')], 'groups': [{'id': 'a'}]}, 'definition: the path(s) /g/a are given more than once'),
     ({'id': '/other'}, "definition.id '/other' is not the group's path /g"),
     ({'name': 'x'}, 'definition: unknown field(s) name'),
+    ({'pods': [{'id': 'p'}]}, 'definition: unknown field(s) pods'),
+    ({'enforceRole': 'yes'}, 'definition.enforceRole must be true or false'),
     ({'groups': [{'id': 'sub', 'apps': [{'id': 'x', 'cmd': 1}], 'dependencies': 'a'}]},
      'definition.groups[0].dependencies must be a list'),
 ])
@@ -141,3 +143,29 @@ def test_definition_errors_name_the_field(definition, message):
 def test_ids_are_resolved_against_their_group():
     tree = desired_tree('/g', {'id': 'g', 'apps': [app('./a'), app('/g/b')], 'groups': [{'id': 'sub', 'apps': [app('x')]}]})
     assert sorted(apps_of(tree)) == ['/g/a', '/g/b', '/g/sub/x']
+
+
+def test_a_group_read_back_is_a_definition():
+    """GET /v2/groups/<id> (and the module's own ``group`` result) carries version and an empty pods list, at every
+    level, and apps with server-set fields: given back as the definition, it plans no change."""
+    read_back = group('/g', [held('/g/a')], groups=[dict(group('/g/sub', [held('/g/sub/x')]), pods=[])])
+    read_back.update(pods=[], enforceRole=False)
+    tree = desired_tree('/g', read_back)
+    assert sorted(apps_of(tree)) == ['/g/a', '/g/sub/x']
+    assert not plan_group(tree, read_back).changed
+
+
+@pytest.mark.parametrize('given,held_value,changed', [
+    (None, True, False),   # left out: Marathon keeps the group's value
+    (True, True, False),
+    (True, False, True),
+    (False, True, True),
+])
+def test_enforce_role(given, held_value, changed):
+    definition = {'apps': [app('a')]}
+    if given is not None:
+        definition['enforceRole'] = given
+    current = dict(group('/g', [held('/g/a')]), enforceRole=held_value)
+    plan = plan_group(desired_tree('/g', definition), current)
+    assert plan.changed is changed
+    assert ('enforceRole' in plan.body) is (given is not None)
