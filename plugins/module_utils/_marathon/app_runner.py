@@ -18,7 +18,7 @@ from ansible_collections.dcos.stateful.plugins.module_utils._failure import Modu
 from ansible_collections.dcos.stateful.plugins.module_utils._http import ApiError
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon.app_rules import partial_update_errors
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon.api import (
-    deployment_id_of, describe_diagnostics, locking_deployments,
+    deployment_id_of, describe_diagnostics,
 )
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon.source import read_definition_file
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon.spec import (
@@ -33,7 +33,7 @@ from ansible_collections.dcos.stateful.plugins.module_utils._marathon.validate i
     group_details, render, semantic_errors, validate_app,
 )
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon.wait import (
-    DeploymentWaiter, TaskFailureWatch, describe_task_failure, wait_stable,
+    DeploymentWaiter, TaskFailureWatch, describe_task_failure, send_write, wait_stable,
 )
 
 
@@ -337,24 +337,20 @@ class AppRunner:
     def write(self, send, final_get=True):
         """Send one write; True when done (waited if asked), False to re-decide after a lock cleared."""
         p = self.p
-        stream = self.waiter.subscribe(deadline=self.deadline) if p['wait'] else None
         try:
-            resp = send()
+            sent = send_write(self.waiter, send, self.deadline, p['wait'], p['force'])
         except ApiError as e:
-            if stream is not None:
-                stream.close()
             if e.maybe_applied:
                 self.wrote = True  # the reply was lost, not necessarily the write: never claim "no change"
-            locks = locking_deployments(e)
-            if not locks or p['force']:
-                raise
-            res = self.waiter.wait(locks, self.deadline)
-            if not res.ok and res.pending:
+            raise
+        if sent.resp is None:
+            if sent.pending:
                 raise ModuleFailure('App %s is locked by running deployment(s) %s that did not finish within wait_timeout=%ss. '
                                     'Wait longer, or set force=true to cancel them.' % (
-                                        self.app_id, ', '.join(res.pending), p['wait_timeout']),
-                                    status=409, locked_by=res.pending, diagnostics=self.api.diagnostics(self.app_id, self.p['timeout']), **self.partial())
+                                        self.app_id, ', '.join(sent.pending), p['wait_timeout']),
+                                    status=409, locked_by=sent.pending, diagnostics=self.api.diagnostics(self.app_id, self.p['timeout']), **self.partial())
             return False
+        resp, stream = sent.resp, sent.stream
         self.wrote = True
         dep_id = deployment_id_of(resp)
         self.result['deployment_id'] = dep_id

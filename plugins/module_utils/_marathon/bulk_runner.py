@@ -18,7 +18,7 @@ import time
 from ansible_collections.dcos.stateful.plugins.module_utils._failure import ModuleFailure
 from ansible_collections.dcos.stateful.plugins.module_utils._http import ApiError, deadline_scope
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon.api import (
-    DIAGNOSTICS_SECONDS, deployment_id_of, describe_diagnostics, locking_deployments,
+    DIAGNOSTICS_SECONDS, deployment_id_of, describe_diagnostics,
 )
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon.app_rules import partial_update_errors
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon.bulk_plan import common_id_filter, plan_bulk
@@ -27,7 +27,7 @@ from ansible_collections.dcos.stateful.plugins.module_utils._marathon.spec impor
 )
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon.tasks import app_status
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon.wait import (
-    DeploymentWaiter, TaskFailureWatch, describe_task_failure, tasks_ready, wait_stable,
+    DeploymentWaiter, TaskFailureWatch, describe_task_failure, send_write, tasks_ready, wait_stable,
 )
 from ansible_collections.dcos.stateful.plugins.module_utils._secrets import secret_values
 
@@ -170,24 +170,21 @@ class BulkRunner:
     def write(self, plan):
         """Send the one bulk PUT and wait for its one deployment; False when a lock cleared (decide again)."""
         p = self.p
-        stream = self.waiter.subscribe(deadline=self.deadline) if p['wait'] else None
         try:
-            resp = self.api.put_apps(plan.body, force=p['force'])
+            sent = send_write(self.waiter, lambda: self.api.put_apps(plan.body, force=p['force']), self.deadline,
+                              p['wait'], p['force'])
         except ApiError as e:
-            if stream is not None:
-                stream.close()
             if e.maybe_applied:
                 self.wrote = True  # the reply was lost, not necessarily the write: never claim "no change"
-            locks = locking_deployments(e)
-            if not locks or p['force']:
-                raise
-            res = self.waiter.wait(locks, self.deadline)
-            if not res.ok and res.pending:
+            raise
+        if sent.resp is None:
+            if sent.pending:
                 raise ModuleFailure('The apps are locked by running deployment(s) %s that did not finish within '
                                     'wait_timeout=%ss. Wait longer, or set force=true to cancel them.' % (
-                                        ', '.join(res.pending), p['wait_timeout']),
-                                    status=409, locked_by=res.pending, **self.partial())
+                                        ', '.join(sent.pending), p['wait_timeout']),
+                                    status=409, locked_by=sent.pending, **self.partial())
             return False
+        resp, stream = sent.resp, sent.stream
         self.wrote = True
         dep_id = deployment_id_of(resp)
         self.result['deployment_id'] = dep_id

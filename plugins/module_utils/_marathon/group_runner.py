@@ -15,7 +15,7 @@ import time
 
 from ansible_collections.dcos.stateful.plugins.module_utils._failure import ModuleFailure
 from ansible_collections.dcos.stateful.plugins.module_utils._http import ApiError
-from ansible_collections.dcos.stateful.plugins.module_utils._marathon.api import deployment_id_of, locking_deployments
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon.api import deployment_id_of
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon.app_rules import partial_update_errors
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon.group_plan import (
     DefinitionError, apps_of, desired_tree, plan_group,
@@ -26,7 +26,7 @@ from ansible_collections.dcos.stateful.plugins.module_utils._marathon.spec impor
 )
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon.validate import render
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon.wait import (
-    DeploymentWaiter, TaskFailureWatch, describe_task_failure, wait_stable,
+    DeploymentWaiter, TaskFailureWatch, describe_task_failure, send_write, wait_stable,
 )
 from ansible_collections.dcos.stateful.plugins.module_utils._secrets import secret_values
 
@@ -186,24 +186,20 @@ class GroupRunner:
         """Send the one write and wait for its one deployment, then for the tasks of the ``written`` apps; False
         when a lock cleared (decide again)."""
         p = self.p
-        stream = self.waiter.subscribe(deadline=self.deadline) if p['wait'] else None
         try:
-            resp = send()
+            sent = send_write(self.waiter, send, self.deadline, p['wait'], p['force'])
         except ApiError as e:
-            if stream is not None:
-                stream.close()
             if e.maybe_applied:
                 self.wrote = True  # the reply was lost, not necessarily the write
-            locks = locking_deployments(e)
-            if not locks or p['force']:
-                raise
-            res = self.waiter.wait(locks, self.deadline)
-            if not res.ok and res.pending:
+            raise
+        if sent.resp is None:
+            if sent.pending:
                 raise ModuleFailure('Group %s is locked by running deployment(s) %s that did not finish within '
                                     'wait_timeout=%ss. Wait longer, or set force=true to cancel them.' % (
-                                        self.group_id, ', '.join(res.pending), p['wait_timeout']),
-                                    status=409, locked_by=res.pending, **self.partial())
+                                        self.group_id, ', '.join(sent.pending), p['wait_timeout']),
+                                    status=409, locked_by=sent.pending, **self.partial())
             return False
+        resp, stream = sent.resp, sent.stream
         self.wrote = True
         dep_id = deployment_id_of(resp)
         self.result['deployment_id'] = dep_id

@@ -22,7 +22,8 @@ fails (a `status_update_event` with TASK_FAILED/TASK_ERROR, or the app's `lastTa
 Marathon keeps relaunching such a task and the deployment would otherwise run until `wait_timeout`.
 `tasks_ready(app)` says whether an app's wanted instances run (and are healthy when it has health checks);
 `wait_stable(read, ids, ...)` waits, after the deployment, until every one of the apps written does so for a
-stability window, or a task of the new version failed.
+stability window, or a task of the new version failed. `send_write(waiter, send, ...)` sends one write the way
+every runner does: the stream opened first, a 409 lock waited out.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -34,6 +35,7 @@ import socket
 import time
 
 from ansible_collections.dcos.stateful.plugins.module_utils._http import ApiError, deadline_scope
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon.api import locking_deployments
 from ansible_collections.dcos.stateful.plugins.module_utils._wait import Backoff, wait_until
 
 DEPLOYMENT_EVENTS = ['deployment_success', 'deployment_failed']
@@ -315,3 +317,31 @@ class DeploymentWaiter:
             if stream is not None:
                 stream.close()
         return WaitResult(pending, failed, self.clock() - start, via, last_error, failure_events, task_failure)
+
+
+class Sent:
+    """What send_write() did: ``resp`` (and the open ``stream`` when waiting) after an accepted write; ``resp`` None
+    after a lock, with ``pending`` the deployments still holding it at the deadline (empty: it cleared, decide again)."""
+
+    def __init__(self, resp=None, stream=None, pending=()):
+        self.resp = resp
+        self.stream = stream
+        self.pending = list(pending)
+
+
+def send_write(waiter, send, deadline, wait, force):
+    """Send one write: the event stream is opened first when waiting (a deployment that ends at once is not missed).
+    A 409 lock by other deployments (without ``force``) is waited out until ``deadline``; any other failure raises
+    the ApiError (``maybe_applied`` says whether the write may have been applied)."""
+    stream = waiter.subscribe(deadline=deadline) if wait else None
+    try:
+        resp = send()
+    except ApiError as e:
+        if stream is not None:
+            stream.close()
+        locks = locking_deployments(e)
+        if not locks or force:
+            raise
+        res = waiter.wait(locks, deadline)
+        return Sent(pending=res.pending if not res.ok else ())
+    return Sent(resp, stream)
