@@ -96,7 +96,7 @@ def app_status(app):
     return {
         'id': app.get('id'),
         'version': app.get('version'),
-        'instances': app.get('instances'),
+        'instances': app.get('instances', 1),  # Marathon's default: an app predicted from a definition without it
         'tasks_running': app.get('tasksRunning'),
         'tasks_healthy': app.get('tasksHealthy'),
         'tasks_staged': app.get('tasksStaged'),

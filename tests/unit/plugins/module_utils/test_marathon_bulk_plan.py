@@ -10,6 +10,7 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon.bulk_plan import common_id_filter, plan_bulk
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon.tasks import app_status
 from ansible_collections.dcos.stateful.plugins.module_utils._secrets import MASK
 
 PV = {'containerPath': 'data', 'mode': 'RW', 'persistent': {'size': 10}}
@@ -138,3 +139,21 @@ def test_common_id_filter(ids, expected):
     assert common_id_filter(ids) == expected
     # Marathon's filter is a substring of the id: every app asked for must pass it
     assert all(expected is None or expected.lower() in i.lower() for i in ids)
+
+
+def test_app_status_is_short_and_keeps_where_the_volumes_are():
+    task = {'id': 'db.instance-1._app.1', 'host': 'h1', 'slaveId': 'S1', 'state': 'TASK_RUNNING',
+            'localVolumes': [{'containerPath': 'data', 'persistenceId': 'db#data#1'}]}
+    status = app_status(held('/db', container=RESIDENT, env={'DB_PASSWORD': 'real'}, tasks=[task],
+                             deployments=[{'id': 'd1'}]))
+    assert set(status) == {'id', 'version', 'instances', 'tasks_running', 'tasks_healthy', 'tasks_staged',
+                           'deployments', 'tasks'}
+    assert status['deployments'] == ['d1'] and 'real' not in repr(status)
+    assert status['tasks'][0]['agent_id'] == 'S1'
+    assert status['tasks'][0]['local_volumes'] == [{'container_path': 'data', 'persistence_id': 'db#data#1'}]
+
+
+def test_app_status_of_a_new_app_predicted_from_its_definition():
+    """Check mode: no version, no counts yet; the instances Marathon will give it (1 when the definition has none)."""
+    status = app_status({'id': '/new', 'cmd': 'sleep 1'})
+    assert status['instances'] == 1 and status['version'] is None and status['tasks'] == []
