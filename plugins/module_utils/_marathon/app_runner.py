@@ -51,6 +51,7 @@ class AppRunner:
         self.api = mm.api
         self.waiter = DeploymentWaiter(mm.api)
         self.result = {'changed': False, 'deployment_id': None}
+        self.current = None  # the app as Marathon held it at the last read
         self.wrote = False  # a write was accepted: a later failure (wait, final GET) still reports changed
 
     # ------------------------------------------------------------ input
@@ -162,7 +163,7 @@ class AppRunner:
         p = self.p
         for _round in range(MAX_LOCK_ROUNDS):
             self.new_round()
-            current = self.api.get_app(self.app_id)
+            current = self.current = self.api.get_app(self.app_id)
             if desired is not None:
                 desired = self.unmask(desired, current)
             if current is None:
@@ -247,7 +248,7 @@ class AppRunner:
         for _round in range(MAX_LOCK_ROUNDS):
             self.new_round()
             self.result.pop('removed_volumes', None)
-            current = self.api.get_app(self.app_id)
+            current = self.current = self.api.get_app(self.app_id)
             if current is None:
                 self.result['app'] = None
                 self.result['tasks'] = []
@@ -319,7 +320,7 @@ class AppRunner:
             self.present(desired)
             if self.result['changed'] and self.result.get('changed_keys') != ['instances']:
                 return  # a config change already replaced every task
-        current = self.api.get_app(self.app_id)
+        current = self.current = self.api.get_app(self.app_id)
         if current is None:
             raise ModuleFailure('App %s does not exist; cannot restart it' % self.app_id)
         self.warn_external_traps(current)
@@ -345,6 +346,7 @@ class AppRunner:
             raise
         if sent.resp is None:
             if sent.pending:
+                self.describe_current(self.current)  # nothing was written: the app as Marathon holds it
                 raise ModuleFailure('App %s is locked by running deployment(s) %s that did not finish within wait_timeout=%ss. '
                                     'Wait longer, or set force=true to cancel them.' % (
                                         self.app_id, ', '.join(sent.pending), p['wait_timeout']),

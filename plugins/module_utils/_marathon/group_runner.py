@@ -41,6 +41,7 @@ class GroupRunner:
         self.api = mm.api
         self.waiter = DeploymentWaiter(mm.api)
         self.deadline = None
+        self.current = None  # the group as Marathon held it at the last read
         self.wrote = False
         self.result = {'changed': False, 'group': None, 'deployment_id': None, 'steps': None,
                        'changed_apps': {'created': [], 'updated': {}, 'removed': []}}
@@ -113,7 +114,7 @@ class GroupRunner:
         p = self.p
         for _round in range(MAX_LOCK_ROUNDS):
             self.new_round()
-            current = self.api.get_group(self.group_id)
+            current = self.current = self.api.get_group(self.group_id)
             plan = plan_group(desired, current, prune=p['prune'], remove_volumes=p['remove_volumes'], force=p['force'])
             self.result['changed_apps'] = plan.changed_apps()
             self.result['kept_apps'] = plan.kept
@@ -152,7 +153,7 @@ class GroupRunner:
     def absent(self):
         for _round in range(MAX_LOCK_ROUNDS):
             self.new_round()
-            current = self.api.get_group(self.group_id)
+            current = self.current = self.api.get_group(self.group_id)
             if current is None:
                 return
             apps = apps_of(current)
@@ -194,6 +195,8 @@ class GroupRunner:
             raise
         if sent.resp is None:
             if sent.pending:
+                # nothing was written: the group is still what Marathon holds, not the refused body
+                self.result['group'] = mask_secrets(self.current) if self.current is not None else None
                 raise ModuleFailure('Group %s is locked by running deployment(s) %s that did not finish within '
                                     'wait_timeout=%ss. Wait longer, or set force=true to cancel them.' % (
                                         self.group_id, ', '.join(sent.pending), p['wait_timeout']),

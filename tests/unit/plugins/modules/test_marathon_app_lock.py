@@ -93,3 +93,37 @@ def test_many_apps_lock_that_clears_is_followed_by_a_new_plan_and_one_write(mara
     assert result['changed'] is True and result['deployment_id'] == 'ours'
     assert result['changed_apps']['updated'] == {'/db': ['cpus', 'mem']}
     assert len(srv.requests('PUT')) == 2
+
+
+def test_one_app_lock_that_stays_reports_the_app_as_marathon_holds_it(marathon, capsys):
+    srv = marathon({
+        ('GET', APP): reply(200, {'app': held(V2, cpus=100)}),
+        ('PUT', APP): LOCKED,
+        '/v2/deployments': reply(200, [{'id': 'blocker', 'affectedApps': ['/db']}]),
+        '/v2/queue': reply(200, {'queue': []}),
+        '/v2/events': sse(),
+    })
+    code, result = run_main(marathon_app, capsys, marathon_url=srv.url, definition=WANTED, wait_timeout=1, timeout=5)
+    assert code == 1, result
+    assert result['status'] == 409 and result['locked_by'] == ['blocker']
+    assert not result.get('changed')
+    # nothing was written: the app shown is Marathon's (100 cpus), not the prediction of the refused write
+    assert result['app']['cpus'] == 100
+    assert len(srv.requests('PUT')) == 1
+
+
+def test_many_apps_lock_that_stays_reports_the_apps_as_marathon_holds_them(marathon, capsys):
+    srv = marathon({
+        ('GET', '/v2/apps'): reply(200, {'apps': [held(V2, cpus=100)]}),
+        ('PUT', '/v2/apps'): LOCKED,
+        '/v2/deployments': reply(200, [{'id': 'blocker', 'affectedApps': ['/db']}]),
+        '/v2/events': sse(),
+    })
+    code, result = run_main(marathon_app, capsys, marathon_url=srv.url,
+                            apps=[WANTED, dict(WANTED, id='/new')], wait_timeout=1, timeout=5)
+    assert code == 1, result
+    assert result['status'] == 409 and result['locked_by'] == ['blocker']
+    assert not result.get('changed')
+    assert [a['id'] for a in result['apps']] == ['/db', '/new']
+    assert result['apps'][0]['version'] == V2  # Marathon's app, not a prediction
+    assert len(srv.requests('PUT')) == 1

@@ -108,6 +108,8 @@ def test_a_lock_that_stays_fails_naming_it_after_one_refused_write(marathon, cap
     assert 'locked by running deployment(s) blocker' in result['msg'] and 'force=true' in result['msg']
     assert result['status'] == 409 and result['locked_by'] == ['blocker']
     assert not result.get('changed') and result['deployment_id'] is None
+    # nothing was written: the group reported is Marathon's, not the body that was refused
+    assert result['group']['apps'][0]['cpus'] == 100
     assert len(srv.requests('PUT')) == 1
 
 
