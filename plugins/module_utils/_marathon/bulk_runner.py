@@ -51,6 +51,7 @@ class BulkRunner:
         self.waiter = DeploymentWaiter(mm.api)
         self.deadline = None
         self.id_filter = None
+        self.current = {}  # {app id: app or None} as Marathon held them at the last read
         self.wrote = False  # a write was accepted: a later failure (the wait) still reports changed
         self.result = {'changed': False, 'deployment_id': None, 'apps': [],
                        'changed_apps': {'created': [], 'updated': {}}}
@@ -138,7 +139,8 @@ class BulkRunner:
             # a round after a lock starts clean: the deployment that held it may have left nothing to do
             self.result.update(changed=self.wrote, deployment_id=None)
             self.result.pop('diff', None)
-            plan = plan_bulk(desired, self.read(ids), force=p['force'])
+            self.current = self.read(ids)
+            plan = plan_bulk(desired, self.current, force=p['force'])
             self.result['changed_apps'] = plan.changed_apps()
             if plan.refusals:
                 self.refuse(plan)
@@ -179,6 +181,10 @@ class BulkRunner:
             raise
         if sent.resp is None:
             if sent.pending:
+                # nothing was written: the apps as Marathon holds them (a new app: its prediction)
+                predicted = dict((app['id'], app) for app in self.result['apps'])
+                self.result['apps'] = [app_status(self.current[app_id]) if self.current.get(app_id) is not None
+                                       else predicted[app_id] for app_id in predicted]
                 raise ModuleFailure('The apps are locked by running deployment(s) %s that did not finish within '
                                     'wait_timeout=%ss. Wait longer, or set force=true to cancel them.' % (
                                         ', '.join(sent.pending), p['wait_timeout']),
