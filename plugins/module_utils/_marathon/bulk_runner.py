@@ -162,8 +162,11 @@ class BulkRunner:
                             **self.partial())
 
     def refuse(self, plan):
-        lines = ['app %s %s' % (app_id, msg) for app_id, msg, _details in plan.refusals]
-        raise ModuleFailure('Refused, nothing was sent: %s.' % '; '.join(line.rstrip('.') for line in lines),
+        lines = ['app %s %s' % (app_id, msg.rstrip('.')) for app_id, msg, _details in plan.refusals]
+        more = len(lines) - NAMED_IN_MESSAGE
+        if more > 0:  # a thousand apps refused: the message names the first ones, ``refusals`` has them all
+            lines = lines[:NAMED_IN_MESSAGE] + ['and %d more refusal(s), all listed in refusals' % more]
+        raise ModuleFailure('Refused, nothing was sent: %s.' % '; '.join(lines),
                             refusals=[{'app': a, 'msg': m, 'details': d} for a, m, d in plan.refusals],
                             changed_apps=plan.changed_apps())
 

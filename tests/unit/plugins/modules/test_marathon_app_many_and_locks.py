@@ -2,8 +2,9 @@
 # Copyright (c) dcos.stateful contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""marathon_app, one app and many (apps), against a real local server that answers the write with Marathon's 409
-lock: after the lock cleared, the result says what the next round did, not what the refused write would have done."""
+"""marathon_app, one app and many (apps), against a real local server: after Marathon's 409 lock cleared, the result
+says what the next round did, not what the refused write would have done; a lock that stays shows what Marathon
+holds; many refusals make a short message and a full list."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -127,3 +128,16 @@ def test_many_apps_lock_that_stays_reports_the_apps_as_marathon_holds_them(marat
     assert [a['id'] for a in result['apps']] == ['/db', '/new']
     assert result['apps'][0]['version'] == V2  # Marathon's app, not a prediction
     assert len(srv.requests('PUT')) == 1
+
+
+def test_many_refusals_name_the_first_ten_and_list_them_all(marathon, capsys):
+    """A thousand apps refused: the message stays short, ``refusals`` has every one; nothing is written."""
+    srv = marathon({('GET', '/v2/apps'): reply(200, {'apps': []})})
+    bare = [{'id': '/bare-%d' % i, 'cpus': 0.1} for i in range(25)]  # new apps without cmd, args or container
+    code, result = run_main(marathon_app, capsys, marathon_url=srv.url, apps=bare, timeout=5)
+    assert code == 1, result
+    assert result['msg'].startswith('Refused, nothing was sent: app /bare-0 ')
+    assert 'and 15 more refusal(s), all listed in refusals' in result['msg']
+    assert '/bare-10 ' not in result['msg']
+    assert sorted(r['app'] for r in result['refusals']) == sorted(a['id'] for a in bare)
+    assert srv.requests('PUT') == []
