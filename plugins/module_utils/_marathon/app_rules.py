@@ -22,6 +22,9 @@ from ansible_collections.dcos.stateful.plugins.module_utils._marathon.validate i
     group_details, render, semantic_errors, validate_app,
 )
 
+# how many refusals a message names before it says how many more there are (``refusals`` lists them all)
+NAMED_REFUSALS = 10
+
 
 def partial_update_errors(app):
     """validate_app's (message, details) for a definition that may be a partial update of an existing app: the
@@ -78,3 +81,16 @@ def masked_refusals(app_id, missing):
     return [(app_id, '%s hold the mask that this collection prints instead of secret values, and Marathon has no '
                      'value there to keep; give the real value' % ', '.join(missing),
              [{'path': m, 'errors': ['masked value without a current value']} for m in missing])]
+
+
+def describe_refusals(refusals):
+    """One line for a failure message: the first NAMED_REFUSALS refusals by app, then how many more."""
+    lines = ['app %s %s' % (app_id, msg.rstrip('.')) for app_id, msg, _details in refusals]
+    more = len(lines) - NAMED_REFUSALS
+    if more > 0:  # a thousand apps refused: the message stays short, the result's ``refusals`` has them all
+        lines = lines[:NAMED_REFUSALS] + ['and %d more refusal(s), all listed in refusals' % more]
+    return '; '.join(lines)
+
+
+def refusals_result(refusals):
+    return [{'app': app_id, 'msg': msg, 'details': details} for app_id, msg, details in refusals]

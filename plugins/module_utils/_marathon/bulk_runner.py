@@ -20,7 +20,9 @@ from ansible_collections.dcos.stateful.plugins.module_utils._http import ApiErro
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon.api import (
     DIAGNOSTICS_SECONDS, deployment_id_of, describe_diagnostics,
 )
-from ansible_collections.dcos.stateful.plugins.module_utils._marathon.app_rules import partial_update_errors
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon.app_rules import (
+    describe_refusals, partial_update_errors, refusals_result,
+)
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon.bulk_plan import common_id_filter, plan_bulk
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon.spec import (
     SERVER_FIELDS, app_id_errors, canonical_app_id, external_volume_warnings,
@@ -162,13 +164,8 @@ class BulkRunner:
                             **self.partial())
 
     def refuse(self, plan):
-        lines = ['app %s %s' % (app_id, msg.rstrip('.')) for app_id, msg, _details in plan.refusals]
-        more = len(lines) - NAMED_IN_MESSAGE
-        if more > 0:  # a thousand apps refused: the message names the first ones, ``refusals`` has them all
-            lines = lines[:NAMED_IN_MESSAGE] + ['and %d more refusal(s), all listed in refusals' % more]
-        raise ModuleFailure('Refused, nothing was sent: %s.' % '; '.join(lines),
-                            refusals=[{'app': a, 'msg': m, 'details': d} for a, m, d in plan.refusals],
-                            changed_apps=plan.changed_apps())
+        raise ModuleFailure('Refused, nothing was sent: %s.' % describe_refusals(plan.refusals),
+                            refusals=refusals_result(plan.refusals), changed_apps=plan.changed_apps())
 
     # ------------------------------------------------------------ write + wait
 

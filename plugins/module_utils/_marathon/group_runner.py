@@ -16,7 +16,9 @@ import time
 from ansible_collections.dcos.stateful.plugins.module_utils._failure import ModuleFailure
 from ansible_collections.dcos.stateful.plugins.module_utils._http import ApiError
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon.api import deployment_id_of
-from ansible_collections.dcos.stateful.plugins.module_utils._marathon.app_rules import partial_update_errors
+from ansible_collections.dcos.stateful.plugins.module_utils._marathon.app_rules import (
+    describe_refusals, partial_update_errors, refusals_result,
+)
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon.group_plan import (
     DefinitionError, apps_of, desired_tree, plan_group,
 )
@@ -143,10 +145,8 @@ class GroupRunner:
             self.group_id, MAX_LOCK_ROUNDS), **self.partial())
 
     def refuse(self, plan):
-        lines = ['app %s %s' % (app_id, msg) for app_id, msg, _details in plan.refusals]
-        msg = 'Group %s: refused, nothing was sent: %s.' % (self.group_id, '; '.join(line.rstrip('.') for line in lines))
-        raise ModuleFailure(msg, refusals=[{'app': a, 'msg': m, 'details': d} for a, m, d in plan.refusals],
-                            changed_apps=plan.changed_apps())
+        raise ModuleFailure('Group %s: refused, nothing was sent: %s.' % (self.group_id, describe_refusals(plan.refusals)),
+                            refusals=refusals_result(plan.refusals), changed_apps=plan.changed_apps())
 
     # ------------------------------------------------------------ absent
 
