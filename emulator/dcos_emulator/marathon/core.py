@@ -251,8 +251,8 @@ class Marathon(SchedulerMixin, TasksApiMixin, QueueApiMixin):
     def _deploy(self, changes: dict, force: bool, now: float, post_uri: str | None = None, groups: dict | None = None,
                 depth=None, enforced=None) -> Deployment:
         """changes: app id -> new AppRecord (or None to delete); groups, enforced: the explicit groups and those
-        that enforce their role after a group write (groups.py), depth: its dependency depths. Raises 409 when locked without force. Records the root
-        version (GroupManager stores one per change)."""
+        that enforce their role after a group write (groups.py), depth: its dependency depths. Raises 409 when
+        locked without force. Records the root version (GroupManager stores one per change)."""
         self._check_apps_and_groups_apart(changes, self.group_store.groups if groups is None else groups)
         self._check_root_group(changes)
         depth = depth or self._dependency_depth(changes)
