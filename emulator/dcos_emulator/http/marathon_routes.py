@@ -193,6 +193,12 @@ def update_group(m, request, group_id="/", **_):
     return _deployment(m, result)
 
 
+def patch_group(m, request, group_id, **_):
+    # GroupsResource.patchGroup: 200 with no entity (JAX-RS Response.ok().build(): no Content-Type either)
+    _call(m.groups.patch, group_id, _body(request))
+    return Response(200, None, {}, content_type=None)
+
+
 def delete_group(m, request, group_id="/", **_):
     # GroupsResource.delete: force defaults to false (unlike DELETE /v2/apps/{id})
     return _deployment(m, _call(m.groups.delete, group_id, _flag(request, "force", False)))
@@ -269,6 +275,7 @@ ROUTES = (
     ("POST", "/v2/groups/{group_id:path}", create_group),
     ("PUT", "/v2/groups", update_group),
     ("PUT", "/v2/groups/{group_id:path}", update_group),
+    ("PATCH", "/v2/groups/{group_id:path}", patch_group),
     ("DELETE", "/v2/groups", delete_group),
     ("DELETE", "/v2/groups/{group_id:path}", delete_group),
     ("GET", "/v2/tasks", list_tasks),

@@ -170,24 +170,37 @@ class Marathon(SchedulerMixin, TasksApiMixin, QueueApiMixin):
             raise app_not_found(app_id)
         return rec
 
-    def _valid_roles(self, app_id: str) -> set:
-        """RoleSettings.forService: root apps may use --mesos_role; nested ones also the top-level group
-        name (enforceRole off, the 1.10 default) and the role they already have."""
-        roles = {self.config.mesos_role}
-        segs = path_segments(app_id)
-        if len(segs) > 1:
-            roles.add(segs[0])
+    def _role_settings(self, app_id: str, group_roles: tuple[str, bool] | None = None) -> tuple[str, list]:
+        """(default role, valid roles) of an app. A single-app write (RoleSettings.forService): a root app gets
+        --mesos_role; a nested one gets its top-level group's name when that group enforces its role (and may
+        only take that role), else --mesos_role (and may take either). A group write passes the
+        (default role, enforced) of GroupNormalization (groups.write_role_settings): the default only, or the
+        default and --mesos_role. The role an app already has stays valid. The valid roles keep the order of
+        Marathon's (small, insertion-ordered) Scala sets, which the 422 message lists."""
+        mesos_role = self.config.mesos_role
+        if group_roles is not None:
+            default, enforce = group_roles
+            roles = [default] if enforce else [default, mesos_role]
+        else:
+            segs = path_segments(app_id)
+            group_role = segs[0] if len(segs) > 1 else None   # a root app has no group role
+            enforce = group_role is not None and "/" + group_role in self.group_store.enforced
+            default = group_role if enforce else mesos_role
+            roles = [group_role] if enforce else [mesos_role] + ([group_role] if group_role else [])
         existing = self.repo.get(app_id)
         if existing is not None:
-            roles.add(existing.definition["role"])
-        return roles
+            roles.append(existing.definition["role"])
+        return default, list(dict.fromkeys(roles))
 
-    def _canonical(self, app: dict, previous: AppRecord | None, force_role: bool, used_ports: set | None = None) -> dict:
+    def _canonical(self, app: dict, previous: AppRecord | None, force_role: bool, used_ports: set | None = None,
+                   roles: tuple[str, bool] | None = None) -> dict:
         """deprecated -> preValidation -> validation -> postValidation; raises 422. A write of many apps passes
-        `used_ports` (the service ports of the other apps), which grows by each app's ports."""
+        `used_ports` (the service ports of the other apps), which grows by each app's ports; a group write passes
+        the `roles` of its app (see _role_settings)."""
+        default_role, valid_roles = self._role_settings(app["id"], roles)
         app = norm.deprecated(app, update=False)
-        app = norm.pre_validation(app, self.config.mesos_role)
-        violations = validate_app(app, valid_roles=self._valid_roles(app["id"]), features=self.config.features,
+        app = norm.pre_validation(app, default_role)
+        violations = validate_app(app, valid_roles=valid_roles, features=self.config.features,
                                   previous_role=previous.definition["role"] if previous else None,
                                   force_role=force_role)
         if violations:
@@ -236,10 +249,10 @@ class Marathon(SchedulerMixin, TasksApiMixin, QueueApiMixin):
         return [d for d in self.deployments.values() if ids & set(d.affected_apps)]
 
     def _deploy(self, changes: dict, force: bool, now: float, post_uri: str | None = None, groups: dict | None = None,
-                depth=None) -> Deployment:
-        """changes: app id -> new AppRecord (or None to delete); groups: the explicit groups after a group write
-        (groups.py), depth: its dependency depths. Raises 409 when locked without force. Records the root
-        version (GroupManager stores one per change)."""
+                depth=None, enforced=None) -> Deployment:
+        """changes: app id -> new AppRecord (or None to delete); groups, enforced: the explicit groups and those
+        that enforce their role after a group write (groups.py), depth: its dependency depths. Raises 409 when
+        locked without force. Records the root version (GroupManager stores one per change)."""
         self._check_apps_and_groups_apart(changes, self.group_store.groups if groups is None else groups)
         self._check_root_group(changes)
         depth = depth or self._dependency_depth(changes)
@@ -251,7 +264,7 @@ class Marathon(SchedulerMixin, TasksApiMixin, QueueApiMixin):
         for dep in locking:
             self._cancel(dep, "Deployment was forcefully replaced")
         if groups is not None:
-            self.group_store.set_groups(groups)
+            self.group_store.set_groups(groups, self.group_store.enforced if enforced is None else enforced)
         original = {a: self.repo.get(a) for a in changes}
         target = dict(changes)
         dep = Deployment({a: r for a, r in original.items() if r is not None},

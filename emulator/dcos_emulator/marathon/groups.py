@@ -10,6 +10,12 @@ A group write computes the target state (apps and groups), validates it as RootG
 validator do, and hands the app changes to the core's one deployment path (`Marathon._deploy`): one plan for the
 whole change, the same lock (409), the same app rules (resident reservations and update rules) as single-app
 writes. `dryRun` answers the plan's steps and changes nothing.
+
+`enforceRole` (Marathon 1.9+) is a flag of the top-level groups (GroupStore.enforced holds those where it is
+true): it is written by group writes and `PATCH /v2/groups/{id}`, shown by every GroupInfo, kept in the root
+versions, and decides the default and the allowed roles of the apps below (core.Marathon._role_settings for
+single-app writes, `write_role_settings` for group writes). The emulated Marathon runs with
+`--new_group_enforce_role off` (its default): a group whose flag is not given gets false.
 """
 from __future__ import annotations
 
@@ -17,15 +23,19 @@ import copy
 import math
 import time
 
-from .api.reading import read_group_update
+from .api.reading import read_group_partial_update, read_group_update
 from .apps import MAX_VERSIONS, AppRecord
 from .deployments import compute_steps
 from .errors import Conflict, Invalid, NotFound, Unprocessable
-from .ids import canonical_path, id_violations, iso, parse_iso, path_segments
+from .ids import canonical_path, id_violations, is_top_level, iso, parse_iso, path_segments, top_level_of
 from .results import DeploymentStarted, DeploymentSteps
 from .state_delta import durable
 
 ROOT = "/"
+ENFORCE_NOT_TOP_LEVEL = "enforceRole can only be set for top-level groups, and {} is not top-level"
+ENFORCE_WITH_SERVICES = ("enforceRole cannot be modified in a request that adds, removes or modifies services; please "
+                         "make these changes in separate requests.")
+NOT_TOP_LEVEL = "Path needs to be top-level"
 CYCLIC = "Dependency graph has cyclic dependencies."
 SAME_ID = "Groups and Applications may not have the same identifier."
 ONLY_OPTION = "not allowed in conjunction with other properties."
@@ -100,73 +110,93 @@ def longest_paths(edges: dict[str, set]) -> dict[str, int] | None:
 
 # -- stored state ------------------------------------------------------------------------------------------
 class RootVersion:
-    """The root group at one version: the app records and the explicit groups with their dependencies."""
-    __slots__ = ("version", "apps", "groups")
+    """The root group at one version: the app records, the explicit groups with their dependencies and the
+    groups whose enforceRole is true."""
+    __slots__ = ("version", "apps", "groups", "enforced")
 
-    def __init__(self, version: float, apps: dict, groups: dict) -> None:
+    def __init__(self, version: float, apps: dict, groups: dict, enforced=frozenset()) -> None:
         self.version = version
         self.apps = apps
         self.groups = groups
+        self.enforced = frozenset(enforced)
 
     def group_ids(self) -> set:
         return all_group_ids(self.apps, self.groups)
 
     def to_state(self) -> dict:
         return {"version": self.version, "apps": {a: r.version for a, r in self.apps.items()},
-                "groups": {g: list(d) for g, d in self.groups.items()}}
+                "groups": {g: list(d) for g, d in self.groups.items()}, "enforce_role": sorted(self.enforced)}
 
 
 class GroupStore:
-    """The explicit groups (id -> dependencies) and the root versions (iso version -> RootVersion)."""
+    """The explicit groups (id -> dependencies), the groups whose enforceRole is true (always explicit, always
+    top-level) and the root versions (iso version -> RootVersion)."""
 
     def __init__(self) -> None:
         self.groups: dict[str, tuple] = {}
+        self.enforced: set = set()
         self.versions: dict[str, RootVersion] = {}
         self.revision = 0   # bumped on every change, for the persistence delta
 
-    def set_groups(self, groups: dict) -> None:
+    def set_groups(self, groups: dict, enforced) -> None:
         self.groups = dict(groups)
+        self.enforced = {g for g in enforced if g in self.groups}
+        self.revision += 1
+
+    def set_enforce_role(self, group_id: str, value: bool) -> None:
+        """PATCH /v2/groups/{id}: the flag of an existing group (made explicit: real Marathon keeps every group)."""
+        self.groups.setdefault(group_id, ())
+        if value:
+            self.enforced.add(group_id)
+        else:
+            self.enforced.discard(group_id)
         self.revision += 1
 
     def record(self, version: float, apps: dict) -> None:
         """GroupRepository.storeRootVersion: the root after a change (--zk_max_versions kept)."""
-        self.versions[iso(version)] = RootVersion(version, dict(apps), dict(self.groups))
+        self.versions[iso(version)] = RootVersion(version, dict(apps), dict(self.groups), self.enforced)
         if len(self.versions) > MAX_VERSIONS:
             for key in sorted(self.versions)[: len(self.versions) - MAX_VERSIONS]:
                 del self.versions[key]
         self.revision += 1
 
     def to_state(self) -> dict:
-        return {"groups": {g: list(d) for g, d in self.groups.items()},
+        return {"groups": {g: list(d) for g, d in self.groups.items()}, "enforce_role": sorted(self.enforced),
                 "versions": {k: v.to_state() for k, v in self.versions.items()}}
 
     def restore(self, state: dict, repo) -> None:
         """Root versions refer to app versions; one whose app version is gone (the app was deleted, its
-        versions with it) is restored without that app (real Marathon keeps the app's versions)."""
+        versions with it) is restored without that app (real Marathon keeps the app's versions). A state saved
+        before enforceRole was kept has no `enforce_role`: every flag was false then."""
         self.groups = {g: tuple(d) for g, d in (state.get("groups") or {}).items()}
+        self.enforced = {g for g in state.get("enforce_role") or () if g in self.groups}
         for key, v in (state.get("versions") or {}).items():
             apps = {}
             for app_id, version in v["apps"].items():
                 rec = repo.version(app_id, iso(version))
                 if rec is not None:
                     apps[app_id] = rec
-            self.versions[key] = RootVersion(v["version"], apps, {g: tuple(d) for g, d in v["groups"].items()})
+            self.versions[key] = RootVersion(v["version"], apps, {g: tuple(d) for g, d in v["groups"].items()},
+                                             v.get("enforce_role") or ())
 
 
 # -- the target state of a write ---------------------------------------------------------------------------
 class Target:
     """The root group a write wants: app id -> AppRecord (kept as it is) or a raw definition (to canonicalise),
-    explicit group id -> dependencies."""
+    explicit group id -> dependencies, the groups whose enforceRole is true, and for the apps of a group update
+    their role settings (app id -> (default role, enforced), see write_role_settings)."""
 
-    def __init__(self, apps: dict, groups: dict) -> None:
+    def __init__(self, apps: dict, groups: dict, enforced=()) -> None:
         self.apps = dict(apps)
         self.groups = dict(groups)
+        self.enforced = set(enforced)
+        self.roles: dict[str, tuple[str, bool]] = {}
 
     def group_ids(self) -> set:
         return all_group_ids(self.apps, self.groups)
 
     def make_group(self, group_id: str) -> None:
-        """RootGroup.putGroup makes the group and its parents exist (mkdir -p)."""
+        """RootGroup.putGroup makes the group and its parents exist (mkdir -p; new ones do not enforce a role)."""
         for gid in ancestors(group_id)[1:] + ([group_id] if group_id != ROOT else []):
             self.groups.setdefault(gid, ())
 
@@ -175,12 +205,24 @@ class Target:
             del self.apps[app_id]
         for gid in [g for g in self.groups if in_subtree(g, group_id)]:
             del self.groups[gid]
+        self.enforced = {g for g in self.enforced if not in_subtree(g, group_id)}
 
-    def apply(self, update: dict, group_id: str) -> None:
+    def set_enforce_role(self, group_id: str, value: bool) -> None:
+        if value:
+            self.enforced.add(group_id)
+        else:
+            self.enforced.discard(group_id)
+
+    def apply(self, update: dict, group_id: str, created: bool = False) -> None:
         """UpdateGroupStructureOp: `apps` replaces the group's apps (unlisted ones are deleted), `groups`
         replaces its sub-groups (unlisted ones are deleted with everything below), `dependencies` replaces
-        its dependencies; absent keys keep what is there."""
+        its dependencies; absent keys keep what is there. The update is normalised (normalized_enforce_role):
+        the group takes its `enforceRole` (execute), except a sub-group the update creates, which gets false."""
         self.make_group(group_id)
+        # Real Marathon 1.10.26: UpdateGroupStructureOp.createGroup builds a group that did not exist without the
+        # update's enforceRole (fixed after the release), so `PUT /v2/groups {"groups": [{"id": "/new",
+        # "enforceRole": true}]}` makes /new with false; the group the request names gets its value (execute).
+        self.set_enforce_role(group_id, bool(update.get("enforceRole")) and not created)
         if "dependencies" in update:
             self.groups[group_id] = tuple(canonical_path(d, group_id) for d in update["dependencies"])
         if "apps" in update:
@@ -190,12 +232,88 @@ class Target:
                 app_id = canonical_path(app["id"], group_id)
                 self.apps[app_id] = dict(app, id=app_id)
         if "groups" in update:
+            existing = self.group_ids()
             listed = {canonical_path(g["id"], group_id): g for g in update["groups"]}
-            for gid in self.group_ids():
+            for gid in existing:
                 if gid != group_id and parent_of(gid) == group_id and gid not in listed:
                     self.remove_subtree(gid)
             for gid, sub in listed.items():
-                self.apply(sub, gid)
+                self.apply(sub, gid, created or gid not in existing)
+
+
+# -- enforceRole of a group update (GroupNormalization, Group.validNestedGroupUpdateWithBase) ---------------------
+def normalized_enforce_role(update: dict, group_id: str) -> dict:
+    """GroupNormalization.updateNormalization: every group of a structural update gets its `enforceRole`, the
+    value given or else the --new_group_enforce_role default (off: false); the root's is always false
+    (visitRootGroup). Rollback and scale updates are not normalised."""
+    if "version" in update or "scaleBy" in update:
+        return update
+
+    def visit(node: dict, forced: bool | None = None) -> dict:
+        out = dict(node, enforceRole=node.get("enforceRole", False) if forced is None else forced)
+        if "groups" in node:
+            out["groups"] = [visit(sub) for sub in node["groups"]]
+        return out
+    return visit(update, False if group_id == ROOT else None)
+
+
+def modifies_services(update: dict) -> bool:
+    """Group.updateModifiesServices: `apps` given (even empty), `version` or `scaleBy`, at any level."""
+    return any(k in update for k in ("apps", "version", "scaleBy")) or any(
+        modifies_services(sub) for sub in update.get("groups") or ())
+
+
+def enforce_role_violations(update: dict, base: str, existing: set, enforced: set, services_modified: bool,
+                            path: str = "") -> list[tuple[str, str]]:
+    """The enforceRole rules of Group.validNestedGroupUpdateWithBase, on the normalised update (so a top-level
+    group that leaves the flag out asks for false): only a top-level group may set it true
+    (definingEnforcingRoleOnlyIfItsTopLevel), and a request that modifies services may not change the flag of
+    a group that exists and that it names by `id` (disallowEnforceRoleChangeIfServicesChanged)."""
+    out = []
+    group_id = canonical_path(update["id"], base) if "id" in update else base
+    if update.get("enforceRole") is True and not is_top_level(group_id):
+        out.append((f"{path}/enforceRole", ENFORCE_NOT_TOP_LEVEL.format(group_id)))
+    for i, sub in enumerate(update.get("groups") or ()):
+        out.extend(enforce_role_violations(sub, group_id, existing, enforced, services_modified, f"{path}/groups({i})"))
+    if services_modified and "id" in update and group_id in existing and \
+            update.get("enforceRole") != (group_id in enforced):
+        out.append((f"{path}/enforceRole", ENFORCE_WITH_SERVICES))
+    return out
+
+
+def write_role_settings(update: dict, group_id: str, mesos_role: str, enforced: set) -> dict[str, tuple[str, bool]]:
+    """GroupNormalization (1.10): app id -> (default role, enforced) for each app of a normalised group update.
+    The default is the top-level group's name when that group enforces its role, else --mesos_role. The top-level
+    group's flag comes from the update when the update holds that group, else from the stored group (a group
+    that does not exist yet: the off default). `enforced` says which roles an app may take (with its current
+    role): the default alone, or the default and --mesos_role. Real Marathon: visitChildGroup reads the flag of
+    the sub-group itself (false, or the update is refused), not the top-level one, so apps of a sub-group may
+    also take --mesos_role; the root group validation then accepts any app's current role."""
+    out: dict[str, tuple[str, bool]] = {}
+
+    def visit(node: dict, gid: str, default_role: str, enforce: bool) -> None:
+        for app in node.get("apps") or ():
+            out[canonical_path(app["id"], gid)] = (default_role, enforce)
+        for sub in node.get("groups") or ():
+            sub_id = canonical_path(sub["id"], gid)
+            if gid == ROOT:
+                top_level(sub, sub_id)
+            else:
+                visit(sub, sub_id, default_role, bool(sub.get("enforceRole")))
+
+    def top_level(node: dict, gid: str) -> None:
+        enforce = bool(node.get("enforceRole"))
+        visit(node, gid, path_segments(gid)[0] if enforce else mesos_role, enforce)
+
+    if group_id == ROOT:
+        visit(update, ROOT, mesos_role, False)
+    elif is_top_level(group_id):
+        top_level(update, group_id)
+    else:   # inferDefaultRole: the stored top-level group
+        top = top_level_of(group_id)
+        visit(update, group_id, path_segments(top)[0] if top in enforced else mesos_role,
+              bool(update.get("enforceRole")))
+    return out
 
 
 def nested_violations(update: dict, base: str, path: str = "") -> list[tuple[str, str]]:
@@ -238,7 +356,8 @@ class Groups:
                 raise NotFound(f"Group '{group_id}' does not exist")
             version = iso(max((r.version for r in self.repo.apps.values()), default=self._root_version()))
             app_info = lambda rec: self.core._app_info(rec, {"counts", "deployments"})  # noqa: E731
-            return self._group_json(group_id, self.repo.apps, self.store.groups, version, app_info)
+            return self._group_json(group_id, self.repo.apps, self.store.groups, self.store.enforced, version,
+                                    app_info)
 
     def _root_version(self) -> float:
         return max((v.version for v in self.store.versions.values()), default=time.time())
@@ -257,13 +376,16 @@ class Groups:
             root = self._find_version(version)
             if root is None or group_id not in root.group_ids():
                 raise NotFound(f"Group '{group_id}' does not exist")
-            return self._group_json(group_id, root.apps, root.groups, iso(root.version), lambda r: r.rendered())
+            return self._group_json(group_id, root.apps, root.groups, root.enforced, iso(root.version),
+                                    lambda r: r.rendered())
 
     def _find_version(self, text: str) -> RootVersion | None:
         ts = parse_iso(text)
         return self.store.versions.get(iso(ts)) if ts is not None else None
 
-    def _group_json(self, group_id: str, apps: dict, groups: dict, version: str, render) -> dict:
+    def _group_json(self, group_id: str, apps: dict, groups: dict, enforced, version: str, render) -> dict:
+        """raml GroupInfo of the group and everything below it (DefaultInfoService: every group, the root too,
+        shows its enforceRole)."""
         children: dict[str, list] = {}
         for gid in all_group_ids(apps, groups):
             if gid != ROOT:
@@ -275,7 +397,8 @@ class Groups:
         def node(gid: str) -> dict:
             return {"id": gid, "apps": [render(r) for r in own_apps.get(gid, [])],
                     "groups": [node(g) for g in sorted(children.get(gid, []))], "pods": [],
-                    "dependencies": list(groups.get(gid, ())), "version": version, "enforceRole": False}
+                    "dependencies": list(groups.get(gid, ())), "version": version,
+                    "enforceRole": gid in enforced}
         return node(group_id)
 
     # ---- writes
@@ -285,14 +408,14 @@ class Groups:
         base = canonical_path(raw_id or "/")
         update = read_group_update(body)
         group_id = canonical_path(update["id"], base) if "id" in update else base
-        self._check_nested(update, base)
+        update = self._check_nested(update, base, group_id)
         if group_id in all_group_ids(self.repo.apps, self.store.groups):
             raise Conflict(f"Group {group_id} is already created. Use PUT to change this group.")
         if group_id in self.repo.apps:
             raise Conflict(f"An app with the path {group_id} already exists.")
         now = self.core.clock.now()
         target = self._current()
-        target.apply(update, group_id)
+        self._apply(target, update, group_id)
         result = self._deploy(target, force, now)
         return DeploymentStarted(result.deployment_id, result.version, created_app_id=group_id)
 
@@ -303,7 +426,7 @@ class Groups:
         base = canonical_path(raw_id or "/")
         update = read_group_update(body)
         group_id = canonical_path(update["id"], base) if "id" in update else base
-        self._check_nested(update, group_id if "id" in update else base)
+        update = self._check_nested(update, group_id if "id" in update else base, group_id)
         now = time.time() if dry_run else self.core.clock.now()
         target = self._current()
         if "version" in update:
@@ -311,7 +434,7 @@ class Groups:
         elif "scaleBy" in update:
             self._scale(target, group_id, update["scaleBy"])
         else:
-            target.apply(update, group_id)
+            self._apply(target, update, group_id)
         if dry_run:
             return DeploymentSteps(self._steps(target, force, now))
         return self._deploy(target, force, now)
@@ -326,14 +449,40 @@ class Groups:
         target.remove_subtree(group_id)
         return self._deploy(target, force, self.core.clock.now())
 
+    @durable
+    def patch(self, raw_id: str, body) -> None:
+        """PATCH /v2/groups/{id} (GroupsResource.patchGroup): sets the enforceRole of a top-level group, false when
+        the body leaves it out (partialUpdateNormalization, --new_group_enforce_role off). 200 with no body; no
+        deployment, no lock, no new root version (GroupManager.patchRoot stores the root as it is). Real Marathon
+        also gives every group of the tree the patched group's version (RootGroup.updateGroup); the emulator's
+        groups keep showing the root's version."""
+        enforce = read_group_partial_update(body).get("enforceRole", False)
+        group_id = canonical_path(raw_id)
+        if not is_top_level(group_id):
+            raise Invalid([("/", NOT_TOP_LEVEL)])
+        if group_id not in all_group_ids(self.repo.apps, self.store.groups):
+            raise NotFound(f"Group '{group_id}' does not exist")
+        self.store.set_enforce_role(group_id, enforce)
+
     # ---- helpers of the writes
-    def _check_nested(self, update: dict, base: str) -> None:
-        violations = nested_violations(update, base)
+    def _check_nested(self, update: dict, base: str, group_id: str) -> dict:
+        """GroupsResource: the update normalised (GroupNormalization's enforceRole) and validated
+        (Group.validNestedGroupUpdateWithBase); returns the normalised update, raises 422."""
+        services = modifies_services(update)
+        update = normalized_enforce_role(update, group_id)
+        violations = nested_violations(update, base) + enforce_role_violations(
+            update, base, all_group_ids(self.repo.apps, self.store.groups), self.store.enforced, services)
         if violations:
             raise Invalid(violations)
+        return update
 
     def _current(self) -> Target:
-        return Target(self.repo.apps, self.store.groups)
+        return Target(self.repo.apps, self.store.groups, self.store.enforced)
+
+    def _apply(self, target: Target, update: dict, group_id: str) -> None:
+        """A structural update: the groups and apps it wants, and the role settings of its apps."""
+        target.roles = write_role_settings(update, group_id, self.core.config.mesos_role, self.store.enforced)
+        target.apply(update, group_id)
 
     def _rollback(self, target: Target, group_id: str, version: str) -> None:
         """GroupApiService.revertToOlderVersion: the group as it was in that root version (putGroup)."""
@@ -349,9 +498,13 @@ class Groups:
                 same = current is not None and current.definition == rec.definition
                 target.apps[app_id] = current if same else copy.deepcopy(rec.definition)
         target.groups.update({g: d for g, d in root.groups.items() if in_subtree(g, group_id)})
+        target.enforced.update(g for g in root.enforced if in_subtree(g, group_id))
 
     def _scale(self, target: Target, group_id: str, factor: float) -> None:
-        """RootGroup.updateTransitiveApps: instances = ceil(instances * scaleBy) for every app below."""
+        """RootGroup.updateTransitiveApps: instances = ceil(instances * scaleBy) for every app below.
+        Real Marathon 1.10.26: updateTransitiveApps rebuilds the group and every group below it without their
+        enforceRole (fixed after the release), so scaling a group that enforces its role turns the flag off."""
+        target.enforced = {g for g in target.enforced if not in_subtree(g, group_id)}
         for app_id, value in list(target.apps.items()):
             if in_subtree(app_id, group_id):
                 definition = value.definition if isinstance(value, AppRecord) else value
@@ -369,7 +522,8 @@ class Groups:
             if isinstance(value, AppRecord):
                 continue
             previous = self.repo.get(app_id)
-            definition = self.core._canonical(value, previous, force, used_ports=used_ports)
+            definition = self.core._canonical(value, previous, force, used_ports=used_ports,
+                                              roles=self._roles_of(target, app_id, value))
             record = self.core._new_record(definition, previous, now)
             if record is not previous:
                 changes[app_id] = record
@@ -378,6 +532,15 @@ class Groups:
                 changes[app_id] = None
         self._check_root(target, changes)
         return changes
+
+    @staticmethod
+    def _roles_of(target: Target, app_id: str, definition: dict):
+        """The role settings of an app of the target: those of its group update, or, for a definition a rollback
+        or a scale brought back, its own role (these do not go through GroupNormalization; RootGroup's role
+        validation accepts an app's current role)."""
+        if app_id in target.roles:
+            return target.roles[app_id]
+        return (definition["role"], True) if definition.get("role") else None
 
     def _check_root(self, target: Target, changes: dict) -> None:
         """RootGroup.validRootGroup: no cycle, no app with the id of a group."""
@@ -411,5 +574,6 @@ class Groups:
 
     def _deploy(self, target: Target, force: bool, now: float) -> DeploymentStarted:
         changes, depth = self._plan_parts(target, force, now)
-        dep = self.core._deploy(changes, force, now, groups=target.groups, depth=lambda a: depth.get(a, 0))
+        dep = self.core._deploy(changes, force, now, groups=target.groups, enforced=target.enforced,
+                                depth=lambda a: depth.get(a, 0))
         return self.core._result(dep)

@@ -54,6 +54,17 @@ def time_uuid() -> str:
     return str(uuid.uuid1())
 
 
+def is_top_level(path: str) -> bool:
+    """PathId.isTopLevel: a child of the root."""
+    return len(path_segments(path)) == 1
+
+
+def top_level_of(path: str) -> str:
+    """PathId.rootPath: the top-level path a path is in (a path at the root level: itself; the root: "/")."""
+    segs = path_segments(path)
+    return "/" + segs[0] if segs else "/"
+
+
 def canonical_path(raw: str, base: str = "/") -> str:
     """PathId.canonicalPath: resolve relative ids against base, drop '.', apply '..', no trailing slash."""
     parts = [] if raw.startswith("/") else [p for p in base.split("/") if p]

@@ -9,7 +9,7 @@ import re
 from collections import Counter
 
 from . import offers as ofs
-from .ids import iso, persistence_id
+from .ids import iso, persistence_id, top_level_of
 from .instances import DECOMMISSIONED, RUNNING, Health, Task
 from .health import marathon_health_checks as _marathon_health_checks
 from .apps import has_persistent
@@ -337,6 +337,9 @@ class MatchingMixin:
             "MARATHON_APP_RESOURCE_DISK": str(float(d["disk"])), "MARATHON_APP_RESOURCE_GPUS": str(int(d["gpus"])),
             "MARATHON_APP_LABELS": " ".join(re.sub(r"[^A-Za-z0-9_]", "_", k).upper() for k in d.get("labels") or {}),
             "MESOS_TASK_ID": task_id,
+            # InstanceOpFactoryImpl.getEnforceRole: the flag of the app's top-level group (a root app: FALSE)
+            "MARATHON_APP_ENFORCE_GROUP_ROLE": "TRUE" if top_level_of(rec.app_id) in self.group_store.enforced
+            else "FALSE",
         })
         image = ((d.get("container") or {}).get("docker") or {}).get("image")
         if image:

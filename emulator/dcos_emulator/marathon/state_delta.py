@@ -3,8 +3,9 @@ changes into a snapshot again.
 
 A delta is `{"apps": {id: record state | None}, "versions": {id: {version: record state | None} | None},
 "instances": {id: instance state | None}, "version_clock": float, "groups": {"groups": {id: dependencies},
-"versions": {version: root version state | None}}}` (None = removed), holding only what changed (the explicit
-groups are small and written whole when they or the root versions changed). App records are immutable (a
+"enforce_role": [id], "versions": {version: root version state | None}}}` (None = removed), holding only what
+changed (the explicit groups and the enforceRole flags are small and written whole when they or the root versions
+changed). App records are immutable (a
 change makes a new AppRecord), so changed apps and versions are found by identity; instances change in place
 and report their ids to a change set (instances.Tracked), so a delta at 1,000 apps / 5,000 instances costs
 about a millisecond, not the ~0.2 s of a full snapshot.
@@ -58,7 +59,8 @@ class ChangeTracker:
             return None
         versions = {k: v.to_state() for k, v in groups.versions.items() if self.root_versions.get(k) is not v}
         versions.update({k: None for k in self.root_versions if k not in groups.versions})
-        return {"groups": {g: list(d) for g, d in groups.groups.items()}, "versions": versions}
+        return {"groups": {g: list(d) for g, d in groups.groups.items()}, "enforce_role": sorted(groups.enforced),
+                "versions": versions}
 
     def _versions_delta(self, repo, apps: dict) -> dict:
         versions: dict = {}
@@ -129,6 +131,7 @@ def fold(state: dict | None, deltas: list) -> dict | None:
     groups = state.get("groups") or {}
     root_versions = dict(groups.get("versions") or {})
     explicit = groups.get("groups") or {}
+    enforced = groups.get("enforce_role") or []
     for delta in deltas:
         _apply(apps, delta.get("apps"))
         for app_id, change in (delta.get("versions") or {}).items():
@@ -140,10 +143,11 @@ def fold(state: dict | None, deltas: list) -> dict | None:
         clock = delta.get("version_clock", clock)
         if "groups" in delta:
             explicit = delta["groups"]["groups"]
+            enforced = delta["groups"].get("enforce_role", enforced)
             _apply(root_versions, delta["groups"]["versions"])
     return {"apps": {"apps": list(apps.values()), "versions": {a: list(v.values()) for a, v in versions.items()}},
             "instances": list(instances.values()), "version_clock": clock,
-            "groups": {"groups": explicit, "versions": root_versions}}
+            "groups": {"groups": explicit, "enforce_role": enforced, "versions": root_versions}}
 
 
 def _apply(target: dict, changes: dict | None) -> None:

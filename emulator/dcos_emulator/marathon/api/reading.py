@@ -428,3 +428,15 @@ def read_group_update(raw) -> dict:
     if r.errors:
         raise InvalidJson(r.errors)
     return got
+
+
+def read_group_partial_update(raw) -> dict:
+    """PATCH /v2/groups/{id}: a RAML GroupPartialUpdate (only `enforceRole`; other keys are ignored). Raises 422
+    Invalid JSON."""
+    r = Reader()
+    if r.obj(raw, "/") is None:
+        raise InvalidJson(r.errors)
+    got = r.fields(raw, "", {"enforceRole": r.boolean})
+    if r.errors:
+        raise InvalidJson(r.errors)
+    return got

@@ -212,7 +212,7 @@ def _dvdi_container_rules(app: dict, v: dict, p: str, out: list) -> None:
         out.append((f"{ep}/size", "must be undefined for Docker containers"))
 
 
-def validate_app(app: dict, *, valid_roles: set, features, previous_role: str | None = None,
+def validate_app(app: dict, *, valid_roles: list, features, previous_role: str | None = None,
                  force_role: bool = False) -> list[tuple[str, str]]:
     """Validate a pre-normalised App (deprecated fields translated, role filled), section by section as
     Marathon's AppValidation does; the order of the sections is the order of the messages."""
@@ -336,13 +336,14 @@ def _health_checks(app: dict, out: list) -> None:
         out.append(("/", "AppDefinition can contain at most one Mesos health check"))
 
 
-def _roles(app: dict, valid_roles: set, previous_role: str | None, force_role: bool, out: list) -> None:
+def _roles(app: dict, valid_roles: list, previous_role: str | None, force_role: bool, out: list) -> None:
     roles = app.get("acceptedResourceRoles")
     role = app.get("role")
     if roles is not None:
         _accepted_resource_roles(app, roles, role, out)
     if role is not None and role not in valid_roles:
-        out.append(("/role", f"got {role}, expected one of: [{', '.join(sorted(valid_roles))}]"))
+        # wix-accord `in`: the roles in the order of Marathon's set (RoleSettings, GroupNormalization.validRolesFor)
+        out.append(("/role", f"got {role}, expected one of: [{', '.join(valid_roles)}]"))
     resident = has_persistent(app)
     if resident and role == "*":
         out.append(("/role", "Resident apps cannot have the role *"))
