@@ -386,6 +386,30 @@ duration:
   returned: always
   type: float
   sample: 1.044
+refusals:
+  description:
+    - With O(apps), when the task is refused before anything is sent, every rule broken, each with the C(app) it
+      concerns, the message and Marathon-style C(details) (C(path), C(errors)). The failure message names the first
+      ten.
+  returned: failure, when O(apps) is refused
+  type: list
+  elements: dict
+  sample: [{"app": "/shards/shard-1", "msg": "has local persistent volumes; Marathon rejects this change: ...",
+            "details": [{"path": "/", "errors": ["Persistent volumes can not be changed!"]}]}]
+task_failure:
+  description:
+    - When a task of a version just deployed failed, that task (C(appId), C(taskId), C(state), C(host),
+      C(message), C(version), and C(source), V(event) or V(lastTaskFailure)); the wait ended at once.
+  returned: failure, when a task of the new version failed
+  type: dict
+  sample: {"appId": "/stack/db", "taskId": "stack_db.instance-1._app.1", "state": "TASK_FAILED", "host": "10.0.0.5",
+           "message": "Command exited with status 3", "version": "2026-12-06T10:52:35.317Z", "source": "event"}
+waiting:
+  description: With O(apps), when the wait ended without success, the apps whose wanted instances were not (yet) running.
+  returned: failure, when the wait of O(apps) ended without success
+  type: list
+  elements: str
+  sample: ["/stack/db"]
 diagnostics:
   description:
     - On a failed or timed-out deployment, why it is stuck; C(queue) (count, delay, C(declined_reasons) from the

@@ -44,8 +44,12 @@ options:
   definition:
     description:
       - The group as a dict with C(apps) (app definitions in Marathon's JSON format), C(groups) (sub-groups of the
-        same shape, each with its C(id)), C(dependencies) and C(enforceRole) (Marathon 1.9+, top-level groups; left
-        out, the group keeps its value). Ids and dependencies may be relative to their group.
+        same shape, each with its C(id)), C(dependencies) and C(enforceRole). Ids and dependencies may be relative
+        to their group.
+      - C(enforceRole) (Marathon 1.9+) is for top-level groups. Left out, the group keeps its value (the module
+        sends Marathon's value back). Marathon refuses to change it in the same request as the group's apps, so a
+        value different from Marathon's on an existing group is refused before anything is sent; change it on its
+        own with C(PATCH /v2/groups/<id>).
       - A group as Marathon returns it (its C(version), an empty C(pods) list, apps with server-set fields) is
         accepted as it is.
       - An C(id) in the definition must be the group's path.
@@ -184,6 +188,40 @@ kept_apps:
   type: list
   elements: str
   sample: ["/stack/backup"]
+wait:
+  description: How the module waited for the deployment (C(via) V(events) or V(polling)) and for how many C(seconds).
+  returned: when it waited for a deployment
+  type: dict
+  sample: {"via": "events", "seconds": 2.113}
+duration:
+  description: Seconds the module ran.
+  returned: success
+  type: float
+  sample: 1.044
+refusals:
+  description:
+    - When the task is refused before anything is sent, every rule broken, each with the C(app) (or, for a rule of
+      the group itself, the C(group)) it concerns, the message and Marathon-style C(details) (C(path), C(errors)).
+      The failure message names the first ten.
+  returned: failure, when refused
+  type: list
+  elements: dict
+  sample: [{"app": "/stack/db", "msg": "has local persistent volumes; Marathon rejects this change: ...",
+            "details": [{"path": "/", "errors": ["Persistent volumes can not be changed!"]}]}]
+task_failure:
+  description:
+    - When a task of a version just deployed failed, that task (C(appId), C(taskId), C(state), C(host),
+      C(message), C(version), and C(source), V(event) or V(lastTaskFailure)); the wait ended at once.
+  returned: failure, when a task of the new version failed
+  type: dict
+  sample: {"appId": "/stack/db", "taskId": "stack_db.instance-1._app.1", "state": "TASK_FAILED", "host": "10.0.0.5",
+           "message": "Command exited with status 3", "version": "2026-12-06T10:52:35.317Z", "source": "event"}
+waiting:
+  description: When the wait ended without success, the apps whose wanted instances were not (yet) running.
+  returned: failure, when the wait ended without success
+  type: list
+  elements: str
+  sample: ["/stack/db"]
 '''
 
 from ansible_collections.dcos.stateful.plugins.module_utils._marathon.group_runner import GroupRunner

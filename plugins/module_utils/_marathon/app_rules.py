@@ -83,9 +83,14 @@ def masked_refusals(app_id, missing):
              [{'path': m, 'errors': ['masked value without a current value']} for m in missing])]
 
 
+def _kind(refusal):
+    """Refusals are (app id, message, details); a group's own carries a fourth element, 'group'."""
+    return refusal[3] if len(refusal) > 3 else 'app'
+
+
 def describe_refusals(refusals):
-    """One line for a failure message: the first NAMED_REFUSALS refusals by app, then how many more."""
-    lines = ['app %s %s' % (app_id, msg.rstrip('.')) for app_id, msg, _details in refusals]
+    """One line for a failure message: the first NAMED_REFUSALS refusals by app (or group), then how many more."""
+    lines = ['%s %s %s' % (_kind(r), r[0], r[1].rstrip('.')) for r in refusals]
     more = len(lines) - NAMED_REFUSALS
     if more > 0:  # a thousand apps refused: the message stays short, the result's ``refusals`` has them all
         lines = lines[:NAMED_REFUSALS] + ['and %d more refusal(s), all listed in refusals' % more]
@@ -93,4 +98,4 @@ def describe_refusals(refusals):
 
 
 def refusals_result(refusals):
-    return [{'app': app_id, 'msg': msg, 'details': details} for app_id, msg, details in refusals]
+    return [{_kind(r): r[0], 'msg': r[1], 'details': r[2]} for r in refusals]

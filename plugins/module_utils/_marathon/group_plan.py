@@ -158,7 +158,7 @@ class Plan:
         self.removed = []
         self.kept = []
         self.group_changes = []
-        self.refusals = []  # (app id, message, details)
+        self.refusals = []  # (app id, message, details); a group's own refusal adds a fourth element, 'group'
         self.body = None
         self.diff = {'before': {}, 'after': {}}
         self.warn_about = []  # the apps as they will be (for the external-volume traps)
@@ -244,12 +244,29 @@ def _body(desired, current, sent, prune, plan):
         subs = [build(gid) for gid in sorted(set(children))]
         apps = [sent[a] for a in sorted(sent) if parent_of(a) == group_id]
         node = {'id': group_id, 'apps': apps, 'groups': subs, 'dependencies': deps}
-        # Real Marathon 1.9+: enforceRole (top-level groups); left out, the group keeps its value
-        enforce_role = want.get('enforceRole') if want else None
-        if enforce_role is not None:
-            node['enforceRole'] = enforce_role
-            if have is not None and bool(have.get('enforceRole')) != enforce_role:
-                plan.group_changes.append('enforceRole of %s' % group_id)
+        _enforce_role(node, want, have, plan)
         return node
 
     return build(desired['id'])
+
+
+def _enforce_role(node, want, have, plan):
+    """enforceRole of one group of the PUT body, by Marathon 1.10's rules (GroupNormalization, Group validation).
+
+    Real Marathon 1.10: a group named in a write without ``enforceRole`` is normalised to false (not kept), and a
+    write that holds ``apps`` may not change it (422). So the body carries the value Marathon holds for every group
+    that has one (a Marathon before 1.9 shows none, and gets none); a different wanted value on an existing group is
+    refused (it changes only without apps, e.g. PATCH /v2/groups/<id>); only top-level groups may set it true."""
+    given = want.get('enforceRole') if want else None
+    held = have.get('enforceRole') if have else None
+    if given is not None and node['id'].count('/') > 1 and given:
+        plan.refusals.append((node['id'], 'enforceRole can only be set for top-level groups (children of /)',
+                              [{'path': '/enforceRole', 'errors': ['not a top-level group']}], 'group'))
+    if have is not None and given is not None and bool(held) != given:
+        plan.refusals.append((node['id'], 'enforceRole cannot change in the request that carries the group\'s apps '
+                                          '(Marathon refuses it); change it on its own, with PATCH /v2/groups%s '
+                                          '{"enforceRole": %s}' % (node['id'], 'true' if given else 'false'),
+                              [{'path': '/enforceRole', 'errors': ['changed together with apps']}], 'group'))
+    value = held if isinstance(held, bool) else given
+    if value is not None:
+        node['enforceRole'] = value

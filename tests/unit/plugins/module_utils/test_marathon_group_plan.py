@@ -155,17 +155,26 @@ def test_a_group_read_back_is_a_definition():
     assert not plan_group(tree, read_back).changed
 
 
-@pytest.mark.parametrize('given,held_value,changed', [
-    (None, True, False),   # left out: Marathon keeps the group's value
-    (True, True, False),
-    (True, False, True),
-    (False, True, True),
+# Real Marathon 1.10: a group named without enforceRole is set to false, and apps and an enforceRole change may not
+# travel in one request (422): the body carries Marathon's value; a different wanted value is refused, not sent.
+@pytest.mark.parametrize('group_id,given,held_value,sent,refused', [
+    ('/g', None, True, True, False),      # left out: Marathon's value is sent back (else it would turn false)
+    ('/g', None, False, False, False),
+    ('/g', None, None, None, False),      # a Marathon before 1.9 shows none and gets none
+    ('/g', True, True, True, False),
+    ('/g', True, False, False, True),     # a change together with the apps: refused
+    ('/g', False, True, True, True),
+    ('/g/sub', True, None, True, True),   # only top-level groups
+    ('/g/sub', False, False, False, False),
 ])
-def test_enforce_role(given, held_value, changed):
+def test_enforce_role(group_id, given, held_value, sent, refused):
     definition = {'apps': [app('a')]}
     if given is not None:
         definition['enforceRole'] = given
-    current = dict(group('/g', [held('/g/a')]), enforceRole=held_value)
-    plan = plan_group(desired_tree('/g', definition), current)
-    assert plan.changed is changed
-    assert ('enforceRole' in plan.body) is (given is not None)
+    current = group(group_id, [held(group_id + '/a')])
+    if held_value is not None:
+        current['enforceRole'] = held_value
+    plan = plan_group(desired_tree(group_id, definition), current)
+    assert plan.body.get('enforceRole') == sent
+    assert bool([r for r in plan.refusals if r[0] == group_id]) is refused
+    assert not plan.changed
