@@ -103,8 +103,15 @@ def main() -> int:
         wait_idle(base)
         size = os.path.getsize(os.path.join(emu.state_dir, "emulator.json"))
         print(f"{args.apps} apps, {args.apps * per_app} tasks (emulator.json {size / 1024:.0f} KiB):")
+        missed = []
         for name, times in measure(base, mesos, agent_id, args.rounds, "full").items():
             print(summary(name, times))
+            if statistics.median(times) >= GOAL_MS:
+                missed.append(name)
+        if missed:
+            print(f"goal missed (median >= {GOAL_MS:.0f} ms at {args.apps} apps): {', '.join(missed)}")
+            return 1
+        print("all goals met")
         return 0
 
 

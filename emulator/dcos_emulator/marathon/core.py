@@ -375,7 +375,8 @@ class Marathon(SchedulerMixin, TasksApiMixin, QueueApiMixin):
         if not created:
             return
         apps = (set(self.repo.apps) | set(created)) - {a for a, r in changes.items() if r is None}
-        if any(a in all_group_ids(apps, explicit_groups) for a in apps):
+        groups = all_group_ids(apps, explicit_groups)   # once: per app it made every create O(apps²)
+        if any(a in groups for a in apps):
             raise Invalid([("/", SAME_ID)])
 
     def _deployments_of(self, app_id: str) -> list:
