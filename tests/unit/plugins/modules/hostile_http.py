@@ -165,3 +165,9 @@ class HostileServer:
     def close(self):
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+# Real Marathon (MarathonExceptionMapper, AppLockedException): the message is a constant, the ids come in `deployments`
+LOCKED = reply(409, {'message': "App is locked by one or more deployments. Override with the option '?force=true'. "
+                                "View details at '/v2/deployments/<DEPLOYMENT_ID>'.",
+                     'deployments': [{'id': 'blocker'}]})

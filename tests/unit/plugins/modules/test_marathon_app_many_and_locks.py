@@ -10,18 +10,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import pytest
-
 from ansible_collections.dcos.stateful.plugins.modules import marathon_app
-from ansible_collections.dcos.stateful.tests.unit.plugins.modules.hostile_http import HostileServer, reply, sse
+from ansible_collections.dcos.stateful.tests.unit.plugins.modules.hostile_http import LOCKED, reply, sse
 from ansible_collections.dcos.stateful.tests.unit.plugins.modules.module_runner import run_main
 
 V1, V2, V3 = '2024-01-01T00:00:00.000Z', '2024-01-02T00:00:00.000Z', '2024-01-03T00:00:00.000Z'
 APP = '/v2/apps/db'
-# Real Marathon (MarathonExceptionMapper, AppLockedException): the message is a constant, the ids come in `deployments`
-LOCKED = reply(409, {'message': "App is locked by one or more deployments. Override with the option '?force=true'. "
-                                "View details at '/v2/deployments/<DEPLOYMENT_ID>'.",
-                     'deployments': [{'id': 'blocker'}]})
 WANTED = {'id': '/db', 'cmd': 'sleep 1000', 'cpus': 0.1, 'mem': 32}
 
 
@@ -30,19 +24,6 @@ def held(version, **fields):
     return dict({'id': '/db', 'cmd': 'sleep 1000', 'cpus': 0.1, 'mem': 32, 'instances': 1, 'disk': 0, 'gpus': 0,
                  'env': {}, 'labels': {}, 'constraints': [], 'dependencies': [], 'version': version,
                  'tasksRunning': 1, 'tasksHealthy': 0, 'tasks': [], 'deployments': []}, **fields)
-
-
-@pytest.fixture
-def marathon():
-    made = []
-
-    def make(routes):
-        srv = HostileServer(routes)
-        made.append(srv)
-        return srv
-    yield make
-    for srv in made:
-        srv.close()
 
 
 def test_one_app_lock_that_clears_into_the_wanted_state_is_no_change(marathon, capsys):

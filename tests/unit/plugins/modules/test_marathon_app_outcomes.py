@@ -9,11 +9,10 @@ __metaclass__ = type
 
 import time
 
-import pytest
 
 from ansible_collections.dcos.stateful.plugins.modules import marathon_app
 from ansible_collections.dcos.stateful.tests.unit.plugins.modules.hostile_http import (
-    HostileServer, drop, hang, reply, sse,
+    drop, hang, reply, sse,
 )
 from ansible_collections.dcos.stateful.tests.unit.plugins.modules.module_runner import run_main
 
@@ -32,21 +31,6 @@ def failure(version):
     return {'appId': '/db', 'host': 'agent-1', 'message': 'Command exited with status 1', 'state': 'TASK_FAILED',
             'taskId': 'db.instance-1._app.3', 'timestamp': '2024-01-02T00:00:01.000Z', 'version': version,
             'slaveId': 'a1'}
-
-
-@pytest.fixture
-def marathon(monkeypatch):
-    for var in ('DCOS_TOKEN', 'MARATHON_URL'):
-        monkeypatch.delenv(var, raising=False)
-    made = []
-
-    def make(routes):
-        srv = HostileServer(routes)
-        made.append(srv)
-        return srv
-    yield make
-    for srv in made:
-        srv.close()
 
 
 def scale(srv, capsys, **kw):
